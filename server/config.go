@@ -1,0 +1,377 @@
+package server
+
+import (
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `fsstar serve` can be told. Each field is one param of
+// conf/fsstar.conf.xml and one flag of the same name (see Params).
+type Config struct {
+	ScriptDirs         []string
+	Listen             string
+	HTTPListen         string
+	ESLAddress         string
+	ESLPassword        string
+	AppVariable        string
+	DefaultModule      string
+	OnError            string
+	XMLHandlerScript   string
+	XMLHandlerBindings []string
+	StartupScripts     []string
+	HTTPToken          string
+	MaxBodyBytes       int64
+	RequestTimeout     time.Duration
+	XMLFetchTimeout    time.Duration
+	MaxSteps           uint64
+	Recursion          bool
+	Reload             string
+	PollInterval       time.Duration
+	DrainTimeout       time.Duration
+	HangupGrace        time.Duration
+	LogFormat          string
+	LogLevel           string
+}
+
+// Param describes one configuration parameter: its name (the same in the XML
+// file and as a flag), its default as written in the file, what it does, and
+// whether it may be given more than once.
+type Param struct {
+	Name       string
+	Default    string
+	Usage      string
+	Repeatable bool
+	set        func(c *Config, v string) error
+	reset      func(c *Config)
+}
+
+// Params lists every parameter `fsstar serve` accepts, in the order the docs
+// show them. The flag set, the XML loader and docs/configuration.md are all
+// made from this one table, so they cannot drift apart.
+func Params() []Param {
+	return []Param{
+		{Name: "script-directory", Default: "scripts", Repeatable: true,
+			Usage: "directory of .star modules; repeat for more (first match wins), as in python.conf.xml",
+			set:   func(c *Config, v string) error { c.ScriptDirs = append(c.ScriptDirs, v); return nil },
+			reset: func(c *Config) { c.ScriptDirs = nil }},
+		{Name: "listen", Default: "127.0.0.1:8040",
+			Usage: "address of the outbound ESL listener the dialplan `socket` app connects to",
+			set:   str(func(c *Config) *string { return &c.Listen })},
+		{Name: "http-listen", Default: "127.0.0.1:8041",
+			Usage: "address of the HTTP gateway (/api/, /xml, /run/, /metrics, /healthz); empty disables it",
+			set:   str(func(c *Config) *string { return &c.HTTPListen })},
+		{Name: "esl-address", Default: "127.0.0.1:8021",
+			Usage: "inbound ESL address of the switch, used by API(), EventConsumer, Session(dest) and runtime jobs",
+			set:   str(func(c *Config) *string { return &c.ESLAddress })},
+		{Name: "esl-password", Default: "ClueCon",
+			Usage: "inbound ESL password (never logged)",
+			set:   str(func(c *Config) *string { return &c.ESLPassword })},
+		{Name: "app-variable", Default: "fsstar_app",
+			Usage: "channel variable naming the module to run and its arguments (`ivr.main arg1 arg2`, `ivr.main::night`)",
+			set:   str(func(c *Config) *string { return &c.AppVariable })},
+		{Name: "default-module", Default: "",
+			Usage: "module run for a call whose app variable is unset; empty means such calls take the on-error path",
+			set:   str(func(c *Config) *string { return &c.DefaultModule })},
+		{Name: "on-error", Default: "hangup:NORMAL_TEMPORARY_FAILURE",
+			Usage: "what happens to a call whose script is missing or fails: `hangup:<CAUSE>` or `transfer:<extension> [dialplan] [context]`",
+			set: func(c *Config, v string) error {
+				if _, err := ParseOnError(v); err != nil {
+					return err
+				}
+				c.OnError = v
+				return nil
+			}},
+		{Name: "xml-handler-script", Default: "",
+			Usage: "module whose xml_fetch(params) answers mod_xml_curl on POST /xml, as in python.conf.xml",
+			set:   str(func(c *Config) *string { return &c.XMLHandlerScript })},
+		{Name: "xml-handler-bindings", Default: "",
+			Usage: "comma-separated sections (dialplan, directory, configuration, phrases) xml_fetch answers; others get \"not found\"",
+			set: func(c *Config, v string) error {
+				c.XMLHandlerBindings = splitList(v)
+				return nil
+			}},
+		{Name: "startup-script", Default: "", Repeatable: true,
+			Usage: "module whose runtime(args) starts with the service (value `module args`), as mod_python's startup-script",
+			set: func(c *Config, v string) error {
+				if v != "" {
+					c.StartupScripts = append(c.StartupScripts, v)
+				}
+				return nil
+			},
+			reset: func(c *Config) { c.StartupScripts = nil }},
+		{Name: "http-token", Default: "",
+			Usage: "bearer token the HTTP gateway requires (Authorization: Bearer <token>); empty means none",
+			set:   str(func(c *Config) *string { return &c.HTTPToken })},
+		{Name: "max-body-bytes", Default: "1048576",
+			Usage: "largest HTTP request body and largest fsapi/xml_fetch response, in bytes",
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n <= 0 {
+					return fmt.Errorf("want a positive number of bytes, got %q", v)
+				}
+				c.MaxBodyBytes = n
+				return nil
+			}},
+		{Name: "request-timeout", Default: "10s",
+			Usage: "deadline of an fsapi request and of a runtime job started over HTTP",
+			set:   dur(func(c *Config) *time.Duration { return &c.RequestTimeout })},
+		{Name: "xml-fetch-timeout", Default: "2s",
+			Usage: "deadline of xml_fetch: past it the switch gets \"not found\" and falls back to its static XML",
+			set:   dur(func(c *Config) *time.Duration { return &c.XMLFetchTimeout })},
+		{Name: "max-steps", Default: "10000000",
+			Usage: "Starlark execution steps one call may take before it is stopped (0 = no limit)",
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseUint(v, 10, 64)
+				if err != nil {
+					return fmt.Errorf("want a whole number of steps, got %q", v)
+				}
+				c.MaxSteps = n
+				return nil
+			}},
+		{Name: "recursion", Default: "false",
+			Usage: "allow recursive functions in scripts (off, as in the Starlark spec)",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("want true or false, got %q", v)
+				}
+				c.Recursion = b
+				return nil
+			}},
+		{Name: "reload", Default: "fsnotify",
+			Usage: "how saved scripts are noticed: fsnotify, poll or off",
+			set: func(c *Config, v string) error {
+				switch v {
+				case "fsnotify", "poll", "off":
+					c.Reload = v
+					return nil
+				}
+				return fmt.Errorf("want fsnotify, poll or off, got %q", v)
+			}},
+		{Name: "poll-interval", Default: "1s",
+			Usage: "how often scripts are checked when reload is poll (or fsnotify cannot watch)",
+			set:   dur(func(c *Config) *time.Duration { return &c.PollInterval })},
+		{Name: "drain-timeout", Default: "30s",
+			Usage: "on SIGINT/SIGTERM, how long calls in flight may run before they are cancelled",
+			set:   dur(func(c *Config) *time.Duration { return &c.DrainTimeout })},
+		{Name: "hangup-grace", Default: "5s",
+			Usage: "how long a script may keep running after its call hung up before it is cancelled",
+			set:   dur(func(c *Config) *time.Duration { return &c.HangupGrace })},
+		{Name: "log-format", Default: "text",
+			Usage: "log lines as text or json",
+			set: func(c *Config, v string) error {
+				if v != "text" && v != "json" {
+					return fmt.Errorf("want text or json, got %q", v)
+				}
+				c.LogFormat = v
+				return nil
+			}},
+		{Name: "log-level", Default: "info",
+			Usage: "trace, debug, info, warn or error",
+			set: func(c *Config, v string) error {
+				switch strings.ToLower(v) {
+				case "trace", "debug", "info", "warn", "error":
+					c.LogLevel = strings.ToLower(v)
+					return nil
+				}
+				return fmt.Errorf("want trace, debug, info, warn or error, got %q", v)
+			}},
+	}
+}
+
+func str(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+func dur(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration such as 500ms or 2s, got %q", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// DefaultConfig returns the configuration with every param at its default.
+func DefaultConfig() Config {
+	var c Config
+	for _, p := range Params() {
+		if p.Default == "" && p.Repeatable {
+			continue
+		}
+		if err := p.set(&c, p.Default); err != nil {
+			panic(fmt.Sprintf("server: default of %s: %v", p.Name, err)) // a bug in the table
+		}
+	}
+	return c
+}
+
+// xmlConfig is conf/fsstar.conf.xml in FreeSWITCH's own form.
+type xmlConfig struct {
+	XMLName  xml.Name `xml:"configuration"`
+	Name     string   `xml:"name,attr"`
+	Settings struct {
+		Params []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"param"`
+	} `xml:"settings"`
+}
+
+// LoadConfig reads a FreeSWITCH-style configuration document
+// (<configuration name="fsstar.conf"><settings><param name=".." value=".."/>)
+// over c. A param it does not know, a bad value, or a repeated param that may
+// be given once, is an error naming the param.
+func LoadConfig(c *Config, r io.Reader) error {
+	var doc xmlConfig
+	dec := xml.NewDecoder(io.LimitReader(r, 1<<20))
+	if err := dec.Decode(&doc); err != nil {
+		return fmt.Errorf("parse configuration: %w", err)
+	}
+	if doc.Name != "fsstar.conf" {
+		return fmt.Errorf("parse configuration: <configuration name=%q>, want name=\"fsstar.conf\"", doc.Name)
+	}
+	byName := map[string]Param{}
+	for _, p := range Params() {
+		byName[p.Name] = p
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for _, x := range doc.Settings.Params {
+		p, ok := byName[x.Name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("unknown param %q", x.Name))
+			continue
+		}
+		if seen[x.Name] && !p.Repeatable {
+			errs = append(errs, fmt.Errorf("param %q given twice", x.Name))
+			continue
+		}
+		if !seen[x.Name] && p.reset != nil {
+			p.reset(c) // the file's values replace the defaults
+		}
+		seen[x.Name] = true
+		if err := p.set(c, x.Value); err != nil {
+			errs = append(errs, fmt.Errorf("param %q: %w", x.Name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	return nil
+}
+
+// LoadConfigFile is LoadConfig on a file.
+func LoadConfigFile(c *Config, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open configuration: %w", err)
+	}
+	defer f.Close()
+	if err := LoadConfig(c, f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// RegisterFlags defines one flag per param on fs. Values given on the command
+// line are applied to c by ApplyFlags after the file is loaded, so flags win
+// over the file, which wins over the defaults.
+func RegisterFlags(fs *flag.FlagSet) *FlagValues {
+	fv := &FlagValues{set: map[string][]string{}}
+	for _, p := range Params() {
+		usage := p.Usage
+		if p.Default != "" {
+			usage += " (default " + strconv.Quote(p.Default) + ")"
+		}
+		if p.Repeatable {
+			usage += " (repeatable)"
+		}
+		fs.Func(p.Name, usage, func(v string) error {
+			fv.order = append(fv.order, p.Name)
+			fv.set[p.Name] = append(fv.set[p.Name], v)
+			return nil
+		})
+	}
+	return fv
+}
+
+// FlagValues holds the params given as flags, to apply over a loaded Config.
+type FlagValues struct {
+	order []string
+	set   map[string][]string
+}
+
+// Apply sets every param given as a flag on c. A repeatable param given as a
+// flag replaces the values from the file.
+func (fv *FlagValues) Apply(c *Config) error {
+	var errs []error
+	for _, p := range Params() {
+		vals, ok := fv.set[p.Name]
+		if !ok {
+			continue
+		}
+		if p.reset != nil {
+			p.reset(c)
+		}
+		for _, v := range vals {
+			if err := p.set(c, v); err != nil {
+				errs = append(errs, fmt.Errorf("-%s: %w", p.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// OnError is the parsed on-error policy.
+type OnError struct {
+	// Action is "hangup" or "transfer".
+	Action string
+	// Cause is the hangup cause (hangup).
+	Cause string
+	// Target is the transfer argument: "<extension> [dialplan] [context]".
+	Target string
+}
+
+// ParseOnError parses an on-error value: `hangup:<CAUSE>` or `transfer:<ext> [dialplan] [context]`.
+func ParseOnError(v string) (OnError, error) {
+	action, arg, _ := strings.Cut(v, ":")
+	arg = strings.TrimSpace(arg)
+	switch action {
+	case "hangup":
+		if arg == "" {
+			arg = "NORMAL_TEMPORARY_FAILURE"
+		}
+		for _, r := range arg {
+			if !(r == '_' || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')) {
+				return OnError{}, fmt.Errorf("on-error %q: hangup cause must look like NORMAL_TEMPORARY_FAILURE", v)
+			}
+		}
+		return OnError{Action: "hangup", Cause: arg}, nil
+	case "transfer":
+		if arg == "" || strings.ContainsAny(arg, "\r\n") {
+			return OnError{}, fmt.Errorf("on-error %q: transfer needs an extension, as `transfer:fallback XML default`", v)
+		}
+		return OnError{Action: "transfer", Target: arg}, nil
+	}
+	return OnError{}, fmt.Errorf("on-error %q: want hangup:<CAUSE> or transfer:<extension> [dialplan] [context]", v)
+}
