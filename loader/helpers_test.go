@@ -26,25 +26,38 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 	}
 }
 
-// events subscribes to l and returns the channel of its events.
-func events(t testing.TB, l *loader.Loader) <-chan loader.Event {
-	ch := make(chan loader.Event, 1000)
-	cancel := l.Subscribe(func(ev loader.Event) { ch <- ev })
-	t.Cleanup(cancel)
-	return ch
+// evq collects a loader's events so a test can wait for the one about a
+// given module, whatever the order within a reload.
+type evq struct {
+	ch      chan loader.Event
+	backlog []loader.Event
 }
 
-// waitFor waits for an event about module; events about other modules
-// are passed over.
-func waitFor(t testing.TB, ch <-chan loader.Event, module string) loader.Event {
+// events subscribes to l.
+func events(t testing.TB, l *loader.Loader) *evq {
+	q := &evq{ch: make(chan loader.Event, 1000)}
+	cancel := l.Subscribe(func(ev loader.Event) { q.ch <- ev })
+	t.Cleanup(cancel)
+	return q
+}
+
+// waitFor returns the next event about module, waiting up to 5s.
+func waitFor(t testing.TB, q *evq, module string) loader.Event {
 	t.Helper()
+	for i, ev := range q.backlog {
+		if ev.Module == module {
+			q.backlog = append(q.backlog[:i], q.backlog[i+1:]...)
+			return ev
+		}
+	}
 	deadline := time.After(5 * time.Second)
 	for {
 		select {
-		case ev := <-ch:
+		case ev := <-q.ch:
 			if ev.Module == module {
 				return ev
 			}
+			q.backlog = append(q.backlog, ev)
 		case <-deadline:
 			t.Fatalf("no reload event for %s within 5s", module)
 		}
