@@ -65,7 +65,7 @@ func (l *Loader) startWatch() error {
 	}
 	l.watch.mode = WatchPoll
 	l.watch.wg.Add(1)
-	go l.pollLoop()
+	go l.pollLoop(l.scan())
 	return nil
 }
 
@@ -193,9 +193,8 @@ func (l *Loader) scan() map[string]stamp {
 
 // pollLoop rescans the script directories every poll interval and reloads
 // the files whose size or modification time changed, appeared or vanished.
-func (l *Loader) pollLoop() {
+func (l *Loader) pollLoop(last map[string]stamp) {
 	defer l.watch.wg.Done()
-	last := l.scan()
 	tick := time.NewTicker(l.cfg.pollInterval)
 	defer tick.Stop()
 	for {
