@@ -43,7 +43,12 @@ func (e *Engine) run(ctx context.Context, kind Entry, info CallInfo, module, fun
 	c := &e.m.entries[kind]
 	c.calls.Add(1)
 	e.m.inFlight.Add(1)
-	cs := &callState{ctx: ctx, info: info, module: module, function: function, base: e.log}
+	// The thread and the engine's per-call state share one allocation.
+	ct := &struct {
+		thread starlark.Thread
+		state  callState
+	}{state: callState{ctx: ctx, info: info, module: module, function: function, base: e.log}}
+	cs, thread := &ct.state, &ct.thread
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in a builtin: %v", r)
@@ -58,7 +63,8 @@ func (e *Engine) run(ctx context.Context, kind Entry, info CallInfo, module, fun
 		return nil, fmt.Errorf("not started: %w", context.Cause(ctx))
 	}
 
-	thread := &starlark.Thread{Name: info.UUID + " " + module, Print: cs.print}
+	thread.Name = info.UUID + " " + module
+	thread.Print = printToCall
 	thread.SetLocal(localKey, cs)
 	for k, v := range info.Locals {
 		thread.SetLocal(k, v)
@@ -69,8 +75,10 @@ func (e *Engine) run(ctx context.Context, kind Entry, info CallInfo, module, fun
 	for _, f := range e.setup {
 		f(thread, info)
 	}
-	stop := context.AfterFunc(ctx, func() { thread.Cancel(context.Cause(ctx).Error()) })
-	defer stop()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { thread.Cancel(context.Cause(ctx).Error()) })
+		defer stop()
+	}
 	return starlark.Call(thread, fn, args, nil)
 }
 

@@ -30,13 +30,18 @@ func ValidateName(name string) error {
 	if name == "" {
 		return fmt.Errorf("empty module name")
 	}
-	for _, seg := range strings.Split(name, ".") {
+	for rest := name; ; {
+		seg, tail, more := strings.Cut(rest, ".")
 		if seg == "" {
 			return fmt.Errorf("module name %q has an empty segment (a leading, trailing or doubled dot)", name)
 		}
 		if !isIdent(seg) {
 			return fmt.Errorf("module name %q: segment %q must match [A-Za-z_][A-Za-z0-9_]*", name, seg)
 		}
+		if !more {
+			break
+		}
+		rest = tail
 	}
 	return nil
 }
