@@ -160,4 +160,3 @@ func BenchmarkSaveToServe(b *testing.B) {
 		})
 	}
 }
-
