@@ -10,6 +10,7 @@ import (
 // Entry names an entry-point kind, for metrics.
 type Entry int
 
+// The entry-point kinds, one per Engine method.
 const (
 	EntryHandler Entry = iota
 	EntryFSAPI
@@ -26,8 +27,9 @@ func (k Entry) String() string {
 	return [...]string{"handler", "fsapi", "runtime", "xml_fetch", "hangup_hook", "input_callback", "call"}[k]
 }
 
-// DurationBuckets are the upper bounds of the call duration histogram.
-var DurationBuckets = [...]time.Duration{
+// durationBuckets are the upper bounds of the call duration histogram
+// (read only).
+var durationBuckets = [...]time.Duration{
 	100 * time.Microsecond, time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond,
 	time.Second, 10 * time.Second, time.Minute, 10 * time.Minute,
 }
@@ -42,14 +44,18 @@ type metrics struct {
 	inFlight atomic.Int64
 	durSum   atomic.Int64 // nanoseconds
 	durCount atomic.Uint64
-	buckets  [len(DurationBuckets) + 1]atomic.Uint64 // last is +Inf
+	buckets  [len(durationBuckets) + 1]atomic.Uint64 // last is +Inf
 }
+
+// DurationBuckets returns the upper bounds of the call duration histogram
+// that Stats.DurationBuckets counts against.
+func DurationBuckets() []time.Duration { return durationBuckets[:] }
 
 func (m *metrics) observe(d time.Duration) {
 	m.durSum.Add(int64(d))
 	m.durCount.Add(1)
 	i := 0
-	for i < len(DurationBuckets) && d > DurationBuckets[i] {
+	for i < len(durationBuckets) && d > durationBuckets[i] {
 		i++
 	}
 	m.buckets[i].Add(1)
@@ -77,9 +83,9 @@ type Stats struct {
 	// DurationCount and DurationSum summarize call durations.
 	DurationCount uint64
 	DurationSum   time.Duration
-	// DurationBuckets[i] counts calls that took at most DurationBuckets[i]
+	// DurationBuckets[i] counts calls that took at most DurationBuckets()[i]
 	// (cumulative, as Prometheus wants); the last element counts all calls.
-	DurationBuckets [len(DurationBuckets) + 1]uint64
+	DurationBuckets [len(durationBuckets) + 1]uint64
 	// Loader holds the loader's counters (loads, reloads, failures...).
 	Loader loader.Stats
 }
