@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,14 +60,33 @@ def handler(session, args):
 		}()
 	}
 	for i := 1; i <= 5; i++ {
-		writeFiles(t, f.dir, map[string]string{"lib/v.star": fmt.Sprintf("V = %d", i)})
-		select {
-		case ev := <-reloads:
-			if ev.Kind != loader.Reloaded {
-				t.Errorf("reload %d: %+v", i, ev)
+		// Save atomically (write a temporary file, rename it over), so no
+		// reload can see a half-written file; a save may still cause more
+		// than one reload batch when the machine is busy.
+		tmp := filepath.Join(f.dir, "lib", "v.tmp")
+		if err := os.WriteFile(tmp, []byte(fmt.Sprintf("V = %d", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(f.dir, "lib", "v.star")); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("%d %d", i, i)
+		deadline := time.After(5 * time.Second)
+		for serving := ""; serving != want; {
+			select {
+			case ev := <-reloads:
+				if ev.Kind == loader.Failed {
+					t.Fatalf("save %d: %+v", i, ev)
+				}
+			case <-deadline:
+				t.Fatalf("save %d not serving within 5s", i)
 			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("reload %d did not happen", i)
+			m, _ := f.ld.Get("ivr.main")
+			v, err := starlark.Call(&starlark.Thread{}, m.Globals["handler"], starlark.Tuple{starlark.None, starlark.None}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			serving = string(v.(starlark.String))
 		}
 	}
 	stop.Store(true)
