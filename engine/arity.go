@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+)
+
+// checkArity reports whether fn can be called with n positional
+// arguments, in words a script writer understands:
+// "handler takes 1 parameter, handler(session, args) needs 2".
+// Callables other than Starlark functions are not checked.
+func checkArity(fn starlark.Value, n int, signature string) error {
+	f, ok := fn.(*starlark.Function)
+	if !ok {
+		return nil
+	}
+	positional := f.NumParams() - f.NumKwonlyParams()
+	if f.HasVarargs() {
+		positional--
+	}
+	if f.HasKwargs() {
+		positional--
+	}
+	required := 0
+	for i := 0; i < positional; i++ {
+		if f.ParamDefault(i) == nil {
+			required++
+		}
+	}
+	for i := positional; i < positional+f.NumKwonlyParams(); i++ {
+		if f.ParamDefault(i) == nil {
+			name, _ := f.Param(i)
+			return fmt.Errorf("%s has a required keyword-only parameter %s, %s passes %d positional", f.Name(), name, signature, n)
+		}
+	}
+	if n < required || (n > positional && !f.HasVarargs()) {
+		return fmt.Errorf("%s takes %s, %s needs %d", f.Name(), takes(required, positional, f.HasVarargs()), signature, n)
+	}
+	return nil
+}
+
+func takes(required, positional int, varargs bool) string {
+	switch {
+	case varargs:
+		return fmt.Sprintf("at least %d parameter%s", required, plural(required))
+	case required == positional:
+		return fmt.Sprintf("%d parameter%s", positional, plural(positional))
+	default:
+		return fmt.Sprintf("%d to %d parameters", required, positional)
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

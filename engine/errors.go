@@ -1,0 +1,40 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"go.starlark.net/starlark"
+)
+
+// CallError is the error of a failed call: which module and function
+// failed, for which call. Err keeps the cause; for a Starlark error it
+// wraps the *starlark.EvalError, so Backtrace works through errors.As, and
+// for a cancelled call it also wraps the context's cause.
+type CallError struct {
+	UUID     string
+	Module   string
+	Function string
+	Err      error
+}
+
+// Error returns "module::function: cause".
+func (e *CallError) Error() string {
+	if e.Function == "" {
+		return fmt.Sprintf("%s: %v", e.Module, e.Err)
+	}
+	return fmt.Sprintf("%s::%s: %v", e.Module, e.Function, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CallError) Unwrap() error { return e.Err }
+
+// Backtrace returns the Starlark backtrace of the error, or "" if it did
+// not come from Starlark code.
+func Backtrace(err error) string {
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		return ee.Backtrace()
+	}
+	return ""
+}

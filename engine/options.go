@@ -1,0 +1,33 @@
+package engine
+
+import (
+	"github.com/hashicorp/go-hclog"
+	"go.starlark.net/starlark"
+)
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithLogger sets the logger; every line about a call carries its uuid
+// and module. The default discards everything.
+func WithLogger(l hclog.Logger) Option {
+	return func(e *Engine) { e.log = l }
+}
+
+// WithMaxSteps bounds the Starlark computation steps of one call (0 means
+// no limit). The default is DefaultMaxSteps.
+func WithMaxSteps(n uint64) Option {
+	return func(e *Engine) { e.maxSteps = n }
+}
+
+// WithThreadSetup adds a hook run on every call's thread before the entry
+// point runs, after the engine's own set-up. builtins uses it to attach
+// the call's session and API client with thread.SetLocal.
+func WithThreadSetup(f func(*starlark.Thread, CallInfo)) Option {
+	return func(e *Engine) { e.setup = append(e.setup, f) }
+}
+
+// DefaultMaxSteps is the per-call step limit unless WithMaxSteps says
+// otherwise: enough for heavy call logic, small enough that a runaway
+// loop stops within a fraction of a second.
+const DefaultMaxSteps = 50_000_000
