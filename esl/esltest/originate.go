@@ -198,6 +198,9 @@ func (sw *Switch) waitAnswer(ctx context.Context, a *Channel) (*Channel, string)
 	case <-a.answeredCh:
 		return a, ""
 	case <-a.ctx.Done():
+		if a.Answered() {
+			return a, ""
+		}
 		return nil, a.HangupCause()
 	case <-t.C:
 		a.Hangup("NO_ANSWER")
