@@ -68,13 +68,17 @@ func TestPlaceCallAsyncFull(t *testing.T) {
 		}
 		execute(c, "answer", "", "a-1")
 		c.reply()
-		c.waitEvent(func(ev *esl.Event) bool { return ev.Get("Application-UUID") == "a-1" && ev.Name() == "CHANNEL_EXECUTE_COMPLETE" })
+		c.waitEvent(func(ev *esl.Event) bool {
+			return ev.Get("Application-UUID") == "a-1" && ev.Name() == "CHANNEL_EXECUTE_COMPLETE"
+		})
 		execute(c, "play_and_get_digits", "1 1 1 8000 # tone_stream://%(100,100,350) silence_stream://250 fsstar_digit \\d", "p-1")
 		c.reply()
 		c.waitEvent(namedApp("CHANNEL_EXECUTE", "play_and_get_digits"))
 		<-ready
 		ch.SendDTMF("4")
-		ev := c.waitEvent(func(ev *esl.Event) bool { return ev.Get("Application-UUID") == "p-1" && ev.Name() == "CHANNEL_EXECUTE_COMPLETE" })
+		ev := c.waitEvent(func(ev *esl.Event) bool {
+			return ev.Get("Application-UUID") == "p-1" && ev.Name() == "CHANNEL_EXECUTE_COMPLETE"
+		})
 		if ev.Variable("fsstar_digit") != "4" {
 			errs <- "pagd: " + ev.String()
 		}
