@@ -1,6 +1,7 @@
 package esltest
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -105,8 +106,11 @@ func TestSlowListenerIsDisconnected(t *testing.T) {
 	slow := dialSwitch(t, sw, true)
 	slow.cmd("event plain ALL")
 	c := dialSwitch(t, sw, true)
-	for i := 0; i < 300; i++ {
-		c.api("echo x") // each fires an API event nobody reads on slow
+	body := bytes.Repeat([]byte("x"), 64<<10)
+	for i := 0; i < 400 && !slowClosed(sw); i++ {
+		// 64 KB events nobody reads on slow: more than the socket buffers hold.
+		c.send("sendevent CUSTOM", esl.Headers{{Name: "Event-Subclass", Value: "fsstar::big"}}, body)
+		c.reply()
 	}
 	slow.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err := io.Copy(io.Discard, slow.nc)
@@ -129,4 +133,12 @@ func TestPlaceCallNobodyListening(t *testing.T) {
 	if err := sw.WaitIdle(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// slowClosed reports whether the switch has dropped a listener (only the
+// sender is left).
+func slowClosed(sw *Switch) bool {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return len(sw.conns) < 2
 }
