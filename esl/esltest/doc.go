@@ -54,8 +54,10 @@
 // SIP, RTP and real audio; codecs (every channel is L16/8000); the XML
 // dialplan (Route and RouteApps stand in for it); conferences, queues,
 // databases; mod_xml_curl and mod_curl; in-switch Lua or Python; events
-// other than those listed (no HEARTBEAT, CODEC, CHANNEL_STATE for every state
-// change; CHANNEL_STATE and CHANNEL_CALLSTATE are sent at hangup only).
+// other than those listed and API (no HEARTBEAT, CODEC, CHANNEL_CALLSTATE, no
+// CHANNEL_STATE for every state change: one CHANNEL_STATE is sent at hangup).
+// Sendmsg executes run only while the channel is parked or held by the
+// socket app, not in the middle of other dialplan apps.
 // uuid_bridge is simplified: both legs are marked bridged and get
 // CHANNEL_BRIDGE; no media flows.
 package esltest
