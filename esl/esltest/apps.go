@@ -1,0 +1,401 @@
+package esltest
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+)
+
+// appFunc runs one application; its result is the Application-Response
+// ("" becomes "_none_"). ctx ends at hangup, transfer or break of the app.
+type appFunc func(ctx context.Context, ch *Channel, arg string) string
+
+// lookupApp returns the implementation of a dialplan application.
+func lookupApp(name string) (appFunc, bool) {
+	switch name {
+	case "answer":
+		return func(_ context.Context, ch *Channel, _ string) string { ch.answer(); return "" }, true
+	case "pre_answer":
+		return func(_ context.Context, ch *Channel, _ string) string { ch.progress(true); return "" }, true
+	case "ring_ready":
+		return func(_ context.Context, ch *Channel, _ string) string { ch.progress(false); return "" }, true
+	case "playback":
+		return appPlayback, true
+	case "endless_playback":
+		return appEndlessPlayback, true
+	case "play_and_get_digits":
+		return appPlayAndGetDigits, true
+	case "read":
+		return appRead, true
+	case "set", "export":
+		return appSet, true
+	case "unset":
+		return func(_ context.Context, ch *Channel, arg string) string {
+			ch.vars.unset(strings.TrimSpace(arg))
+			return ""
+		}, true
+	case "multiset":
+		return appMultiset, true
+	case "sleep":
+		return appSleep, true
+	case "hangup":
+		return func(_ context.Context, ch *Channel, arg string) string { ch.Hangup(strings.TrimSpace(arg)); return "" }, true
+	case "bridge":
+		return appBridge, true
+	case "transfer":
+		return func(_ context.Context, ch *Channel, arg string) string {
+			ext, _, _ := strings.Cut(strings.TrimSpace(arg), " ")
+			ch.transfer(ext)
+			return ""
+		}, true
+	case "park":
+		return appPark, true
+	case "echo":
+		return func(ctx context.Context, _ *Channel, _ string) string { <-ctx.Done(); return "" }, true
+	case "log":
+		return appLog, true
+	case "info":
+		return func(_ context.Context, ch *Channel, _ string) string {
+			ch.sw.logLine(6, "mod_dptools.c", "CHANNEL_DATA:\n"+string(ch.event("CHANNEL_DATA", "mod_dptools.c", "info_function", 1).MarshalPlain()))
+			return ""
+		}, true
+	case "speak", "say", "phrase", "record":
+		return appTimedMedia(name), true
+	case "event":
+		return appEvent, true
+	case "socket":
+		return appSocket, true
+	case "flush_dtmf":
+		return func(_ context.Context, ch *Channel, _ string) string {
+			ch.mu.Lock()
+			ch.digits = nil
+			ch.mu.Unlock()
+			return ""
+		}, true
+	case "start_dtmf", "stop_dtmf", "ring_ready_mark", "privacy", "sched_hangup", "sched_transfer", "system_noop", "hash", "db", "limit":
+		return func(context.Context, *Channel, string) string { return "" }, true
+	}
+	return nil, false
+}
+
+func appSet(_ context.Context, ch *Channel, arg string) string {
+	k, v, _ := strings.Cut(arg, "=")
+	k = strings.TrimSpace(k)
+	if k == "" {
+		return ""
+	}
+	if v == "" {
+		ch.vars.unset(k)
+	} else {
+		ch.vars.set(k, ch.sw.expand(v, ch))
+	}
+	return ""
+}
+
+func appMultiset(ctx context.Context, ch *Channel, arg string) string {
+	sep := " "
+	if strings.HasPrefix(arg, "^^") && len(arg) > 2 {
+		sep = arg[2:3]
+		arg = arg[3:]
+	}
+	for _, kv := range strings.Split(arg, sep) {
+		if kv != "" {
+			appSet(ctx, ch, kv)
+		}
+	}
+	return ""
+}
+
+func appSleep(ctx context.Context, ch *Channel, arg string) string {
+	ms, _ := strconv.Atoi(strings.TrimSpace(arg))
+	ch.sw.sleep(ctx, time.Duration(ms)*time.Millisecond)
+	return ""
+}
+
+// appPlayback plays a file; a digit in playback_terminators (default none;
+// "any" for every digit) stops it and is consumed.
+func appPlayback(ctx context.Context, ch *Channel, arg string) string {
+	terms := ch.Var("playback_terminators")
+	var stop func(rune) bool
+	if terms != "" && terms != "none" {
+		stop = func(d rune) bool { return terms == "any" || strings.ContainsRune(terms, d) }
+	}
+	status, _ := ch.play(ctx, arg, stop)
+	if status == "break" && stop != nil {
+		if d, ok := ch.peekDigit(); ok && stop(d) {
+			ch.popDigit()
+			ch.vars.set("playback_terminator_used", string(d))
+		}
+	}
+	return "FILE PLAYED"
+}
+
+func appEndlessPlayback(ctx context.Context, ch *Channel, arg string) string {
+	for ctx.Err() == nil {
+		if st, _ := ch.play(ctx, arg, nil); st == "break" {
+			break
+		}
+	}
+	return "FILE PLAYED"
+}
+
+func anyDigit(rune) bool { return true }
+
+func atoiDefault(s string, def int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+		return n
+	}
+	return def
+}
+
+func terminators(s string) string {
+	if s == "none" {
+		return ""
+	}
+	return s
+}
+
+// appPlayAndGetDigits: min max tries timeout terminators file invalid_file
+// var_name regexp digit_timeout transfer_on_failure.
+func appPlayAndGetDigits(ctx context.Context, ch *Channel, arg string) string {
+	a := strings.Fields(arg)
+	for len(a) < 11 {
+		a = append(a, "")
+	}
+	minD, maxD := atoiDefault(a[0], 0), atoiDefault(a[1], 128)
+	tries := max(atoiDefault(a[2], 1), 1)
+	timeout := time.Duration(atoiDefault(a[3], 5000)) * time.Millisecond
+	terms := terminators(a[4])
+	file, invalid, varName := a[5], a[6], a[7]
+	digitTimeout := time.Duration(atoiDefault(a[9], int(timeout/time.Millisecond))) * time.Millisecond
+	var re *regexp.Regexp
+	if a[8] != "" {
+		re, _ = regexp.Compile(a[8])
+	}
+	for try := 0; try < tries && ctx.Err() == nil; try++ {
+		if file != "" {
+			ch.play(ctx, file, anyDigit)
+		}
+		digits, term, _ := ch.collect(ctx, maxD, terms, timeout, digitTimeout)
+		if ctx.Err() != nil {
+			break
+		}
+		if term != "" {
+			ch.vars.set("read_terminator_used", term)
+		}
+		if len(digits) >= max(minD, 1) && (re == nil || re.MatchString(digits)) {
+			if varName != "" {
+				ch.vars.set(varName, digits)
+			}
+			ch.vars.set("read_result", "success")
+			return ""
+		}
+		if varName != "" {
+			ch.vars.set(varName+"_invalid", digits)
+		}
+		if invalid != "" && try+1 < tries {
+			ch.play(ctx, invalid, anyDigit)
+		}
+	}
+	ch.vars.set("read_result", "failure")
+	if varName != "" {
+		ch.vars.unset(varName)
+	}
+	if a[10] != "" && ctx.Err() == nil {
+		ext, _, _ := strings.Cut(a[10], " ")
+		ch.transfer(ext)
+	}
+	return ""
+}
+
+// appRead: min max file var_name timeout terminators digit_timeout.
+func appRead(ctx context.Context, ch *Channel, arg string) string {
+	a := strings.Fields(arg)
+	for len(a) < 7 {
+		a = append(a, "")
+	}
+	minD, maxD := atoiDefault(a[0], 0), atoiDefault(a[1], 128)
+	file, varName := a[2], a[3]
+	timeout := time.Duration(atoiDefault(a[4], 5000)) * time.Millisecond
+	terms := terminators(a[5])
+	digitTimeout := time.Duration(atoiDefault(a[6], int(timeout/time.Millisecond))) * time.Millisecond
+	if file != "" {
+		ch.play(ctx, file, anyDigit)
+	}
+	digits, term, err := ch.collect(ctx, maxD, terms, timeout, digitTimeout)
+	if term != "" {
+		ch.vars.set("read_terminator_used", term)
+	}
+	if varName != "" {
+		ch.vars.set(varName, digits)
+	}
+	switch {
+	case ctx.Err() != nil:
+		ch.vars.set("read_result", "failure")
+	case err != nil && len(digits) < max(minD, 1):
+		ch.vars.set("read_result", "timeout")
+	default:
+		ch.vars.set("read_result", "success")
+	}
+	return ""
+}
+
+// appTimedMedia simulates speak, say, phrase and record: they take the
+// file duration (record: its limit in seconds when given) and stop on
+// hangup or uuid_break.
+func appTimedMedia(name string) appFunc {
+	return func(ctx context.Context, ch *Channel, arg string) string {
+		d := ch.sw.opts.fileDuration
+		if name == "record" {
+			f := strings.Fields(arg)
+			if len(f) > 1 {
+				if n, err := strconv.Atoi(f[1]); err == nil && n > 0 {
+					d = time.Duration(n) * time.Second
+				}
+			}
+		}
+		select {
+		case <-ch.brk:
+		default:
+		}
+		t := time.NewTimer(ch.sw.scaled(d))
+		defer t.Stop()
+		start := time.Now()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		case <-ch.brk:
+		}
+		if name == "record" {
+			secs := time.Duration(float64(time.Since(start)) / ch.sw.opts.scale).Seconds()
+			ch.vars.set("record_seconds", strconv.Itoa(int(secs)))
+			ch.vars.set("record_ms", strconv.Itoa(int(secs*1000)))
+			return ""
+		}
+		return ""
+	}
+}
+
+// appPark parks the channel: queued sendmsg executes run until hangup or
+// transfer.
+func appPark(ctx context.Context, ch *Channel, _ string) string {
+	ch.sw.publish(ch.event("CHANNEL_PARK", "switch_ivr.c", "switch_ivr_park", 998))
+	ch.serveQueue(ctx, nil)
+	ch.sw.publish(ch.event("CHANNEL_UNPARK", "switch_ivr.c", "switch_ivr_park", 1179))
+	return ""
+}
+
+// appLog: "[LEVEL] message".
+func appLog(_ context.Context, ch *Channel, arg string) string {
+	level := 7
+	first, rest, _ := strings.Cut(arg, " ")
+	if n, ok := logLevels[strings.ToLower(first)]; ok {
+		level = n
+		arg = rest
+	}
+	ch.sw.log.Info("log app", "uuid", ch.uuid, "message", arg)
+	ch.sw.logLine(level, "mod_dptools.c", arg+"\n")
+	return ""
+}
+
+// appEvent fires an event: "Event-Name=CUSTOM,Event-Subclass=a::b,k=v".
+func appEvent(_ context.Context, ch *Channel, arg string) string {
+	name, sub := "CUSTOM", ""
+	var extra esl.Headers
+	for _, kv := range strings.Split(arg, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "Event-Name":
+			name = v
+		case "Event-Subclass":
+			sub = v
+		default:
+			extra.Add(strings.TrimSpace(k), v)
+		}
+	}
+	ev := ch.event(name, "mod_dptools.c", "event_function", 1208)
+	if sub != "" {
+		ev.Headers = append(esl.Headers{ev.Headers[0], {Name: "Event-Subclass", Value: sub}}, ev.Headers[1:]...)
+	}
+	ev.Headers = append(ev.Headers, extra...)
+	ch.sw.publish(ev)
+	return ""
+}
+
+// appBridge originates the dial string and bridges the channel to it until
+// either side hangs up.
+func appBridge(ctx context.Context, ch *Channel, arg string) string {
+	other, cause := ch.sw.dial(ctx, arg, [][2]string{{"bridge_to", ch.uuid}}, []App{{Name: "park"}})
+	if other == nil {
+		ch.vars.set("originate_disposition", cause)
+		ch.vars.set("DIALSTATUS", cause)
+		return ""
+	}
+	ch.answer()
+	ch.link(other)
+	select {
+	case <-ctx.Done():
+	case <-other.ctx.Done():
+	}
+	return ""
+}
+
+// link bridges two channels: CHANNEL_BRIDGE now, CHANNEL_UNBRIDGE and a
+// hangup of the other leg when one of them hangs up.
+func (ch *Channel) link(other *Channel) {
+	ch.mu.Lock()
+	ch.bridged = other
+	ch.mu.Unlock()
+	other.mu.Lock()
+	other.bridged = ch
+	other.mu.Unlock()
+	ch.vars.set("bridge_uuid", other.uuid)
+	other.vars.set("bridge_uuid", ch.uuid)
+	ev := ch.event("CHANNEL_BRIDGE", "switch_ivr_bridge.c", "audio_bridge_on_exchange_media", 825)
+	ev.Headers.Add("Bridge-A-Unique-ID", ch.uuid)
+	ev.Headers.Add("Bridge-B-Unique-ID", other.uuid)
+	ch.sw.publish(ev)
+}
+
+// logLine sends a log/data frame to every connection that asked for logs
+// at that level.
+func (sw *Switch) logLine(level int, file, text string) {
+	names := []string{"CONSOLE", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG"}
+	now := time.Now().Format("2006-01-02 15:04:05.000000")
+	body := fmt.Sprintf("%s 100.00%% [%s] %s:1 %s", now, names[level], file, text)
+	h := esl.Headers{
+		{Name: "Content-Type", Value: esl.TypeLogData},
+		{Name: "Content-Length", Value: strconv.Itoa(len(body))},
+		{Name: "Log-Level", Value: strconv.Itoa(level)},
+		{Name: "Text-Channel", Value: "3"},
+		{Name: "Log-File", Value: file},
+		{Name: "Log-Func", Value: "esltest"},
+		{Name: "Log-Line", Value: "1"},
+		{Name: "User-Data", Value: ""},
+	}
+	raw := esl.AppendFrame(nil, h, []byte(body))
+	sw.mu.Lock()
+	var conns []*conn
+	for c := range sw.conns {
+		conns = append(conns, c)
+	}
+	sw.mu.Unlock()
+	sort.Slice(conns, func(i, j int) bool { return conns[i].id < conns[j].id })
+	for _, c := range conns {
+		c.mu.Lock()
+		ok := c.sub.logLevel >= level
+		c.mu.Unlock()
+		if ok {
+			c.push(qitem{raw: raw})
+		}
+	}
+}

@@ -1,0 +1,364 @@
+package esltest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+)
+
+// App is one dialplan application with its argument.
+type App struct {
+	Name string
+	Arg  string
+}
+
+// AppRun is one application a channel executed: from its dialplan, from
+// sendmsg, or nested in park or socket.
+type AppRun struct {
+	Name string
+	Arg  string
+	// UUID is the Application-UUID of its CHANNEL_EXECUTE events (the
+	// Event-UUID of the sendmsg that asked for it, if any).
+	UUID string
+	// Response is the Application-Response of CHANNEL_EXECUTE_COMPLETE
+	// ("_none_", "FILE PLAYED", ...), or "invalid application".
+	Response string
+	Start    time.Time
+	End      time.Time
+}
+
+// Channel is one call leg of the simulated switch. Its methods are safe for
+// concurrent use; it stays readable after it is destroyed.
+type Channel struct {
+	sw        *Switch
+	uuid      string
+	serial    uint64
+	name      string
+	direction string
+	created   time.Time
+	prof      profile
+	vars      *varStore
+
+	ctx    context.Context // ends at hangup
+	cancel context.CancelFunc
+	queue  chan *execution // sendmsg executes, served by park and socket
+	dtmfCh chan struct{}   // a digit arrived
+	brk    chan struct{}   // uuid_break
+	done   chan struct{}   // closed at CHANNEL_DESTROY
+
+	answeredCh chan struct{} // closed at answer
+	autoAnswer bool          // an originated leg that answers after ringing
+	placed     chan error    // PlaceCall: the socket app's connect result
+
+	mu          sync.Mutex
+	state       string
+	callState   string
+	answered    bool
+	answeredAt  time.Time
+	hungup      bool
+	hangupCause string
+	apps        []AppRun
+	curApp      string
+	curArg      string
+	appCancel   context.CancelFunc
+	appCancels  []context.CancelFunc // nested apps (park, socket) and the one they run
+	transferTo  string
+	digits      []rune
+	peer        *Channel // the other loopback leg
+	bridged     *Channel
+	sock        *conn // the outbound socket controlling the channel
+	released    chan struct{}
+}
+
+type profile struct {
+	cidName, cidNum, dest, context, source, calleeName, calleeNum string
+}
+
+// execution is one app to run, with the sendmsg that asked for it.
+type execution struct {
+	app   App
+	uuid  string
+	loops int
+	done  chan struct{}
+}
+
+// UUID returns the channel's Unique-ID.
+func (ch *Channel) UUID() string { return ch.uuid }
+
+// Name returns the channel name (Channel-Name), e.g. "loopback/park-a".
+func (ch *Channel) Name() string { return ch.name }
+
+// State returns the channel state name: CS_EXECUTE, CS_HANGUP, CS_REPORTING, CS_DESTROY...
+func (ch *Channel) State() string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.state
+}
+
+// Answered reports whether the channel was answered.
+func (ch *Channel) Answered() bool {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.answered
+}
+
+// HangupCause returns the hangup cause, or "" while the channel is up.
+func (ch *Channel) HangupCause() string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.hangupCause
+}
+
+// Var returns a channel variable ("" when unset).
+func (ch *Channel) Var(name string) string {
+	v, _ := ch.vars.get(name)
+	return v
+}
+
+// SetVar sets a channel variable, as uuid_setvar does.
+func (ch *Channel) SetVar(name, value string) { ch.vars.set(name, value) }
+
+// Apps returns the applications the channel executed so far, in the order
+// they completed, with their results.
+func (ch *Channel) Apps() []AppRun {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return append([]AppRun(nil), ch.apps...)
+}
+
+// Done is closed when the channel is destroyed (after CHANNEL_DESTROY).
+func (ch *Channel) Done() <-chan struct{} { return ch.done }
+
+// WaitHangup waits until the channel is destroyed and returns its hangup
+// cause, or ctx's error.
+func (ch *Channel) WaitHangup(ctx context.Context) (string, error) {
+	select {
+	case <-ch.done:
+		return ch.HangupCause(), nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("esltest: channel %s still up: %w", ch.uuid, ctx.Err())
+	}
+}
+
+// Answer answers the channel (CHANNEL_ANSWER), as uuid_answer does.
+func (ch *Channel) Answer() { ch.answer() }
+
+// Hangup hangs the channel up with the given cause (NORMAL_CLEARING when
+// empty). It returns at once; see WaitHangup.
+func (ch *Channel) Hangup(cause string) {
+	if cause == "" {
+		cause = "NORMAL_CLEARING"
+	}
+	ch.mu.Lock()
+	if ch.hungup {
+		ch.mu.Unlock()
+		return
+	}
+	ch.hungup = true
+	ch.hangupCause = cause
+	ch.state = "CS_HANGUP"
+	ch.callState = "HANGUP"
+	peer, bridged, sock := ch.peer, ch.bridged, ch.sock
+	ch.mu.Unlock()
+	ch.vars.set("hangup_cause", cause)
+	ch.vars.set("hangup_cause_q850", strconv.Itoa(q850(cause)))
+	ch.sw.log.Debug("hangup", "uuid", ch.uuid, "cause", cause)
+	ch.sw.publish(ch.event("CHANNEL_HANGUP", "switch_channel.c", "switch_channel_perform_hangup", 3538))
+	ch.cancel()
+	if sock != nil && !sock.lingering() {
+		sock.push(qitem{fn: func() bool { sock.disconnectNotice(ch.uuid); return false }})
+	}
+	if peer != nil {
+		peer.Hangup(cause)
+	}
+	if bridged != nil {
+		ev := ch.event("CHANNEL_UNBRIDGE", "switch_ivr_bridge.c", "audio_bridge_thread", 700)
+		ch.sw.publish(ev)
+		bridged.Hangup(cause)
+	}
+}
+
+// event builds an event about this channel with all its headers.
+func (ch *Channel) event(name, file, fn string, line int) *esl.Event {
+	ev := ch.sw.newEvent(name, file, fn, line)
+	ch.addHeaders(ev)
+	return ev
+}
+
+var stateNumbers = map[string]int{
+	"CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
+	"CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8, "CS_RESET": 9,
+	"CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12,
+}
+
+func (ch *Channel) addHeaders(ev *esl.Event) {
+	ch.mu.Lock()
+	state, callState, answered, hungup := ch.state, ch.callState, ch.answered, ch.hungup
+	answeredAt := ch.answeredAt
+	cause := ch.hangupCause
+	bridged := ch.bridged
+	ch.mu.Unlock()
+	answerState := "ringing"
+	switch {
+	case hungup:
+		answerState = "hangup"
+	case answered:
+		answerState = "answered"
+	}
+	h := &ev.Headers
+	h.Add("Channel-State", state)
+	h.Add("Channel-Call-State", callState)
+	h.Add("Channel-State-Number", strconv.Itoa(stateNumbers[state]))
+	h.Add("Channel-Name", ch.name)
+	h.Add("Unique-ID", ch.uuid)
+	h.Add("Call-Direction", ch.direction)
+	h.Add("Presence-Call-Direction", ch.direction)
+	h.Add("Channel-HIT-Dialplan", strconv.FormatBool(ch.direction == "inbound"))
+	h.Add("Channel-Call-UUID", ch.uuid)
+	h.Add("Answer-State", answerState)
+	if hungup {
+		h.Add("Hangup-Cause", cause)
+	}
+	h.Add("Channel-Read-Codec-Name", "L16")
+	h.Add("Channel-Read-Codec-Rate", "8000")
+	h.Add("Channel-Read-Codec-Bit-Rate", "128000")
+	h.Add("Channel-Write-Codec-Name", "L16")
+	h.Add("Channel-Write-Codec-Rate", "8000")
+	h.Add("Channel-Write-Codec-Bit-Rate", "128000")
+	ch.addProfile(h, "Caller-", answeredAt)
+	if bridged != nil {
+		h.Add("Other-Type", "originatee")
+		bridged.addProfile(h, "Other-Leg-", time.Time{})
+	}
+	ch.vars.each(func(k, v string) { h.Add("variable_"+k, v) })
+}
+
+func usec(t time.Time) string {
+	if t.IsZero() {
+		return "0"
+	}
+	return strconv.FormatInt(t.UnixMicro(), 10)
+}
+
+func (ch *Channel) addProfile(h *esl.Headers, p string, answeredAt time.Time) {
+	pr := ch.prof
+	h.Add(p+"Direction", ch.direction)
+	h.Add(p+"Logical-Direction", ch.direction)
+	h.Add(p+"Dialplan", "xml")
+	if pr.cidName != "" {
+		h.Add(p+"Caller-ID-Name", pr.cidName)
+	}
+	h.Add(p+"Caller-ID-Number", pr.cidNum)
+	h.Add(p+"Orig-Caller-ID-Number", pr.cidNum)
+	if pr.calleeName != "" {
+		h.Add(p+"Callee-ID-Name", pr.calleeName)
+	}
+	if pr.calleeNum != "" {
+		h.Add(p+"Callee-ID-Number", pr.calleeNum)
+	}
+	h.Add(p+"ANI", pr.cidNum)
+	h.Add(p+"Destination-Number", pr.dest)
+	h.Add(p+"Unique-ID", ch.uuid)
+	h.Add(p+"Source", pr.source)
+	h.Add(p+"Context", pr.context)
+	h.Add(p+"Channel-Name", ch.name)
+	h.Add(p+"Profile-Index", "1")
+	h.Add(p+"Profile-Created-Time", usec(ch.created))
+	h.Add(p+"Channel-Created-Time", usec(ch.created))
+	h.Add(p+"Channel-Answered-Time", usec(answeredAt))
+	for _, n := range []string{"Progress-Time", "Progress-Media-Time", "Hangup-Time", "Transfer-Time", "Resurrect-Time", "Bridged-Time", "Last-Hold", "Hold-Accum"} {
+		h.Add(p+"Channel-"+n, "0")
+	}
+	h.Add(p+"Screen-Bit", "true")
+	h.Add(p+"Privacy-Hide-Name", "false")
+	h.Add(p+"Privacy-Hide-Number", "false")
+}
+
+// q850 maps a hangup cause to its Q.850 code.
+func q850(cause string) int {
+	switch cause {
+	case "UNALLOCATED_NUMBER":
+		return 1
+	case "NO_ROUTE_DESTINATION":
+		return 3
+	case "NORMAL_CLEARING":
+		return 16
+	case "USER_BUSY":
+		return 17
+	case "NO_USER_RESPONSE":
+		return 18
+	case "NO_ANSWER":
+		return 19
+	case "CALL_REJECTED":
+		return 21
+	case "DESTINATION_OUT_OF_ORDER":
+		return 27
+	case "NORMAL_TEMPORARY_FAILURE":
+		return 41
+	case "SWITCH_CONGESTION":
+		return 42
+	case "ORIGINATOR_CANCEL":
+		return 487
+	default:
+		return 16
+	}
+}
+
+func (ch *Channel) setState(state, callState string) {
+	ch.mu.Lock()
+	if !ch.hungup {
+		if state != "" {
+			ch.state = state
+		}
+		if callState != "" {
+			ch.callState = callState
+		}
+	}
+	ch.mu.Unlock()
+}
+
+func (ch *Channel) isHungup() bool {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.hungup
+}
+
+// answer marks the channel answered and sends CHANNEL_ANSWER once; a
+// loopback leg answers its peer too.
+func (ch *Channel) answer() {
+	ch.mu.Lock()
+	if ch.answered || ch.hungup {
+		ch.mu.Unlock()
+		return
+	}
+	ch.answered = true
+	ch.answeredAt = time.Now()
+	ch.callState = "ACTIVE"
+	peer := ch.peer
+	ch.mu.Unlock()
+	close(ch.answeredCh)
+	ch.vars.set("endpoint_disposition", "ANSWER")
+	ch.sw.publish(ch.event("CHANNEL_ANSWER", "switch_channel.c", "switch_channel_perform_mark_answered", 3906))
+	if peer != nil {
+		peer.answer()
+	}
+}
+
+// progress sends CHANNEL_PROGRESS or CHANNEL_PROGRESS_MEDIA (pre_answer).
+func (ch *Channel) progress(media bool) {
+	if ch.isHungup() {
+		return
+	}
+	name := "CHANNEL_PROGRESS"
+	callState := "RINGING"
+	if media {
+		name = "CHANNEL_PROGRESS_MEDIA"
+		callState = "EARLY"
+	}
+	ch.setState("", callState)
+	ch.sw.publish(ch.event(name, "switch_channel.c", "switch_channel_perform_mark_pre_answered", 3714))
+}

@@ -1,0 +1,148 @@
+package esltest
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+)
+
+// knownEvents are the event names "event" accepts (besides ALL and CUSTOM
+// subclasses); an unknown name gets "-ERR no keywords supplied" as in the
+// recorded switch when nothing valid is left.
+var knownEvents = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`CUSTOM CLONE CHANNEL_CREATE CHANNEL_DESTROY CHANNEL_STATE
+	CHANNEL_CALLSTATE CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_EXECUTE
+	CHANNEL_EXECUTE_COMPLETE CHANNEL_HOLD CHANNEL_UNHOLD CHANNEL_BRIDGE CHANNEL_UNBRIDGE
+	CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_OUTGOING CHANNEL_PARK CHANNEL_UNPARK
+	CHANNEL_APPLICATION CHANNEL_ORIGINATE CHANNEL_UUID API LOG INBOUND_CHAN OUTBOUND_CHAN
+	STARTUP SHUTDOWN PUBLISH UNPUBLISH TALK NOTALK SESSION_CRASH MODULE_LOAD MODULE_UNLOAD DTMF
+	MESSAGE PRESENCE_IN NOTIFY_IN PRESENCE_OUT PRESENCE_PROBE MESSAGE_WAITING MESSAGE_QUERY ROSTER
+	CODEC BACKGROUND_JOB DETECTED_SPEECH DETECTED_TONE PRIVATE_COMMAND HEARTBEAT TRAP
+	ADD_SCHEDULE DEL_SCHEDULE EXE_SCHEDULE RE_SCHEDULE RELOADXML NOTIFY PHONE_FEATURE
+	PHONE_FEATURE_SUBSCRIBE SEND_MESSAGE RECV_MESSAGE REQUEST_PARAMS CHANNEL_DATA GENERAL COMMAND
+	SESSION_HEARTBEAT CLIENT_DISCONNECTED SERVER_DISCONNECTED SEND_INFO RECV_INFO RECV_RTCP_MESSAGE
+	SEND_RTCP_MESSAGE CALL_SECURE NAT RECORD_START RECORD_STOP PLAYBACK_START PLAYBACK_STOP
+	CALL_UPDATE FAILURE SOCKET_DATA MEDIA_BUG_START MEDIA_BUG_STOP CONFERENCE_DATA_QUERY
+	CONFERENCE_DATA CALL_SETUP_REQ CALL_SETUP_RESULT CALL_DETAIL DEVICE_STATE TEXT SHUTDOWN_REQUESTED
+	ALL`) {
+		knownEvents[n] = true
+	}
+}
+
+// newEvent starts an event with the headers every FreeSWITCH event carries.
+// Event-Sequence is filled in by publish so that it grows in delivery order.
+func (sw *Switch) newEvent(name, file, fn string, line int) *esl.Event {
+	now := time.Now()
+	e := esl.NewEvent(name, "")
+	h := &e.Headers
+	h.Add("Core-UUID", sw.opts.coreUUID)
+	h.Add("FreeSWITCH-Hostname", sw.opts.hostname)
+	h.Add("FreeSWITCH-Switchname", sw.opts.hostname)
+	h.Add("FreeSWITCH-IPv4", "127.0.0.1")
+	h.Add("FreeSWITCH-IPv6", "::1")
+	h.Add("Event-Date-Local", now.Format("2006-01-02 15:04:05"))
+	h.Add("Event-Date-GMT", now.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"))
+	h.Add("Event-Date-Timestamp", strconv.FormatInt(now.UnixMicro(), 10))
+	h.Add("Event-Calling-File", file)
+	h.Add("Event-Calling-Function", fn)
+	h.Add("Event-Calling-Line-Number", strconv.Itoa(line))
+	h.Add("Event-Sequence", "0")
+	return e
+}
+
+// publish delivers ev to every connection that wants it, in one global
+// order. It never blocks on a slow connection: one whose queue is full is
+// disconnected, as FreeSWITCH does.
+func (sw *Switch) publish(ev *esl.Event) {
+	sw.pubMu.Lock()
+	defer sw.pubMu.Unlock()
+	ev.Headers.Set("Event-Sequence", strconv.FormatUint(sw.seq.Add(1), 10))
+	sw.mu.Lock()
+	conns := make([]*conn, 0, len(sw.conns))
+	for c := range sw.conns {
+		conns = append(conns, c)
+	}
+	sw.mu.Unlock()
+	for _, c := range conns {
+		c.offer(ev)
+	}
+}
+
+// subscription is what one connection asked to receive.
+type subscription struct {
+	format    string // "plain", "json" or "xml"; "" when not listening
+	all       bool
+	names     map[string]bool
+	allCustom bool
+	custom    map[string]bool
+	filters   []filter
+	myUUID    string // myevents: every event of this channel, and only those
+	logLevel  int    // -1: no log/data frames
+}
+
+type filter struct {
+	header, value string
+	re            *regexp.Regexp
+}
+
+func newSubscription() subscription {
+	return subscription{names: map[string]bool{}, custom: map[string]bool{}, logLevel: -1}
+}
+
+// wants reports whether an event is to be sent on this connection.
+func (s *subscription) wants(ev *esl.Event) bool {
+	if s.myUUID != "" {
+		if ev.UniqueID() != s.myUUID {
+			return false
+		}
+		return s.passesFilters(ev)
+	}
+	if s.format == "" {
+		return false
+	}
+	name := ev.Name()
+	ok := s.all || s.names[name]
+	if name == "CUSTOM" {
+		ok = s.all || s.allCustom || s.custom[ev.Subclass()]
+	}
+	return ok && s.passesFilters(ev)
+}
+
+func (s *subscription) passesFilters(ev *esl.Event) bool {
+	if len(s.filters) == 0 {
+		return true
+	}
+	for _, f := range s.filters {
+		v, ok := ev.Headers.Lookup(f.header)
+		if !ok {
+			continue
+		}
+		if f.re != nil && f.re.MatchString(v) || f.re == nil && v == f.value {
+			return true
+		}
+	}
+	return false
+}
+
+// eventFrame renders ev as a frame in the given format.
+func eventFrame(ev *esl.Event, format string) []byte {
+	var body []byte
+	ct := esl.TypeEventPlain
+	switch format {
+	case "json":
+		ct = esl.TypeEventJSON
+		body, _ = ev.MarshalJSON()
+	case "xml":
+		ct = esl.TypeEventXML
+		body = ev.MarshalXMLText()
+	default:
+		body = ev.MarshalPlain()
+	}
+	h := esl.Headers{{Name: "Content-Length", Value: strconv.Itoa(len(body))}, {Name: "Content-Type", Value: ct}}
+	return esl.AppendFrame(nil, h, body)
+}

@@ -1,0 +1,303 @@
+package esltest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+	"github.com/google/uuid"
+)
+
+// chanSpec describes a channel to create.
+type chanSpec struct {
+	uuid, name, direction string
+	prof                  profile
+	vars                  [][2]string
+}
+
+// newChannel registers a channel; start sets it running.
+func (sw *Switch) newChannel(spec chanSpec) (*Channel, error) {
+	if spec.uuid == "" {
+		spec.uuid = uuid.NewString()
+	}
+	if spec.prof.context == "" {
+		spec.prof.context = "default"
+	}
+	ctx, cancel := context.WithCancel(sw.ctx)
+	ch := &Channel{
+		sw:         sw,
+		uuid:       spec.uuid,
+		name:       spec.name,
+		direction:  spec.direction,
+		created:    time.Now(),
+		prof:       spec.prof,
+		vars:       newVarStore(),
+		ctx:        ctx,
+		cancel:     cancel,
+		queue:      make(chan *execution, 256),
+		dtmfCh:     make(chan struct{}, 1),
+		brk:        make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		answeredCh: make(chan struct{}),
+		state:      "CS_INIT",
+		callState:  "DOWN",
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	switch {
+	case sw.closed:
+		cancel()
+		return nil, fmt.Errorf("esltest: switch closed")
+	case len(sw.channels) >= sw.opts.maxChannels:
+		cancel()
+		return nil, fmt.Errorf("esltest: SWITCH_CONGESTION: %d channels", len(sw.channels))
+	case sw.channels[spec.uuid] != nil:
+		cancel()
+		return nil, fmt.Errorf("esltest: uuid %s already in use", spec.uuid)
+	}
+	ch.serial = sw.sessions.Add(1)
+	for _, kv := range [][2]string{
+		{"direction", spec.direction}, {"uuid", spec.uuid}, {"session_id", strconv.FormatUint(ch.serial, 10)},
+		{"channel_name", spec.name}, {"read_codec", "L16"}, {"read_rate", "8000"},
+		{"write_codec", "L16"}, {"write_rate", "8000"}, {"call_uuid", spec.uuid},
+	} {
+		ch.vars.set(kv[0], kv[1])
+	}
+	for _, kv := range spec.vars {
+		ch.vars.set(kv[0], kv[1])
+	}
+	sw.channels[spec.uuid] = ch
+	sw.wg.Add(1)
+	return ch, nil
+}
+
+// start sends CHANNEL_CREATE and runs the channel's dialplan apps on its
+// own goroutine. Every newChannel must be followed by start.
+func (ch *Channel) start(apps []App) {
+	ch.sw.publish(ch.event("CHANNEL_CREATE", "switch_core_state_machine.c", "switch_core_session_run", 626))
+	go ch.run(apps)
+}
+
+// startAfterAnswer is start for an originated leg: its apps run once it
+// is answered (by its loopback peer, or by itself after a simulated ring
+// when autoAnswer is set).
+func (ch *Channel) startAfterAnswer(apps []App) {
+	ch.sw.publish(ch.event("CHANNEL_CREATE", "switch_core_state_machine.c", "switch_core_session_run", 626))
+	go func() {
+		if ch.autoAnswer {
+			ch.progress(false)
+			if ch.sw.sleep(ch.ctx, 100*time.Millisecond) == nil {
+				ch.answer()
+			}
+		}
+		select {
+		case <-ch.answeredCh:
+		case <-ch.ctx.Done():
+		}
+		ch.run(apps)
+	}()
+}
+
+// run executes the dialplan; when it ends (or the channel hangs up) the
+// channel hangs up, waits for a lingering socket and is destroyed.
+func (ch *Channel) run(apps []App) {
+	defer ch.sw.wg.Done()
+	ch.setState("CS_EXECUTE", "")
+	for i := 0; !ch.isHungup(); {
+		if ext := ch.takeTransfer(); ext != "" {
+			var ok bool
+			apps, ok = ch.sw.routeApps(ext)
+			if !ok {
+				ch.Hangup("NO_ROUTE_DESTINATION")
+				break
+			}
+			i = 0
+			continue
+		}
+		if i >= len(apps) {
+			ch.Hangup("NORMAL_CLEARING")
+			break
+		}
+		ch.execute(&execution{app: apps[i], uuid: uuid.NewString(), loops: 1})
+		i++
+	}
+	ch.finish()
+}
+
+func (ch *Channel) takeTransfer() string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	t := ch.transferTo
+	ch.transferTo = ""
+	return t
+}
+
+// transfer sends the channel to another extension: the running app stops
+// and the extension's apps run next.
+func (ch *Channel) transfer(ext string) {
+	ch.mu.Lock()
+	ch.transferTo = ext
+	cancels := append([]context.CancelFunc(nil), ch.appCancels...)
+	ch.mu.Unlock()
+	ch.vars.set("transfer_destination", ext)
+	for _, cancel := range cancels {
+		cancel()
+	}
+}
+
+// finish sends the end-of-call events and destroys the channel.
+func (ch *Channel) finish() {
+	sw := ch.sw
+	// Executes still queued never run.
+	for {
+		select {
+		case x := <-ch.queue:
+			close(x.done)
+			continue
+		default:
+		}
+		break
+	}
+	now := time.Now()
+	ch.mu.Lock()
+	answeredAt := ch.answeredAt
+	ch.state = "CS_REPORTING"
+	sock := ch.sock
+	ch.mu.Unlock()
+	ch.vars.set("end_epoch", strconv.FormatInt(now.Unix(), 10))
+	ch.vars.set("start_epoch", strconv.FormatInt(ch.created.Unix(), 10))
+	ch.vars.set("duration", strconv.Itoa(int(now.Sub(ch.created).Seconds())))
+	billsec := 0
+	if !answeredAt.IsZero() {
+		billsec = int(now.Sub(answeredAt).Seconds())
+		ch.vars.set("answer_epoch", strconv.FormatInt(answeredAt.Unix(), 10))
+	}
+	ch.vars.set("billsec", strconv.Itoa(billsec))
+	sw.publish(ch.event("CHANNEL_STATE", "switch_core_state_machine.c", "switch_core_session_run", 628))
+	ev := ch.event("CHANNEL_HANGUP_COMPLETE", "switch_core_state_machine.c", "switch_core_session_reporting_state", 944)
+	ev.Headers = append(ev.Headers[:13:13], append([]esl.Header{{Name: "Hangup-Cause", Value: ch.HangupCause()}}, ev.Headers[13:]...)...)
+	sw.publish(ev)
+	if sock != nil && sock.lingering() {
+		sock.push(qitem{fn: sock.lingerNotice})
+		select {
+		case <-sock.done:
+		case <-sw.ctx.Done():
+		}
+	}
+	ch.setStateForce("CS_DESTROY")
+	sw.publish(ch.event("CHANNEL_DESTROY", "switch_core_session.c", "switch_core_session_perform_destroy", 1775))
+	sw.mu.Lock()
+	delete(sw.channels, ch.uuid)
+	sw.mu.Unlock()
+	close(ch.done)
+}
+
+func (ch *Channel) setStateForce(state string) {
+	ch.mu.Lock()
+	ch.state = state
+	ch.mu.Unlock()
+}
+
+// execute runs one app with its CHANNEL_EXECUTE and
+// CHANNEL_EXECUTE_COMPLETE events and records it.
+func (ch *Channel) execute(x *execution) {
+	defer close(x.done0())
+	fn, ok := lookupApp(x.app.Name)
+	if !ok {
+		ch.sw.log.Error("Invalid Application", "app", x.app.Name, "uuid", ch.uuid)
+		ch.sw.logLine(3, "switch_core_session.c", fmt.Sprintf("Invalid Application %s\n", x.app.Name))
+		ch.record(AppRun{Name: x.app.Name, Arg: x.app.Arg, UUID: x.uuid, Response: "invalid application", Start: time.Now(), End: time.Now()})
+		ch.Hangup("DESTINATION_OUT_OF_ORDER")
+		return
+	}
+	loops := max(x.loops, 1)
+	for l := 0; l < loops && !ch.isHungup(); l++ {
+		start := time.Now()
+		ctx, cancel := context.WithCancel(ch.ctx)
+		ch.mu.Lock()
+		prevApp, prevArg, prevCancel := ch.curApp, ch.curArg, ch.appCancel
+		ch.curApp, ch.curArg, ch.appCancel = x.app.Name, x.app.Arg, cancel
+		ch.appCancels = append(ch.appCancels, cancel)
+		ch.mu.Unlock()
+		if x.app.Arg != "" {
+			ch.vars.set("current_application_data", x.app.Arg)
+		} else {
+			ch.vars.unset("current_application_data")
+		}
+		ch.vars.set("current_application", x.app.Name)
+		ev := ch.event("CHANNEL_EXECUTE", "switch_core_session.c", "switch_core_session_exec", 2934)
+		ch.appHeaders(ev, x, "")
+		ch.sw.publish(ev)
+		resp := fn(ctx, ch, x.app.Arg)
+		cancel()
+		if resp == "" {
+			resp = "_none_"
+		}
+		ch.mu.Lock()
+		ch.curApp, ch.curArg, ch.appCancel = prevApp, prevArg, prevCancel
+		ch.appCancels = ch.appCancels[:len(ch.appCancels)-1]
+		ch.mu.Unlock()
+		ev = ch.event("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2972)
+		ch.appHeaders(ev, x, resp)
+		ch.sw.publish(ev)
+		ch.vars.set("last_app", x.app.Name)
+		ch.vars.set("last_arg", x.app.Arg)
+		ch.record(AppRun{Name: x.app.Name, Arg: x.app.Arg, UUID: x.uuid, Response: resp, Start: start, End: time.Now()})
+	}
+}
+
+func (x *execution) done0() chan struct{} {
+	if x.done == nil {
+		x.done = make(chan struct{})
+	}
+	return x.done
+}
+
+func (ch *Channel) appHeaders(ev *esl.Event, x *execution, resp string) {
+	ev.Headers.Add("Application", x.app.Name)
+	if x.app.Arg != "" {
+		ev.Headers.Add("Application-Data", x.app.Arg)
+	}
+	if resp != "" {
+		ev.Headers.Add("Application-Response", resp)
+	}
+	ev.Headers.Add("Application-UUID", x.uuid)
+}
+
+func (ch *Channel) record(r AppRun) {
+	ch.mu.Lock()
+	ch.apps = append(ch.apps, r)
+	ch.mu.Unlock()
+}
+
+// serveQueue runs queued sendmsg executes until ctx ends: what park and the
+// socket app do while they hold the channel.
+func (ch *Channel) serveQueue(ctx context.Context, until <-chan struct{}) {
+	for {
+		select {
+		case x := <-ch.queue:
+			ch.execute(x)
+		case <-ctx.Done():
+			return
+		case <-until:
+			return
+		}
+	}
+}
+
+// enqueue queues an execute from sendmsg; it fails when the queue is full
+// or the channel is gone.
+func (ch *Channel) enqueue(x *execution) error {
+	x.done0()
+	if ch.isHungup() {
+		return fmt.Errorf("channel %s is hung up", ch.uuid)
+	}
+	select {
+	case ch.queue <- x:
+		return nil
+	default:
+		return fmt.Errorf("channel %s: too many queued executes", ch.uuid)
+	}
+}

@@ -1,0 +1,267 @@
+package esltest
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var errTimeout = errors.New("timeout")
+
+// mediaDuration returns how long playing file takes in simulated time;
+// forever is true for endless streams (loops=-1, silence_stream://0).
+func (sw *Switch) mediaDuration(file string) (d time.Duration, forever bool) {
+	switch {
+	case strings.HasPrefix(file, "tone_stream://"):
+		return toneDuration(strings.TrimPrefix(file, "tone_stream://"))
+	case strings.HasPrefix(file, "silence_stream://"):
+		ms, _, _ := strings.Cut(strings.TrimPrefix(file, "silence_stream://"), ",")
+		n, err := strconv.Atoi(strings.TrimSpace(ms))
+		if err != nil || n <= 0 {
+			return 0, true
+		}
+		return time.Duration(n) * time.Millisecond, false
+	case strings.HasPrefix(file, "file_string://"):
+		var total time.Duration
+		for _, f := range strings.Split(strings.TrimPrefix(file, "file_string://"), "!") {
+			d, forever := sw.mediaDuration(f)
+			if forever {
+				return 0, true
+			}
+			total += d
+		}
+		return total, false
+	default:
+		return sw.opts.fileDuration, false
+	}
+}
+
+// toneDuration sums the %(on,off,freq...) segments of a TGML tone times its
+// loops (loops=N or L=N; -1 forever).
+func toneDuration(spec string) (time.Duration, bool) {
+	var one time.Duration
+	loops := 1
+	for _, part := range strings.Split(spec, ";") {
+		part = strings.TrimSpace(part)
+		switch {
+		case strings.HasPrefix(part, "loops="), strings.HasPrefix(part, "L="):
+			_, v, _ := strings.Cut(part, "=")
+			if n, err := strconv.Atoi(v); err == nil {
+				loops = n
+			}
+		case strings.HasPrefix(part, "%("):
+			inner := strings.TrimSuffix(strings.TrimPrefix(part, "%("), ")")
+			f := strings.Split(inner, ",")
+			if len(f) >= 2 {
+				on, _ := strconv.Atoi(strings.TrimSpace(f[0]))
+				off, _ := strconv.Atoi(strings.TrimSpace(f[1]))
+				one += time.Duration(on+off) * time.Millisecond
+			}
+		}
+	}
+	if loops < 0 {
+		return 0, true
+	}
+	return one * time.Duration(max(loops, 1)), false
+}
+
+// play plays file for its simulated duration with PLAYBACK_START/STOP.
+// It stops early on hangup, uuid_break, or when stop (if not nil) accepts
+// a digit waiting in the DTMF buffer (the digit is left there). It returns
+// "done" or "break" and the simulated time played.
+func (ch *Channel) play(ctx context.Context, file string, stop func(rune) bool) (string, time.Duration) {
+	select { // a break sent before the media started does not count
+	case <-ch.brk:
+	default:
+	}
+	d, forever := ch.sw.mediaDuration(file)
+	typ, _, ok := strings.Cut(file, "://")
+	if !ok {
+		typ = "file"
+	}
+	ev := ch.event("PLAYBACK_START", "switch_ivr_play_say.c", "switch_ivr_play_file", 1569)
+	ev.Headers.Add("Playback-File-Type", typ)
+	ev.Headers.Add("Playback-File-Path", file)
+	ch.sw.publish(ev)
+	start := time.Now()
+	var timer <-chan time.Time
+	if !forever {
+		t := time.NewTimer(ch.sw.scaled(d))
+		defer t.Stop()
+		timer = t.C
+	}
+	status := "done"
+loop:
+	for {
+		if stop != nil {
+			if dg, ok := ch.peekDigit(); ok && stop(dg) {
+				status = "break"
+				break
+			}
+		}
+		select {
+		case <-timer:
+			break loop
+		case <-ch.brk:
+			status = "break"
+			break loop
+		case <-ctx.Done():
+			status = "break"
+			break loop
+		case <-ch.dtmfCh:
+		}
+	}
+	played := d
+	if status == "break" || forever {
+		played = time.Duration(float64(time.Since(start)) / ch.sw.opts.scale)
+	}
+	ms := played.Milliseconds()
+	ch.vars.set("playback_last_offset_pos", strconv.FormatInt(ms*8, 10))
+	ch.vars.set("playback_seconds", strconv.FormatInt(ms/1000, 10))
+	ch.vars.set("playback_ms", strconv.FormatInt(ms, 10))
+	ch.vars.set("playback_samples", strconv.FormatInt(ms*8, 10))
+	ev = ch.event("PLAYBACK_STOP", "switch_ivr_play_say.c", "switch_ivr_play_file", 2025)
+	ev.Headers.Add("Playback-File-Type", typ)
+	ev.Headers.Add("Playback-File-Path", file)
+	ev.Headers.Add("Playback-Status", status)
+	ch.sw.publish(ev)
+	return status, played
+}
+
+// peekDigit returns the oldest waiting digit without taking it.
+func (ch *Channel) peekDigit() (rune, bool) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if len(ch.digits) == 0 {
+		return 0, false
+	}
+	return ch.digits[0], true
+}
+
+func (ch *Channel) popDigit() (rune, bool) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if len(ch.digits) == 0 {
+		return 0, false
+	}
+	d := ch.digits[0]
+	ch.digits = ch.digits[1:]
+	return d, true
+}
+
+// nextDigit takes the next digit, waiting at most timeout (simulated).
+func (ch *Channel) nextDigit(ctx context.Context, timeout time.Duration) (rune, error) {
+	t := time.NewTimer(ch.sw.scaled(timeout))
+	defer t.Stop()
+	for {
+		if d, ok := ch.popDigit(); ok {
+			return d, nil
+		}
+		select {
+		case <-ch.dtmfCh:
+		case <-t.C:
+			return 0, errTimeout
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// collect gathers up to max digits: the first within timeout, the next
+// ones within digitTimeout each; a terminator ends it early.
+func (ch *Channel) collect(ctx context.Context, maxDigits int, terms string, timeout, digitTimeout time.Duration) (digits string, term string, err error) {
+	var b strings.Builder
+	for b.Len() < maxDigits {
+		wait := timeout
+		if b.Len() > 0 {
+			wait = digitTimeout
+		}
+		d, err := ch.nextDigit(ctx, wait)
+		if err != nil {
+			return b.String(), "", err
+		}
+		if strings.ContainsRune(terms, d) {
+			return b.String(), string(d), nil
+		}
+		b.WriteRune(d)
+	}
+	return b.String(), "", nil
+}
+
+// receiveDTMF is a digit arriving on the channel: a DTMF event, then the
+// digit joins the buffer that read, play_and_get_digits and playback use.
+func (ch *Channel) receiveDTMF(d rune, duration int) {
+	if ch.isHungup() {
+		return
+	}
+	ev := ch.event("DTMF", "switch_channel.c", "switch_channel_dequeue_dtmf", 503)
+	ev.Headers.Add("DTMF-Digit", string(d))
+	ev.Headers.Add("DTMF-Duration", strconv.Itoa(duration))
+	ev.Headers.Add("DTMF-Source", "UNKNOWN")
+	ch.sw.publish(ev)
+	ch.mu.Lock()
+	if len(ch.digits) < 128 {
+		ch.digits = append(ch.digits, d)
+	}
+	ch.mu.Unlock()
+	ch.vars.set("last_dtmf_duration", strconv.Itoa(duration))
+	select {
+	case ch.dtmfCh <- struct{}{}:
+	default:
+	}
+}
+
+// SendDTMF delivers digits to the channel as if the caller pressed them:
+// a DTMF event each, and the digits reach a running play_and_get_digits,
+// read or playback. "w" waits half a second and "W" one second
+// (simulated); "@ms" after the digits sets their duration in samples as
+// uuid_send_dtmf does ("123@500"). Digits with pauses are sent in the
+// background; SendDTMF itself does not block.
+func (ch *Channel) SendDTMF(digits string) { ch.SendDTMFAfter(0, digits) }
+
+// SendDTMFAfter is SendDTMF after a simulated delay d.
+func (ch *Channel) SendDTMFAfter(d time.Duration, digits string) {
+	digits, durs, _ := strings.Cut(digits, "@")
+	dur := 2000
+	if n, err := strconv.Atoi(durs); err == nil && n > 0 {
+		dur = n
+	}
+	if d <= 0 && !strings.ContainsAny(digits, "wW") {
+		ch.sendDigits(context.Background(), digits, dur)
+		return
+	}
+	sw := ch.sw
+	sw.mu.Lock()
+	if sw.closed {
+		sw.mu.Unlock()
+		return
+	}
+	sw.wg.Add(1)
+	sw.mu.Unlock()
+	go func() {
+		defer sw.wg.Done()
+		if sw.sleep(ch.ctx, d) != nil && d > 0 {
+			return
+		}
+		ch.sendDigits(ch.ctx, digits, dur)
+	}()
+}
+
+func (ch *Channel) sendDigits(ctx context.Context, digits string, dur int) {
+	for _, r := range digits {
+		switch {
+		case r == 'w':
+			if ch.sw.sleep(ctx, 500*time.Millisecond) != nil {
+				return
+			}
+		case r == 'W':
+			if ch.sw.sleep(ctx, time.Second) != nil {
+				return
+			}
+		case strings.ContainsRune("0123456789*#ABCDabcd", r):
+			ch.receiveDTMF(r, dur)
+		}
+	}
+}

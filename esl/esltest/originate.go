@@ -1,0 +1,259 @@
+package esltest
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+)
+
+// route is one extension of the simulated dialplan.
+type route struct{ apps []App }
+
+func defaultRoutes() map[string]route {
+	return map[string]route{
+		"park":   {apps: []App{{"answer", ""}, {"park", ""}}},
+		"echo":   {apps: []App{{"answer", ""}, {"echo", ""}}},
+		"hangup": {apps: []App{{"hangup", "NORMAL_CLEARING"}}},
+		"tone": {apps: []App{
+			{"answer", ""},
+			{"playback", "tone_stream://%(200,100,440);loops=2"},
+			{"read", "1 1 tone_stream://%(100,100,350) fsstar_digit 8000 #"},
+			{"hangup", "NORMAL_CLEARING"},
+		}},
+	}
+}
+
+// RouteApps adds an extension to the simulated dialplan: a channel sent to
+// ext (loopback/<ext>, transfer, originate ... <ext>) runs apps in order
+// and hangs up after the last one. Built in are "park" (answer, park),
+// "echo", "hangup" and "tone" (answer, a tone, read one digit, hang up, as
+// in the recorded calls).
+func (sw *Switch) RouteApps(ext string, apps ...App) {
+	sw.mu.Lock()
+	sw.routes[ext] = route{apps: append([]App(nil), apps...)}
+	sw.mu.Unlock()
+}
+
+// Route adds an extension that hands the call to an outbound socket
+// server, as the dialplan "<action application="socket" data="addr async
+// full"/>" does; vars are set on the channel first (e.g. fsstar_app).
+// Options choose static mode. addr may list hosts as "h1:p|h2:p".
+func (sw *Switch) Route(ext, addr string, vars map[string]string, opts ...CallOption) {
+	co := callOptions{async: true}
+	for _, o := range opts {
+		o(&co)
+	}
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var apps []App
+	for _, k := range keys {
+		apps = append(apps, App{"set", k + "=" + vars[k]})
+	}
+	apps = append(apps, App{"socket", co.socketArg(addr)})
+	sw.RouteApps(ext, apps...)
+}
+
+func (sw *Switch) routeApps(ext string) ([]App, bool) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	r, ok := sw.routes[ext]
+	return r.apps, ok
+}
+
+// parseDial splits "{a=1,b='x y'}endpoint" into variables and endpoint.
+func parseDial(s string) ([][2]string, string) {
+	s = strings.TrimSpace(s)
+	var vars [][2]string
+	for strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
+		closer := "}"
+		if s[0] == '[' {
+			closer = "]"
+		}
+		end := strings.Index(s, closer)
+		if end < 0 {
+			break
+		}
+		for _, kv := range splitVars(s[1:end]) {
+			k, v, _ := strings.Cut(kv, "=")
+			v = strings.Trim(v, "'")
+			vars = append(vars, [2]string{strings.TrimSpace(k), v})
+		}
+		s = s[end+1:]
+	}
+	return vars, s
+}
+
+// splitVars splits on commas outside single quotes.
+func splitVars(s string) []string {
+	var out []string
+	quoted := false
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\'':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+func lookupVar(vars [][2]string, k string) string {
+	for _, kv := range vars {
+		if kv[0] == k {
+			return kv[1]
+		}
+	}
+	return ""
+}
+
+// dial creates the leg(s) for a dial string and waits until the leg that
+// runs aApps is answered. loopback/<ext>[/<context>] makes an a-leg and a
+// b-leg that runs the extension; error/<cause> fails; any other endpoint
+// makes one leg that answers after a simulated ring. It returns the a-leg
+// or the hangup cause.
+func (sw *Switch) dial(ctx context.Context, dialstring string, extra [][2]string, aApps []App) (*Channel, string) {
+	vars, endpoint := parseDial(dialstring)
+	vars = append(vars, extra...)
+	tech, rest, _ := strings.Cut(endpoint, "/")
+	cidNum := lookupVar(vars, "origination_caller_id_number")
+	if cidNum == "" {
+		cidNum = "0000000000"
+	}
+	cidName := lookupVar(vars, "origination_caller_id_name")
+	switch tech {
+	case "error":
+		return nil, strings.ToUpper(rest)
+	case "loopback":
+		parts := strings.Split(rest, "/")
+		ext, context := parts[0], "default"
+		if len(parts) > 1 && parts[1] != "" {
+			context = parts[1]
+		}
+		bApps, ok := sw.routeApps(ext)
+		if !ok {
+			return nil, "NO_ROUTE_DESTINATION"
+		}
+		if cidName == "" {
+			cidName = "Outbound Call"
+		}
+		a, err := sw.newChannel(chanSpec{
+			uuid: lookupVar(vars, "origination_uuid"), name: "loopback/" + ext + "-a", direction: "outbound",
+			prof: profile{cidName: cidName, cidNum: ext, dest: ext, context: context, source: "mod_loopback", calleeNum: cidNum},
+			vars: append(append([][2]string{{"is_outbound", "true"}}, vars...), [2]string{"loopback_leg", "A"}),
+		})
+		if err != nil {
+			return nil, "SWITCH_CONGESTION"
+		}
+		bvars := append([][2]string{}, vars...)
+		bvars = append(bvars, [2]string{"other_loopback_leg_uuid", a.uuid}, [2]string{"loopback_leg", "B"})
+		b, err := sw.newChannel(chanSpec{
+			name: "loopback/" + ext + "-b", direction: "inbound",
+			prof: profile{cidNum: cidNum, dest: ext, context: context, source: "mod_loopback", calleeName: cidName, calleeNum: ext},
+			vars: bvars,
+		})
+		if err != nil {
+			a.startAfterAnswer(nil)
+			a.Hangup("SWITCH_CONGESTION")
+			return nil, "SWITCH_CONGESTION"
+		}
+		a.vars.set("other_loopback_leg_uuid", b.uuid)
+		a.peer, b.peer = b, a
+		a.startAfterAnswer(aApps)
+		b.start(bApps)
+		return sw.waitAnswer(ctx, a)
+	default:
+		a, err := sw.newChannel(chanSpec{
+			uuid: lookupVar(vars, "origination_uuid"), name: endpoint, direction: "outbound",
+			prof: profile{cidName: cidName, cidNum: cidNum, dest: rest, context: "default", source: "mod_" + tech},
+			vars: append([][2]string{{"is_outbound", "true"}}, vars...),
+		})
+		if err != nil {
+			return nil, "SWITCH_CONGESTION"
+		}
+		a.autoAnswer = true
+		a.startAfterAnswer(aApps)
+		return sw.waitAnswer(ctx, a)
+	}
+}
+
+// waitAnswer waits for the a-leg to answer (originate's semantics), for
+// at most originate_timeout (default 60 simulated seconds).
+func (sw *Switch) waitAnswer(ctx context.Context, a *Channel) (*Channel, string) {
+	timeout := time.Duration(atoiDefault(a.Var("originate_timeout"), 60)) * time.Second
+	t := time.NewTimer(sw.scaled(timeout))
+	defer t.Stop()
+	select {
+	case <-a.answeredCh:
+		return a, ""
+	case <-a.ctx.Done():
+		if a.Answered() {
+			return a, ""
+		}
+		return nil, a.HangupCause()
+	case <-t.C:
+		a.Hangup("NO_ANSWER")
+		return nil, "NO_ANSWER"
+	case <-ctx.Done():
+		a.Hangup("ORIGINATOR_CANCEL")
+		return nil, "ORIGINATOR_CANCEL"
+	}
+}
+
+// originate is "api originate <dial> <&app(arg)|ext> [dialplan] [context] [cid_name] [cid_num] [timeout]".
+func (sw *Switch) originate(ctx context.Context, arg string) string {
+	dialstring, rest := splitDialArg(arg)
+	if dialstring == "" || rest == "" {
+		return "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n"
+	}
+	var apps []App
+	target, _, _ := strings.Cut(rest, " ")
+	if strings.HasPrefix(rest, "&") {
+		name, appArg, _ := strings.Cut(strings.TrimPrefix(rest, "&"), "(")
+		if i := strings.LastIndex(appArg, ")"); i >= 0 {
+			appArg = appArg[:i]
+		}
+		if sp := strings.IndexByte(name, ' '); sp >= 0 {
+			name, appArg = name[:sp], strings.TrimSpace(name[sp+1:])
+		}
+		apps = []App{{name, appArg}}
+	} else {
+		apps = []App{{"transfer", target}}
+	}
+	a, cause := sw.dial(ctx, dialstring, nil, apps)
+	if a == nil {
+		return "-ERR " + cause + "\n"
+	}
+	return "+OK " + a.uuid + "\n"
+}
+
+// splitDialArg splits originate's argument after the dial string, which
+// may contain spaces inside {...}.
+func splitDialArg(arg string) (string, string) {
+	arg = strings.TrimSpace(arg)
+	depth := 0
+	for i, r := range arg {
+		switch r {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ' ':
+			if depth == 0 {
+				return arg[:i], strings.TrimSpace(arg[i+1:])
+			}
+		}
+	}
+	return arg, ""
+}
