@@ -21,7 +21,7 @@ import (
 type core struct {
 	nc           net.Conn
 	rd           *Reader
-	log          hclog.Logger
+	logp         atomic.Pointer[hclog.Logger]
 	router       *router
 	writeTimeout time.Duration
 	peer         string
@@ -30,6 +30,7 @@ type core struct {
 	// every disconnect notice (the reader calls them: they must not block).
 	onEvent  func(*Event)
 	onNotice func(*Frame)
+	onDone   func(error)
 
 	wmu sync.Mutex // serializes writes with the queueing of their calls
 
@@ -95,10 +96,9 @@ func newCore(nc net.Conn, limits Limits, log hclog.Logger, r *router, writeTimeo
 	if writeTimeout <= 0 {
 		writeTimeout = 10 * time.Second
 	}
-	return &core{
+	c := &core{
 		nc:           nc,
 		rd:           NewReader(nc, limits),
-		log:          log,
 		router:       r,
 		writeTimeout: writeTimeout,
 		peer:         nc.RemoteAddr().String(),
@@ -107,7 +107,15 @@ func newCore(nc net.Conn, limits Limits, log hclog.Logger, r *router, writeTimeo
 		banner:       make(chan *Frame, 1),
 		done:         make(chan struct{}),
 	}
+	c.setLogger(log)
+	return c
 }
+
+// setLogger replaces the logger (the outbound side adds the call's uuid
+// once the connect reply has named it).
+func (c *core) setLogger(l hclog.Logger) { c.logp.Store(&l) }
+
+func (c *core) lg() hclog.Logger { return *c.logp.Load() }
 
 // run is the reader goroutine.
 func (c *core) run() {
@@ -116,7 +124,7 @@ func (c *core) run() {
 		if err != nil {
 			var fe *FrameError
 			if errors.As(err, &fe) && fe.Recoverable {
-				c.log.Warn("skipping a bad frame", "peer", c.peer, "error", err)
+				c.lg().Warn("skipping a bad frame", "peer", c.peer, "error", err)
 				continue
 			}
 			c.fail(err)
@@ -133,7 +141,7 @@ func (c *core) dispatch(f *Frame) {
 		c.mu.Lock()
 		if len(c.pending) == 0 {
 			c.mu.Unlock()
-			c.log.Warn("reply with no command waiting for it", "peer", c.peer, "content_type", ct, "reply", truncate(f.ReplyText(), 80))
+			c.lg().Warn("reply with no command waiting for it", "peer", c.peer, "content_type", ct, "reply", truncate(f.ReplyText(), 80))
 			return
 		}
 		cl := c.pending[0]
@@ -144,7 +152,7 @@ func (c *core) dispatch(f *Frame) {
 	case TypeEventPlain, TypeEventJSON, TypeEventXML:
 		ev, err := ParseEvent(f)
 		if err != nil {
-			c.log.Warn("skipping an event that does not decode", "peer", c.peer, "error", err)
+			c.lg().Warn("skipping an event that does not decode", "peer", c.peer, "error", err)
 			return
 		}
 		c.event(ev)
@@ -167,7 +175,7 @@ func (c *core) dispatch(f *Frame) {
 			c.ended = true
 			c.mu.Unlock()
 		}
-		c.log.Debug("disconnect notice", "peer", c.peer, "disposition", f.Headers.Get("Content-Disposition"),
+		c.lg().Debug("disconnect notice", "peer", c.peer, "disposition", f.Headers.Get("Content-Disposition"),
 			"uuid", f.Headers.Get("Controlled-Session-UUID"))
 		if c.onNotice != nil {
 			c.onNotice(f)
@@ -176,9 +184,9 @@ func (c *core) dispatch(f *Frame) {
 		c.mu.Lock()
 		c.rejected = true
 		c.mu.Unlock()
-		c.log.Warn("switch rejected the connection by ACL", "peer", c.peer, "text", strings.TrimSpace(string(f.Body)))
+		c.lg().Warn("switch rejected the connection by ACL", "peer", c.peer, "text", strings.TrimSpace(string(f.Body)))
 	default:
-		c.log.Warn("skipping a frame of unknown type", "peer", c.peer, "content_type", ct)
+		c.lg().Warn("skipping a frame of unknown type", "peer", c.peer, "content_type", ct)
 	}
 }
 
@@ -274,7 +282,10 @@ func (c *core) fail(readErr error) {
 		w.deliver(result{err: err})
 	}
 	if !errors.Is(err, ErrClosed) {
-		c.log.Debug("connection ended", "peer", c.peer, "error", err)
+		c.lg().Debug("connection ended", "peer", c.peer, "error", err)
+	}
+	if c.onDone != nil {
+		c.onDone(err)
 	}
 	close(c.done)
 }
@@ -418,4 +429,14 @@ func (c *core) markClosing() {
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
+}
+
+// hangupErr returns the recorded hangup of the controlled call, or nil.
+func (c *core) hangupErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hangup == nil {
+		return nil
+	}
+	return c.hangup
 }
