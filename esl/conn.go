@@ -76,13 +76,18 @@ func (w *waiter) deliver(r result) {
 	})
 }
 
-// wait returns the event or error delivered, or ctx.Err().
+// wait returns the event or error delivered, or context.Cause(ctx).
 func (w *waiter) wait(ctx context.Context) (*Event, error) {
 	select {
 	case <-w.done:
 		return w.res.ev, w.res.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		select {
+		case <-w.done:
+			return w.res.ev, w.res.err
+		default:
+			return nil, context.Cause(ctx)
+		}
 	}
 }
 
@@ -310,8 +315,8 @@ func (c *core) Err() error {
 // start writes one command and queues its call; the reply is collected with
 // wait. Commands started by one goroutine are answered in the same order.
 func (c *core) start(ctx context.Context, line string, h Headers, body []byte) (*call, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	buf, err := AppendCommand(nil, line, h, body)
 	if err != nil {
@@ -343,14 +348,21 @@ func (c *core) start(ctx context.Context, line string, h Headers, body []byte) (
 	return cl, nil
 }
 
-// wait returns the reply to cl, or ctx.Err() when ctx ends first; the reply
-// then arrives later and is discarded, and the order of replies is kept.
+// wait returns the reply to cl, or context.Cause(ctx) (ctx.Err() unless a
+// cause was given, e.g. the *HangupError of a handler's context) when ctx
+// ends first; the reply then arrives later and is discarded, and the order
+// of replies is kept.
 func (c *core) wait(ctx context.Context, cl *call) (*Frame, error) {
 	select {
 	case r := <-cl.ch:
 		return r.f, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		select {
+		case r := <-cl.ch: // the reply won the race: prefer it
+			return r.f, r.err
+		default:
+			return nil, context.Cause(ctx)
+		}
 	}
 }
 

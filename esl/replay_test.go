@@ -197,6 +197,11 @@ func (p *replayPeer) waitConsumed(tb testing.TB) string {
 	case line := <-p.consumed:
 		return line
 	case <-p.done:
+		select {
+		case line := <-p.consumed:
+			return line
+		default:
+		}
 		tb.Fatal("replay peer ended early")
 	case <-time.After(5 * time.Second):
 		tb.Fatal("replay peer saw no command")
