@@ -133,13 +133,14 @@ func (s *Server) Serve(l net.Listener) error {
 			if stopped {
 				return ErrServerClosed
 			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() || errors.Is(err, errors.ErrUnsupported) {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				s.logger().Warn("accept failed; retrying", "error", err, "delay", delay)
-				time.Sleep(delay)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("esl: accept on %s: %w", l.Addr(), err)
 			}
-			return fmt.Errorf("esl: accept on %s: %w", l.Addr(), err)
+			// Out of file descriptors and the like: wait and try again.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.logger().Warn("accept failed; retrying", "error", err, "delay", delay)
+			time.Sleep(delay)
+			continue
 		}
 		delay = 0
 		s.mu.Lock()
