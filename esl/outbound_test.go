@@ -329,3 +329,47 @@ func TestOutboundLingerTimeout(t *testing.T) {
 		t.Errorf("events %v", names)
 	}
 }
+
+// TestServerShutdown: Shutdown cancels the handlers' contexts with
+// ErrServerClosed, waits for them, and the lingering Conn says exit.
+func TestServerShutdown(t *testing.T) {
+	started := make(chan struct{})
+	cause := make(chan error, 1)
+	srv := &Server{Handler: HandlerFunc(func(ctx context.Context, c *Conn) {
+		close(started)
+		<-ctx.Done()
+		cause <- context.Cause(ctx)
+	})}
+	l := listen(t)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	sw := dialServer(t, l.Addr().String(), "05a-outbound-async-full.jsonl", "outbound")
+	defer sw.nc.Close()
+	sw.expect("connect")
+	sw.frames("", 10)
+	sw.expect("filter")
+	sw.expect("event")
+	sw.expect("linger")
+	sw.reply("+OK filter added.")
+	sw.reply("+OK event listener enabled plain")
+	sw.reply("+OK will linger")
+	<-started
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		shut <- srv.Shutdown(ctx)
+	}()
+	sw.expect("exit")
+	sw.frames("", 61, 62)
+	sw.nc.Close()
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-cause; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("handler context cause %v, want ErrServerClosed", err)
+	}
+	if err := <-errc; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+}
