@@ -321,7 +321,8 @@ func (c *Client) SendMsg(ctx context.Context, uuid string, h Headers, body []byt
 // with an Event-UUID of its own, and waits for the CHANNEL_EXECUTE_COMPLETE
 // that names it as Application-UUID (its variable_* headers carry results
 // such as read's). If the channel hangs up first it returns a *HangupError.
-// It subscribes to CHANNEL_EXECUTE_COMPLETE and CHANNEL_HANGUP on first use.
+// It subscribes to CHANNEL_EXECUTE_COMPLETE and CHANNEL_HANGUP on first use;
+// a Filter that keeps the channel's events out makes it wait until ctx ends.
 func (c *Client) Execute(ctx context.Context, uuid, app, arg string, opts ExecuteOptions) (*Event, error) {
 	if err := c.ensure(ctx, "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP"); err != nil {
 		return nil, err
