@@ -1,0 +1,317 @@
+package esl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Handler serves one outbound connection (one call). ctx is cancelled when
+// the call hangs up (CHANNEL_HANGUP or a disconnect notice), when the
+// connection is lost, and when the Server shuts down; context.Cause(ctx)
+// (or c.Err()) tells which. The Server closes c when ServeESL returns.
+type Handler interface {
+	ServeESL(ctx context.Context, c *Conn)
+}
+
+// HandlerFunc lets an ordinary function be a Handler.
+type HandlerFunc func(ctx context.Context, c *Conn)
+
+// ServeESL calls f(ctx, c).
+func (f HandlerFunc) ServeESL(ctx context.Context, c *Conn) { f(ctx, c) }
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
+// Close, and is the cause of the handlers' contexts when the server stops.
+var ErrServerClosed = errors.New("esl: server closed")
+
+// DefaultServerAddr is where a Server listens when Addr is empty: loopback only.
+const DefaultServerAddr = "127.0.0.1:8040"
+
+// Server accepts outbound Event Socket connections (dialplan
+// `socket 127.0.0.1:8040 async full`) and runs Handler for each, like
+// net/http.Server. For every connection it sends connect, reads the channel
+// data, and subscribes narrowly: "filter Unique-ID <uuid>" and "event plain
+// CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE" (+ DTMF
+// and Events), plus "linger" — in one round trip. Without full control the
+// switch refuses event and linger, so "myevents" is used instead.
+type Server struct {
+	// Addr is the TCP address to listen on (default DefaultServerAddr).
+	Addr string
+	// Handler serves each call.
+	Handler Handler
+	// Logger receives the server's logs; lines about a call carry its uuid.
+	Logger hclog.Logger
+	// Limits bound the frames accepted.
+	Limits Limits
+	// EventBuffer is the default queue size of subscriptions.
+	EventBuffer int
+	// MyEvents subscribes with "myevents" (every event of the channel)
+	// instead of the narrow filter; it costs the switch more CPU.
+	MyEvents bool
+	// DTMF adds DTMF to the events subscribed at connect.
+	DTMF bool
+	// Events adds more event names to the subscription at connect.
+	Events []string
+	// NoLinger skips "linger"; the switch then closes the socket at hangup
+	// and CHANNEL_HANGUP_COMPLETE is lost.
+	NoLinger bool
+	// ConnectTimeout bounds connect and the subscription (default 5s).
+	ConnectTimeout time.Duration
+	// WriteTimeout bounds the write of one command (default 10s).
+	WriteTimeout time.Duration
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*Conn]struct{}
+	raw       map[net.Conn]struct{} // accepted, not yet a Conn
+	stopped   bool
+	base      context.Context
+	stop      context.CancelCauseFunc
+	wg        sync.WaitGroup
+}
+
+func (s *Server) init() {
+	if s.base == nil {
+		s.base, s.stop = context.WithCancelCause(context.Background())
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*Conn]struct{}{}
+		s.raw = map[net.Conn]struct{}{}
+	}
+}
+
+func (s *Server) logger() hclog.Logger {
+	if s.Logger == nil {
+		return hclog.NewNullLogger()
+	}
+	return s.Logger
+}
+
+// ListenAndServe listens on Addr and calls Serve.
+func (s *Server) ListenAndServe() error {
+	addr := s.Addr
+	if addr == "" {
+		addr = DefaultServerAddr
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("esl: listen on %s: %w", addr, err)
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l until Shutdown or Close, and returns
+// ErrServerClosed then; l is closed on return.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	s.init()
+	if s.stopped {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			stopped := s.stopped
+			s.mu.Unlock()
+			if stopped {
+				return ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("esl: accept on %s: %w", l.Addr(), err)
+			}
+			// Out of file descriptors and the like: wait and try again.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.logger().Warn("accept failed; retrying", "error", err, "delay", delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
+		s.raw[nc] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.serveConn(nc)
+	}
+}
+
+// serveConn runs one call: connect, subscribe, handler, close.
+func (s *Server) serveConn(nc net.Conn) {
+	defer s.wg.Done()
+	log := s.logger().With("peer", nc.RemoteAddr().String())
+	c, err := s.handshake(nc, log)
+	s.mu.Lock()
+	delete(s.raw, nc)
+	if err == nil && s.stopped {
+		err = ErrServerClosed
+	}
+	if err == nil {
+		s.conns[c] = struct{}{}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		log.Error("outbound connection setup failed", "error", err)
+		if c != nil {
+			c.Close()
+		}
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("handler panicked", "panic", p)
+		}
+		c.Close()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		c.log.Debug("call connection closed")
+	}()
+	s.Handler.ServeESL(c.ctx, c)
+}
+
+// handshake sends connect, reads the channel data and subscribes.
+func (s *Server) handshake(nc net.Conn, log hclog.Logger) (*Conn, error) {
+	timeout := s.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(s.base, timeout)
+	defer cancel()
+	r := &router{def: s.EventBuffer}
+	k := newCore(nc, s.Limits, log, r, s.WriteTimeout)
+	c := &Conn{k: k, router: r, log: log}
+	c.ctx, c.cancel = context.WithCancelCause(s.base)
+	k.onEvent, k.onNotice, k.onDone = c.onEvent, c.onNotice, c.onDone
+	go k.run()
+
+	f, err := k.command(ctx, "connect", nil, nil)
+	if err != nil {
+		return c, fmt.Errorf("esl: connect: %w", err)
+	}
+	c.channel = &Event{Headers: f.Headers}
+	c.uuid = c.channel.UniqueID()
+	if c.uuid == "" {
+		return c, errors.New("esl: connect reply names no channel (no Unique-ID)")
+	}
+	c.async = f.Headers.Get("Socket-Mode") == "async"
+	c.full = f.Headers.Get("Control") == "full"
+	c.log = log.With("uuid", c.uuid)
+	k.setLogger(c.log)
+
+	var cmds []string
+	if s.MyEvents || !c.full {
+		cmds = append(cmds, "myevents")
+	} else {
+		names := []string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}
+		if s.DTMF {
+			names = append(names, "DTMF")
+		}
+		for _, n := range s.Events {
+			if !contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		c.events = names
+		cmds = append(cmds, "filter Unique-ID "+c.uuid, "event plain "+strings.Join(names, " "))
+	}
+	if !s.NoLinger && c.full {
+		cmds = append(cmds, "linger")
+		c.lingered = true
+	}
+	calls := make([]*call, 0, len(cmds))
+	for _, line := range cmds {
+		cl, err := k.start(ctx, line, nil, nil)
+		if err != nil {
+			return c, fmt.Errorf("esl: %s: %w", line, err)
+		}
+		calls = append(calls, cl)
+	}
+	for i, cl := range calls {
+		f, err := k.wait(ctx, cl)
+		if err == nil {
+			err = replyError(cmds[i], f.ReplyText())
+		}
+		if err != nil {
+			return c, fmt.Errorf("esl: subscribing for call %s: %w", c.uuid, err)
+		}
+	}
+	c.log.Debug("call connected", "mode", f.Headers.Get("Socket-Mode"), "control", f.Headers.Get("Control"))
+	return c, nil
+}
+
+// Shutdown stops accepting connections, cancels the handlers' contexts
+// (cause ErrServerClosed) so scripts can wind down, and waits for the
+// handlers to return. When ctx ends first it closes the remaining
+// connections and returns ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.halt()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.closeConns()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting, cancels the handlers' contexts and closes every
+// connection at once, then waits for the handlers to return.
+func (s *Server) Close() error {
+	s.halt()
+	s.closeConns()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) halt() {
+	s.mu.Lock()
+	s.init()
+	s.stopped = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+	s.stop(ErrServerClosed)
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	var cs []*Conn
+	for c := range s.conns {
+		cs = append(cs, c)
+	}
+	for nc := range s.raw {
+		nc.Close()
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.k.nc.Close() // fails pending calls; the handler's deferred Close finishes
+	}
+}
