@@ -330,8 +330,9 @@ func TestOutboundLingerTimeout(t *testing.T) {
 	}
 }
 
-// TestServerShutdown: Shutdown cancels the handlers' contexts with
-// ErrServerClosed, waits for them, and the lingering Conn says exit.
+// TestServerShutdown: Shutdown lets a call in flight run until its own
+// deadline ends, then cancels the handler's context with ErrServerClosed,
+// waits for it, and the lingering Conn says exit.
 func TestServerShutdown(t *testing.T) {
 	started := make(chan struct{})
 	cause := make(chan error, 1)
@@ -356,15 +357,20 @@ func TestServerShutdown(t *testing.T) {
 	<-started
 	shut := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		shut <- srv.Shutdown(ctx)
 	}()
+	select {
+	case err := <-cause:
+		t.Fatalf("handler cancelled (%v) before the drain deadline", err)
+	case <-time.After(50 * time.Millisecond):
+	}
 	sw.expect("exit")
 	sw.frames("", 61, 62)
 	sw.nc.Close()
-	if err := <-shut; err != nil {
-		t.Errorf("Shutdown: %v", err)
+	if err := <-shut; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown = %v, want context.DeadlineExceeded (the call outlived the drain)", err)
 	}
 	if err := <-cause; !errors.Is(err, ErrServerClosed) {
 		t.Errorf("handler context cause %v, want ErrServerClosed", err)

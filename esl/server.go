@@ -65,6 +65,10 @@ type Server struct {
 	ConnectTimeout time.Duration
 	// WriteTimeout bounds the write of one command (default 10s).
 	WriteTimeout time.Duration
+	// CancelGrace is how long Shutdown waits, once its context has ended
+	// and the handlers' contexts are cancelled, before it closes the
+	// connections of handlers still running (default 1s).
+	CancelGrace time.Duration
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -260,10 +264,12 @@ func (s *Server) handshake(nc net.Conn, log hclog.Logger) (*Conn, error) {
 	return c, nil
 }
 
-// Shutdown stops accepting connections, cancels the handlers' contexts
-// (cause ErrServerClosed) so scripts can wind down, and waits for the
-// handlers to return. When ctx ends first it closes the remaining
-// connections and returns ctx.Err().
+// Shutdown drains the server, as net/http.Server.Shutdown does: it stops
+// accepting connections and waits for the handlers of calls in flight to
+// return by themselves. When ctx ends first, it cancels the remaining
+// handlers' contexts (cause ErrServerClosed) so scripts can wind down,
+// closes the connections of those still running after CancelGrace, waits
+// for the handlers and returns ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.halt()
 	done := make(chan struct{})
@@ -273,10 +279,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
+		s.stop(ErrServerClosed)
 		return nil
 	case <-ctx.Done():
-		s.closeConns()
-		<-done
+		s.stop(ErrServerClosed)
+		grace := s.CancelGrace
+		if grace <= 0 {
+			grace = time.Second
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			s.closeConns()
+			<-done
+		}
 		return ctx.Err()
 	}
 }
@@ -285,11 +303,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // connection at once, then waits for the handlers to return.
 func (s *Server) Close() error {
 	s.halt()
+	s.stop(ErrServerClosed)
 	s.closeConns()
 	s.wg.Wait()
 	return nil
 }
 
+// halt stops accepting connections; calls in flight go on.
 func (s *Server) halt() {
 	s.mu.Lock()
 	s.init()
@@ -298,7 +318,6 @@ func (s *Server) halt() {
 		l.Close()
 	}
 	s.mu.Unlock()
-	s.stop(ErrServerClosed)
 }
 
 func (s *Server) closeConns() {

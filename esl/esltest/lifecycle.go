@@ -190,6 +190,7 @@ func (ch *Channel) finish() {
 	sw.publish(ch.event("CHANNEL_DESTROY", "switch_core_session.c", "switch_core_session_perform_destroy", 1775))
 	sw.mu.Lock()
 	delete(sw.channels, ch.uuid)
+	sw.remember(ch)
 	sw.mu.Unlock()
 	close(ch.done)
 }

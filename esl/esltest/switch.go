@@ -38,6 +38,8 @@ type Switch struct {
 	closed   bool
 	conns    map[*conn]struct{}
 	channels map[string]*Channel
+	ended    map[string]*Channel // hung-up channels, for tests to inspect
+	endOrder []string            // ended, oldest first; bounded by maxEnded
 	globals  *varStore
 	routes   map[string]route
 	faults   faultState
@@ -70,6 +72,7 @@ func New(opts ...Option) (*Switch, error) {
 		cancel:   cancel,
 		conns:    map[*conn]struct{}{},
 		channels: map[string]*Channel{},
+		ended:    map[string]*Channel{},
 		globals:  newVarStore(),
 		routes:   defaultRoutes(),
 	}
@@ -132,10 +135,30 @@ func (sw *Switch) Close() {
 }
 
 // Channel returns the live channel with the given uuid, or nil.
+//
+// A channel that has hung up stays reachable here (not in Channels), so a
+// test can read its final state and executed apps; the switch remembers the
+// last maxEnded of them.
 func (sw *Switch) Channel(id string) *Channel {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	return sw.channels[id]
+	if ch, ok := sw.channels[id]; ok {
+		return ch
+	}
+	return sw.ended[id]
+}
+
+// maxEnded bounds how many hung-up channels the switch remembers.
+const maxEnded = 4096
+
+// remember keeps a hung-up channel for Channel; sw.mu is held.
+func (sw *Switch) remember(ch *Channel) {
+	sw.ended[ch.uuid] = ch
+	sw.endOrder = append(sw.endOrder, ch.uuid)
+	if len(sw.endOrder) > maxEnded {
+		delete(sw.ended, sw.endOrder[0])
+		sw.endOrder = sw.endOrder[1:]
+	}
 }
 
 // Channels returns the live channels, oldest first.
