@@ -11,9 +11,9 @@ import (
 
 // Defaults for the size limits of Options.
 const (
-	DefaultMaxStreamBytes = 1 << 20  // 1 MiB of Stream output
-	DefaultMaxFileBytes   = 4 << 20  // 4 MiB per files.read / files.csv
-	DefaultMaxRows        = 10000    // rows per Dbh.query_rows
+	DefaultMaxStreamBytes = 1 << 20 // 1 MiB of Stream output
+	DefaultMaxFileBytes   = 4 << 20 // 4 MiB per files.read / files.csv
+	DefaultMaxRows        = 10000   // rows per Dbh.query_rows
 )
 
 // Options configure the builtins of one server. They are fixed when the
