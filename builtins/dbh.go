@@ -171,11 +171,19 @@ func sqlArgs(fn *starlark.Builtin, args starlark.Value) ([]any, error) {
 func (h *Dbh) query(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var (
 		stmt     string
-		callback starlark.Callable
+		cbValue  starlark.Value
 		params   starlark.Value
+		callback starlark.Callable
 	)
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "sql", &stmt, "fn?", &callback, "args?", &params); err != nil {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "sql", &stmt, "fn?", &cbValue, "args?", &params); err != nil {
 		return nil, err
+	}
+	if cbValue != nil && cbValue != starlark.None {
+		c, ok := cbValue.(starlark.Callable)
+		if !ok {
+			return nil, fmt.Errorf("%s: for parameter fn: got %s, want callable or None", fn.Name(), cbValue.Type())
+		}
+		callback = c
 	}
 	if err := h.usable(fn); err != nil {
 		return nil, err

@@ -130,7 +130,7 @@ func ParseDSN(dsn, user, pass, root string) (DataSource, error) {
 	case "postgres", "postgresql":
 		u, err := url.Parse(dsn)
 		if err != nil {
-			return DataSource{}, fmt.Errorf("DSN %q: %v", redact(dsn), err)
+			return DataSource{}, fmt.Errorf("DSN %q is not a valid URL", redact(dsn)) // url's error repeats the password
 		}
 		if user != "" || pass != "" {
 			name := user
@@ -168,6 +168,13 @@ func quoteKV(s string) string {
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.User != nil {
 		return u.Redacted()
+	}
+	if scheme, rest, ok := strings.Cut(dsn, "://"); ok {
+		if userinfo, host, ok := strings.Cut(rest, "@"); ok {
+			if name, _, ok := strings.Cut(userinfo, ":"); ok {
+				return scheme + "://" + name + ":xxxxx@" + host
+			}
+		}
 	}
 	fields := strings.Fields(dsn)
 	for i, f := range fields {

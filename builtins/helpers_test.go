@@ -68,9 +68,15 @@ type scriptCase struct {
 
 func runCases(t *testing.T, opts Options, cases []scriptCase) {
 	t.Helper()
+	runCasesWith(t, func(*testing.T) Options { return opts }, cases)
+}
+
+// runCasesWith is runCases with options made afresh for every case.
+func runCasesWith(t *testing.T, opts func(*testing.T) Options, cases []scriptCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v, err := run(t, opts, newCall(t), tc.src)
+			v, err := run(t, opts(t), newCall(t), tc.src)
 			if tc.wantErr != "" {
 				if err == nil {
 					t.Fatalf("got result %s, want an error containing %q", v, tc.wantErr)
