@@ -123,7 +123,7 @@ e.addHeader("X-After", "not sent")
 	if v.String() != "True" {
 		t.Fatalf("fire() = %s, want True", v)
 	}
-	want := []*esl.Event{{Headers: esl.Headers{{"Event-Name", "CUSTOM"}, {"Event-Subclass", "my::sub"}, {"X", "1"}}, Body: []byte("body")}}
+	want := []*esl.Event{{Headers: esl.Headers{{Name: "Event-Name", Value: "CUSTOM"}, {Name: "Event-Subclass", Value: "my::sub"}, {Name: "X", Value: "1"}}, Body: []byte("body")}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("fired events (-want +got):\n%s", diff)
 	}
