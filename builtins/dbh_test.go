@@ -108,9 +108,9 @@ result = (a, b, dbh.query_rows("select n from counters"))`, want: `(True, True, 
 dbh = freeswitch.Dbh("sqlite://db/test")
 result = (dbh.test_reactive("select * from nope", "", "create nonsense"), dbh.last_error() != None)`, want: `(False, True)`},
 		{name: "load_extension", src: `freeswitch.Dbh("sqlite://db/test").load_extension("x.so")`, wantErr: `Dbh.load_extension: not supported`},
-		{name: "unknown scheme", src: `freeswitch.Dbh("odbc://dsn:user:pass")`, wantErr: `Dbh: DSN "odbc://dsn:user:pass": unsupported scheme "odbc"`},
-		{name: "no scheme", src: `freeswitch.Dbh("test.db")`, wantErr: `Dbh: DSN "test.db" has no scheme`},
-		{name: "sqlite with password", src: `freeswitch.Dbh("sqlite://x", "u", "p")`, wantErr: `Dbh: sqlite:// takes no user or password`},
+		{name: "unknown scheme", src: `freeswitch.Dbh("odbc://dsn:user:pass")`, wantErr: `freeswitch.Dbh: DSN "odbc://dsn:user:pass": unsupported scheme "odbc"`},
+		{name: "no scheme", src: `freeswitch.Dbh("test.db")`, wantErr: `freeswitch.Dbh: DSN "test.db" has no scheme`},
+		{name: "sqlite with password", src: `freeswitch.Dbh("sqlite://x", "u", "p")`, wantErr: `freeswitch.Dbh: sqlite:// takes no user or password`},
 		{name: "cannot open", src: `
 dbh = freeswitch.Dbh("sqlite://no/such/dir/x.db")
 result = (dbh.connected(), "unable to open" in dbh.last_error(), dbh.query("select 1"), "not connected" in dbh.last_error())`,
@@ -123,7 +123,7 @@ result = (dbh.connected(), "unable to open" in dbh.last_error(), dbh.query("sele
 
 func TestDbhNoPool(t *testing.T) {
 	runCases(t, Options{}, []scriptCase{
-		{name: "no pool", src: `freeswitch.Dbh("sqlite://:memory:")`, wantErr: `Dbh: databases are not enabled on this server`},
+		{name: "no pool", src: `freeswitch.Dbh("sqlite://:memory:")`, wantErr: `freeswitch.Dbh: databases are not enabled on this server`},
 	})
 }
 
@@ -176,7 +176,7 @@ func TestDbhReleasedAtCallEnd(t *testing.T) {
 	call := &Call{Context: context.Background()}
 	call.Close()
 	_, err = run(t, opts, call, `freeswitch.Dbh("sqlite://:memory:")`)
-	if err == nil || !strings.Contains(err.Error(), "Dbh: the call has ended") {
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.Dbh: the call has ended") {
 		t.Fatalf("Dbh on a closed call: %v", err)
 	}
 }
@@ -202,7 +202,7 @@ dbh.query("select 1")`, pre)
 		t.Fatalf("query after cancel: %v", err)
 	}
 	_, err = starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "t.star", `freeswitch.Dbh("sqlite://db/x")`, pre)
-	if err == nil || !strings.Contains(err.Error(), "Dbh: sqlite://db/x: the call hung up") {
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.Dbh: sqlite://db/x: the call hung up") {
 		t.Fatalf("Dbh after cancel: %v", err)
 	}
 }

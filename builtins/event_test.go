@@ -17,8 +17,8 @@ func TestEvent(t *testing.T) {
 		{name: "subclass makes custom", src: `
 e = freeswitch.Event("MESSAGE", "my::sub")
 result = (e.getType(), e.getHeader("Event-Subclass"))`, want: `("CUSTOM", "my::sub")`},
-		{name: "unknown type", src: `freeswitch.Event("NO_SUCH")`, wantErr: `Event: unknown event type "NO_SUCH"`},
-		{name: "missing type", src: `freeswitch.Event()`, wantErr: `Event: missing argument for type`},
+		{name: "unknown type", src: `freeswitch.Event("NO_SUCH")`, wantErr: `freeswitch.Event: unknown event type "NO_SUCH"`},
+		{name: "missing type", src: `freeswitch.Event()`, wantErr: `freeswitch.Event: missing argument for type`},
 		{name: "headers", src: `
 e = freeswitch.Event("CUSTOM", "my::sub")
 e.addHeader("X-Name", "a b")
@@ -61,7 +61,7 @@ result = e.serialize("xml")`, want: `"<event>\n  <headers>\n    <Event-Name>CUST
 		{name: "from json", src: `
 e = freeswitch.Event("json", json.encode({"Event-Name": "CUSTOM", "Event-Subclass": "a::b", "X": "1"}))
 result = (e.getType(), e.getHeader("Event-Subclass"), e.getHeader("X"))`, want: `("CUSTOM", "a::b", "1")`},
-		{name: "from bad json", src: `freeswitch.Event("json", "{")`, wantErr: `Event: json:`},
+		{name: "from bad json", src: `freeswitch.Event("json", "{")`, wantErr: `freeswitch.Event: json:`},
 		{name: "merge", src: `
 a = freeswitch.Event("CUSTOM", "a")
 b = freeswitch.Event("CUSTOM", "b")

@@ -40,11 +40,11 @@ freeswitch.consoleCleanLog("clean line\n")
 
 func TestConsoleLogErrors(t *testing.T) {
 	runCases(t, Options{}, []scriptCase{
-		{name: "unknown level", src: `freeswitch.consoleLog("loud", "x")`, wantErr: `consoleLog: unknown level "loud" (want one of console, alert, crit, err, warning, notice, info, debug, or 0..7)`},
-		{name: "level out of range", src: `freeswitch.consoleLog("8", "x")`, wantErr: `consoleLog: unknown level "8"`},
-		{name: "missing msg", src: `freeswitch.consoleLog("info")`, wantErr: `consoleLog: missing argument for msg`},
-		{name: "msg not a string", src: `freeswitch.consoleLog("info", 3)`, wantErr: `consoleLog: for parameter msg: got int, want string`},
-		{name: "clean extra arg", src: `freeswitch.consoleCleanLog("a", "b")`, wantErr: `consoleCleanLog: got 2 arguments, want at most 1`},
+		{name: "unknown level", src: `freeswitch.consoleLog("loud", "x")`, wantErr: `freeswitch.consoleLog: unknown level "loud" (want one of console, alert, crit, err, warning, notice, info, debug, or 0..7)`},
+		{name: "level out of range", src: `freeswitch.consoleLog("8", "x")`, wantErr: `freeswitch.consoleLog: unknown level "8"`},
+		{name: "missing msg", src: `freeswitch.consoleLog("info")`, wantErr: `freeswitch.consoleLog: missing argument for msg`},
+		{name: "msg not a string", src: `freeswitch.consoleLog("info", 3)`, wantErr: `freeswitch.consoleLog: for parameter msg: got int, want string`},
+		{name: "clean extra arg", src: `freeswitch.consoleCleanLog("a", "b")`, wantErr: `freeswitch.consoleCleanLog: got 2 arguments, want at most 1`},
 		{name: "no call is fine", src: `result = freeswitch.consoleLog("info", "x")`, want: `None`},
 	})
 }
@@ -96,9 +96,9 @@ func TestMsleep(t *testing.T) {
 	}
 	runCases(t, Options{}, []scriptCase{
 		{name: "zero", src: `result = freeswitch.msleep(0)`, want: `None`},
-		{name: "negative", src: `freeswitch.msleep(-1)`, wantErr: `msleep: -1 ms is out of range (0 to 86400000)`},
-		{name: "too long", src: `freeswitch.msleep(86400001)`, wantErr: `msleep: 86400001 ms is out of range`},
-		{name: "not int", src: `freeswitch.msleep("10")`, wantErr: `msleep: for parameter ms: got string, want int`},
+		{name: "negative", src: `freeswitch.msleep(-1)`, wantErr: `freeswitch.msleep: -1 ms is out of range (0 to 86400000)`},
+		{name: "too long", src: `freeswitch.msleep(86400001)`, wantErr: `freeswitch.msleep: 86400001 ms is out of range`},
+		{name: "not int", src: `freeswitch.msleep("10")`, wantErr: `freeswitch.msleep: for parameter ms: got string, want int`},
 		{name: "kw", src: `result = freeswitch.msleep(ms=1)`, want: `None`},
 	})
 }
@@ -112,7 +112,7 @@ func TestMsleepCancelled(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("msleep returned after %v, want promptly after cancel", d)
 	}
-	if err == nil || !strings.Contains(err.Error(), "msleep: interrupted: the call hung up") {
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.msleep: interrupted: the call hung up") {
 		t.Fatalf("got %v, want the cancel cause", err)
 	}
 	// Already cancelled: returns at once.

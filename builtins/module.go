@@ -79,13 +79,13 @@ func Module(opts Options) *starlarkstruct.Module {
 	m := &starlarkstruct.Module{
 		Name: "freeswitch",
 		Members: starlark.StringDict{
-			"consoleLog":      newBuiltin("consoleLog", e.consoleLog),
-			"consoleCleanLog": newBuiltin("consoleCleanLog", e.consoleCleanLog),
-			"msleep":          newBuiltin("msleep", msleep),
-			"Event":           newBuiltin("Event", newEvent),
-			"Stream":          newBuiltin("Stream", e.newStream),
-			"DTMF":            newBuiltin("DTMF", newDTMF),
-			"Dbh":             newBuiltin("Dbh", e.newDbh),
+			"consoleLog":      newBuiltin("freeswitch.consoleLog", e.consoleLog),
+			"consoleCleanLog": newBuiltin("freeswitch.consoleCleanLog", e.consoleCleanLog),
+			"msleep":          newBuiltin("freeswitch.msleep", msleep),
+			"Event":           newBuiltin("freeswitch.Event", newEvent),
+			"Stream":          newBuiltin("freeswitch.Stream", e.newStream),
+			"DTMF":            newBuiltin("freeswitch.DTMF", newDTMF),
+			"Dbh":             newBuiltin("freeswitch.Dbh", e.newDbh),
 		},
 	}
 	m.Freeze()

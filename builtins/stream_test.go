@@ -23,7 +23,7 @@ s.write("0123456")
 s.write("789a")`, wantErr: `Stream.write: the stream would hold 11 bytes, more than its limit of 10`},
 		{name: "over limit raw", src: `freeswitch.Stream().raw_write("x" * 11)`, wantErr: `Stream.raw_write: the stream would hold 11 bytes`},
 		{name: "not a string", src: `freeswitch.Stream().write(1)`, wantErr: `Stream.write: got int, want string or bytes`},
-		{name: "no args to Stream", src: `freeswitch.Stream(1)`, wantErr: `Stream: got 1 arguments, want at most 0`},
+		{name: "no args to Stream", src: `freeswitch.Stream(1)`, wantErr: `freeswitch.Stream: got 1 arguments, want at most 0`},
 		{name: "dir", src: `result = dir(freeswitch.Stream())`, want: `["get_data", "raw_write", "write"]`},
 	})
 }
@@ -68,9 +68,9 @@ result = (d.digit, d.duration, str(d), type(d))`, want: `("5", 2000, "DTMF(\"5\"
 		{name: "equality and hash", src: `
 a = freeswitch.DTMF("1", 10)
 result = (a == freeswitch.DTMF("1", 10), a == freeswitch.DTMF("2", 10), {a: 1}[freeswitch.DTMF("1", 10)])`, want: `(True, False, 1)`},
-		{name: "bad digit", src: `freeswitch.DTMF("x")`, wantErr: `DTMF: invalid DTMF digit "x" (want one of 0-9 * # A-D)`},
-		{name: "two digits", src: `freeswitch.DTMF("12")`, wantErr: `DTMF: invalid DTMF digit "12"`},
-		{name: "negative", src: `freeswitch.DTMF("1", -1)`, wantErr: `DTMF: negative DTMF duration -1`},
+		{name: "bad digit", src: `freeswitch.DTMF("x")`, wantErr: `freeswitch.DTMF: invalid DTMF digit "x" (want one of 0-9 * # A-D)`},
+		{name: "two digits", src: `freeswitch.DTMF("12")`, wantErr: `freeswitch.DTMF: invalid DTMF digit "12"`},
+		{name: "negative", src: `freeswitch.DTMF("1", -1)`, wantErr: `freeswitch.DTMF: negative DTMF duration -1`},
 		{name: "no attr", src: `freeswitch.DTMF("1").foo`, wantErr: `DTMF has no .foo field or method`},
 	})
 	d, err := NewDTMF("*", 800)
