@@ -87,7 +87,9 @@ func (c *Call) OnClose(f func() error) bool {
 
 // Close releases everything the call still holds (in reverse order of
 // acquisition) and returns the errors joined. It is safe to call more than
-// once; the engine calls it when the run ends, whatever the outcome.
+// once; the engine calls it when the run ends, whatever the outcome, after
+// the thread has returned (the values it releases are not safe for
+// concurrent use with a running script).
 func (c *Call) Close() error {
 	if c == nil {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -297,5 +298,28 @@ result = (n, dbh.query_rows("select n, s from fsstar_t order by n"))`, dsn))
 	}
 	if want := `(2, [{"n": 1, "s": "a"}, {"n": 2, "s": None}])`; v.String() != want {
 		t.Fatalf("got %s, want %s", v, want)
+	}
+}
+
+// With MaxOpenConns, a Dbh waits for a free connection within the call's
+// context, and fails when the call ends first.
+func TestDBPoolMaxOpenConns(t *testing.T) {
+	opts := dbOptions(t)
+	opts.DB.MaxOpenConns = 1
+	holder := newCall(t)
+	if _, err := run(t, opts, holder, `dbh = freeswitch.Dbh("sqlite://db/limited")`); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	waiter := &Call{Context: ctx}
+	defer waiter.Close()
+	_, err := run(t, opts, waiter, `freeswitch.Dbh("sqlite://db/limited")`)
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.Dbh: sqlite://db/limited: context deadline exceeded") {
+		t.Fatalf("second handle: %v", err)
+	}
+	holder.Close()
+	if _, err := run(t, opts, newCall(t), `freeswitch.Dbh("sqlite://db/limited").query("select 1") or fail("query")`); err != nil {
+		t.Fatalf("after the first call ended: %v", err)
 	}
 }

@@ -19,6 +19,11 @@ import (
 // server creates one, passes it in Options.DB, and closes it at shutdown; it
 // is safe for concurrent use by every call.
 type DBPool struct {
+	// MaxOpenConns bounds the connections open at once to one data source
+	// (0: no bound); a Dbh then waits for a free one, within the call's
+	// context. Set it before the pool is used.
+	MaxOpenConns int
+
 	mu     sync.Mutex
 	dbs    map[string]*sql.DB
 	closed bool
@@ -54,6 +59,7 @@ func (p *DBPool) db(ds DataSource) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.SetMaxOpenConns(p.MaxOpenConns)
 	if ds.Single {
 		// One in-memory database is one connection: keep exactly that one.
 		db.SetMaxOpenConns(1)

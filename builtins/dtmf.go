@@ -2,6 +2,9 @@ package builtins
 
 import (
 	"fmt"
+	"strconv"
+
+	"github.com/fsstar/fsstar/esl"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -34,6 +37,24 @@ func NewDTMF(digit string, duration int) (DTMF, error) {
 		d -= 'a' - 'A'
 	}
 	return DTMF{Digit: string(d), Duration: duration}, nil
+}
+
+// DTMFFromEvent returns the DTMF value of a DTMF event (headers DTMF-Digit
+// and DTMF-Duration), as the Session hands it to an input callback.
+func DTMFFromEvent(ev *esl.Event) (DTMF, error) {
+	duration := 0
+	if s := ev.Get("DTMF-Duration"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return DTMF{}, fmt.Errorf("DTMF event: bad DTMF-Duration %q", s)
+		}
+		duration = n
+	}
+	d, err := NewDTMF(ev.Get("DTMF-Digit"), duration)
+	if err != nil {
+		return DTMF{}, fmt.Errorf("DTMF event: %v", err)
+	}
+	return d, nil
 }
 
 func isDTMFDigit(c byte) bool {

@@ -20,7 +20,7 @@ func checkScriptPath(path string) error {
 	switch {
 	case path == "":
 		return errors.New("empty path")
-	case strings.HasPrefix(path, "/") || strings.HasPrefix(path, `\`) || (len(path) > 1 && path[1] == ':'):
+	case strings.HasPrefix(path, "/"):
 		return fmt.Errorf("%q: absolute paths are not allowed; give a path relative to the script directories", path)
 	case strings.ContainsAny(path, "\\\x00"):
 		return fmt.Errorf("%q: backslashes and NUL are not allowed in a path", path)

@@ -3,6 +3,8 @@ package builtins
 import (
 	"strings"
 	"testing"
+
+	"github.com/fsstar/fsstar/esl"
 )
 
 func TestStream(t *testing.T) {
@@ -76,5 +78,22 @@ result = (a == freeswitch.DTMF("1", 10), a == freeswitch.DTMF("2", 10), {a: 1}[f
 	d, err := NewDTMF("*", 800)
 	if err != nil || d.Digit != "*" || d.Duration != 800 {
 		t.Fatalf("NewDTMF: %v %v", d, err)
+	}
+}
+
+func TestDTMFFromEvent(t *testing.T) {
+	ev := esl.NewEvent("DTMF", "")
+	ev.Headers.Add("DTMF-Digit", "#")
+	ev.Headers.Add("DTMF-Duration", "1600")
+	d, err := DTMFFromEvent(ev)
+	if err != nil || d != (DTMF{Digit: "#", Duration: 1600}) {
+		t.Fatalf("DTMFFromEvent = %v, %v", d, err)
+	}
+	ev.Headers.Set("DTMF-Duration", "x")
+	if _, err := DTMFFromEvent(ev); err == nil || err.Error() != `DTMF event: bad DTMF-Duration "x"` {
+		t.Fatalf("bad duration: %v", err)
+	}
+	if _, err := DTMFFromEvent(esl.NewEvent("DTMF", "")); err == nil || err.Error() != `DTMF event: invalid DTMF digit "" (want one of 0-9 * # A-D)` {
+		t.Fatalf("no digit: %v", err)
 	}
 }
