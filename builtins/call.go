@@ -22,8 +22,8 @@ import (
 type Call struct {
 	// Context ends the call: when it is cancelled (hangup, request timeout,
 	// shutdown) blocking builtins (msleep, Dbh queries) return promptly with
-	// an error. The engine should cancel the thread too (Thread.Cancel), so
-	// that a script busy in pure Starlark stops as well.
+	// an error. Attach also cancels the thread then, so that a script busy in
+	// pure Starlark stops as well.
 	Context context.Context
 
 	// Logger receives consoleLog / consoleCleanLog. The engine gives it the
@@ -54,6 +54,20 @@ const callKey = "fsstar.builtins.call"
 
 // SetCall attaches c to thread. Call it before the thread executes any code.
 func SetCall(thread *starlark.Thread, c *Call) { thread.SetLocal(callKey, c) }
+
+// Attach sets c on thread (SetCall) and ties the two together: when
+// c.Context ends, thread.Cancel is called with the context's cause, so that a
+// script busy in pure Starlark stops as well as one blocked in a builtin. To
+// stop a call, cancel its Context. The returned stop function unties them
+// (call it when the run ends); it reports whether the tie was still in place.
+func Attach(thread *starlark.Thread, c *Call) (stop func() bool) {
+	SetCall(thread, c)
+	if c == nil || c.Context == nil {
+		return func() bool { return false }
+	}
+	ctx := c.Context
+	return context.AfterFunc(ctx, func() { thread.Cancel(context.Cause(ctx).Error()) })
+}
 
 // CallOf returns the Call attached to thread, or nil.
 func CallOf(thread *starlark.Thread) *Call {

@@ -9,7 +9,9 @@
 // Predeclared(opts) returns all five; Module(opts) and FilesModule(opts) one
 // each. The values are frozen and shared by every call. What belongs to one
 // call (its context, logger, the switch connection) travels on the call's
-// Starlark thread in a Call (SetCall / CallOf), never in package state.
+// Starlark thread in a Call (Attach or SetCall, CallOf), never in package
+// state; cancelling the Call's Context ends blocking builtins and, through
+// Attach, the thread.
 //
 // Every builtin unpacks its arguments with starlark.UnpackArgs, so keyword
 // arguments work and errors name the function ("freeswitch.msleep: ...",

@@ -81,7 +81,8 @@ func ExampleCall() {
 	defer call.Close() // gives back what the script did not release
 
 	thread := &starlark.Thread{}
-	builtins.SetCall(thread, call)
+	stop := builtins.Attach(thread, call) // cancelling call.Context now cancels the thread too
+	defer stop()
 	_, err := starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "fire.star", `
 freeswitch.consoleLog("notice", "firing")
 e = freeswitch.Event("CUSTOM", "my::event")

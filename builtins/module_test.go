@@ -1,10 +1,12 @@
 package builtins
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -112,5 +114,35 @@ func TestCallOf(t *testing.T) {
 	var nilCall *Call
 	if nilCall.Close() != nil || nilCall.OnClose(nil) {
 		t.Fatal("a nil Call is not inert")
+	}
+}
+
+func TestAttachCancelsThread(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	call := &Call{Context: ctx}
+	thread := &starlark.Thread{}
+	stop := Attach(thread, call)
+	defer stop()
+	if CallOf(thread) != call {
+		t.Fatal("Attach did not set the Call")
+	}
+	time.AfterFunc(20*time.Millisecond, func() { cancel(errors.New("the call hung up")) })
+	_, err := starlark.ExecFile(thread, "loop.star", "def spin():\n    for i in range(1 << 40):\n        pass\nspin()", nil)
+	if err == nil || !strings.Contains(err.Error(), "Starlark computation cancelled: the call hung up") {
+		t.Fatalf("spin after cancel: %v", err)
+	}
+
+	// Untied: cancelling no longer touches the thread.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	thread2 := &starlark.Thread{}
+	if !Attach(thread2, &Call{Context: ctx2})() {
+		t.Fatal("stop reported the tie already gone")
+	}
+	cancel2()
+	if _, err := starlark.ExecFile(thread2, "x.star", "x = 1", nil); err != nil {
+		t.Fatalf("thread cancelled after stop: %v", err)
+	}
+	if Attach(&starlark.Thread{}, &Call{})() {
+		t.Fatal("stop of a Call without Context reported a tie")
 	}
 }
