@@ -12,12 +12,13 @@ import (
 
 // Call is the per-call state the builtins read from the Starlark thread that
 // runs the call. The engine makes one for every run of an entry point, puts it
-// on the thread with SetCall before executing, and calls Close when the run
-// ends. Builtins never keep state in package variables: everything a call owns
+// on the thread with Attach (or SetCall) before executing, and calls Close
+// when the run ends. The Session half adds its fields here (the call's ESL
+// connection and Session value) so that every builtin reaches them the same way. Builtins never keep state in package variables: everything a call owns
 // is reached from here.
 //
 // Every field is optional. A thread without a Call (a test, the REPL before it
-// is connected) behaves as if it had Call{} : background context, the
+// is connected) behaves as if it had an empty Call: background context, the
 // Options.Logger, no switch.
 type Call struct {
 	// Context ends the call: when it is cancelled (hangup, request timeout,
