@@ -1,0 +1,325 @@
+package builtins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// dbOptions returns options with a script root that has a db/ directory and
+// a pool closed with the test.
+func dbOptions(t *testing.T) Options {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "db"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pool := NewDBPool()
+	t.Cleanup(func() {
+		if err := pool.Close(); err != nil {
+			t.Errorf("DBPool.Close: %v", err)
+		}
+	})
+	return Options{Roots: []string{root}, DB: pool, MaxRows: 5}
+}
+
+const schema = `
+dbh = freeswitch.Dbh("sqlite://db/test")
+dbh.query("create table callers (number text primary key, name text, calls integer, score real, photo blob)")
+dbh.query("insert into callers values ('1001', 'Alice', 3, 1.5, x'0102')")
+dbh.query("insert into callers values (?, ?, ?, ?, ?)", args=["1002", "Bob", 0, None, None])
+dbh.query("insert into callers (number, name, calls) values (?, ?, ?)", None, ("1003", "Carol", 7))
+`
+
+func TestDbhSQLite(t *testing.T) {
+	runCasesWith(t, dbOptions, []scriptCase{
+		{name: "connected", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+result = (dbh.connected(), str(dbh), type(dbh), dbh.last_error())`, want: `(True, "<Dbh sqlite://db/test connected>", "Dbh", None)`},
+		{name: "insert and affected rows", src: schema + `
+dbh.query("update callers set calls = calls + 1 where calls > 0")
+result = dbh.affected_rows()`, want: `2`},
+		{name: "callback per row", src: schema + `
+rows = []
+ok = dbh.query("select number, name, calls, score, photo from callers order by number", lambda row: rows.append(row))
+result = (ok, rows)`, want: `(True, [{"number": "1001", "name": "Alice", "calls": 3, "score": 1.5, "photo": b"\x01\x02"}, {"number": "1002", "name": "Bob", "calls": 0, "score": None, "photo": None}, {"number": "1003", "name": "Carol", "calls": 7, "score": None, "photo": None}])`},
+		{name: "callback stops on true", src: schema + `
+seen = []
+def cb(row):
+    seen.append(row["number"])
+    return len(seen) == 2
+result = (dbh.query("select number from callers order by number", cb), seen)`, want: `(True, ["1001", "1002"])`},
+		{name: "callback stops on non-zero, goes on on zero and None", src: schema + `
+seen = []
+def cb(row):
+    seen.append(row["number"])
+    return 1 if row["number"] == "1002" else 0
+dbh.query("select number from callers order by number", fn=cb)
+result = seen`, want: `["1001", "1002"]`},
+		{name: "query_rows", src: schema + `result = dbh.query_rows("select name from callers where calls >= ? order by name", [1])`,
+			want: `[{"name": "Alice"}, {"name": "Carol"}]`},
+		{name: "query_rows too many", src: `
+dbh = freeswitch.Dbh("sqlite://:memory:")
+dbh.query_rows("with recursive n(i) as (select 1 union all select i+1 from n where i < 6) select i from n")`,
+			wantErr: `Dbh.query_rows: more than 5 rows; add a LIMIT`},
+		{name: "sql error goes to last_error", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+ok = dbh.query("select * from no_such_table")
+err = dbh.last_error()
+dbh.clear_error()
+result = (ok, "no such table: no_such_table" in err, dbh.last_error())`, want: `(False, True, None)`},
+		{name: "sql error with callback", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+result = (dbh.query("select nonsense from", lambda r: None), dbh.last_error())`, want: `(False, "SQL logic error: incomplete input (1)")`},
+		{name: "query_rows error raises and is kept", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+dbh.query_rows("select * from no_such_table")`, wantErr: `Dbh.query_rows: SQL logic error: no such table: no_such_table`},
+		{name: "callback error propagates", src: schema + `
+def cb(row):
+    fail("boom on " + row["number"])
+dbh.query("select number from callers order by number", cb)`, wantErr: `boom on 1001`},
+		{name: "reentrant query refused", src: schema + `
+dbh.query("select number from callers", lambda row: dbh.query("select 1"))`, wantErr: `Dbh.query: called from inside a row callback of the same handle`},
+		{name: "release", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+result = (dbh.release(), dbh.connected(), dbh.release(), str(dbh))`, want: `(True, False, False, "<Dbh sqlite://db/test not connected>")`},
+		{name: "query after release", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+dbh.release()
+dbh.query("select 1")`, wantErr: `Dbh.query: the handle was released`},
+		{name: "bad args", src: `freeswitch.Dbh("sqlite://db/test").query("select ?", args=[{}])`, wantErr: `Dbh.query: args[0]: cannot pass a dict to SQL`},
+		{name: "args not a list", src: `freeswitch.Dbh("sqlite://db/test").query("select ?", args=1)`, wantErr: `Dbh.query: args: got int, want a list or tuple`},
+		{name: "fn not callable", src: `freeswitch.Dbh("sqlite://db/test").query("select 1", 1)`, wantErr: `Dbh.query: for parameter fn: got int, want callable or None`},
+		{name: "test_reactive creates once", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+a = dbh.test_reactive("select count(*) from counters", "drop table counters", "create table counters (n integer)")
+dbh.query("insert into counters values (1)")
+b = dbh.test_reactive("select count(*) from counters", "drop table counters", "create table counters (n integer)")
+result = (a, b, dbh.query_rows("select n from counters"))`, want: `(True, True, [{"n": 1}])`},
+		{name: "test_reactive failing", src: `
+dbh = freeswitch.Dbh("sqlite://db/test")
+result = (dbh.test_reactive("select * from nope", "", "create nonsense"), dbh.last_error() != None)`, want: `(False, True)`},
+		{name: "load_extension", src: `freeswitch.Dbh("sqlite://db/test").load_extension("x.so")`, wantErr: `Dbh.load_extension: not supported`},
+		{name: "unknown scheme", src: `freeswitch.Dbh("odbc://dsn:user:pass")`, wantErr: `freeswitch.Dbh: DSN "odbc://dsn:user:pass": unsupported scheme "odbc"`},
+		{name: "no scheme", src: `freeswitch.Dbh("test.db")`, wantErr: `freeswitch.Dbh: DSN "test.db" has no scheme`},
+		{name: "sqlite with password", src: `freeswitch.Dbh("sqlite://x", "u", "p")`, wantErr: `freeswitch.Dbh: sqlite:// takes no user or password`},
+		{name: "cannot open", src: `
+dbh = freeswitch.Dbh("sqlite://no/such/dir/x.db")
+result = (dbh.connected(), "unable to open" in dbh.last_error(), dbh.query("select 1"), "not connected" in dbh.last_error())`,
+			want: `(False, True, False, True)`},
+		{name: "query_rows when not connected", src: `freeswitch.Dbh("sqlite://no/such/dir/x.db").query_rows("select 1")`, wantErr: `Dbh.query_rows: not connected: unable to open`},
+		{name: "dir", src: `result = dir(freeswitch.Dbh("sqlite://:memory:"))`,
+			want: `["affected_rows", "clear_error", "connected", "last_error", "load_extension", "query", "query_rows", "release", "test_reactive"]`},
+	})
+}
+
+func TestDbhNoPool(t *testing.T) {
+	runCases(t, Options{}, []scriptCase{
+		{name: "no pool", src: `freeswitch.Dbh("sqlite://:memory:")`, wantErr: `freeswitch.Dbh: databases are not enabled on this server`},
+	})
+}
+
+// A file database persists across calls and handles; :memory: is one database
+// for the whole pool.
+func TestDbhSharedAcrossCalls(t *testing.T) {
+	opts := dbOptions(t)
+	for _, dsn := range []string{"sqlite://db/shared.db", "sqlite://:memory:"} {
+		if _, err := run(t, opts, newCall(t), fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q)
+dbh.query("create table t (v text)")
+dbh.query("insert into t values ('kept')")
+dbh.release()`, dsn)); err != nil {
+			t.Fatalf("%s: first call: %v", dsn, err)
+		}
+		v, err := run(t, opts, newCall(t), fmt.Sprintf(`result = freeswitch.Dbh(%q).query_rows("select v from t")`, dsn))
+		if err != nil {
+			t.Fatalf("%s: second call: %v", dsn, err)
+		}
+		if v.String() != `[{"v": "kept"}]` {
+			t.Fatalf("%s: second call saw %s", dsn, v)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(opts.Roots[0], "db", "shared.db")); err != nil {
+		t.Fatalf("the database file is not under the first script root: %v", err)
+	}
+}
+
+// A handle the script forgets is given back when the call ends; with
+// :memory: (one connection) the next call would otherwise wait forever.
+func TestDbhReleasedAtCallEnd(t *testing.T) {
+	opts := dbOptions(t)
+	for i := range 3 {
+		call := &Call{Context: context.Background()}
+		if _, err := run(t, opts, call, `freeswitch.Dbh("sqlite://:memory:").query("select 1")`); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if err := call.Close(); err != nil {
+			t.Fatalf("call %d: Close: %v", i, err)
+		}
+	}
+	db, err := opts.DB.db(DataSource{Driver: "sqlite", Source: ":memory:?" + sqliteBusyTimeout, Single: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := db.Stats().InUse; n != 0 {
+		t.Fatalf("%d connections still in use after the calls closed", n)
+	}
+	// A closed call cannot take a new handle.
+	call := &Call{Context: context.Background()}
+	call.Close()
+	_, err = run(t, opts, call, `freeswitch.Dbh("sqlite://:memory:")`)
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.Dbh: the call has ended") {
+		t.Fatalf("Dbh on a closed call: %v", err)
+	}
+}
+
+func TestDbhCancelled(t *testing.T) {
+	opts := dbOptions(t)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	call := &Call{Context: ctx}
+	defer call.Close()
+	pre := Predeclared(opts)
+	pre["hangup"] = starlark.NewBuiltin("hangup", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		cancel(errors.New("the call hung up"))
+		return starlark.None, nil
+	})
+	thread := &starlark.Thread{}
+	SetCall(thread, call)
+	_, err := starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "t.star", `
+dbh = freeswitch.Dbh("sqlite://:memory:")
+dbh.query("select 1")
+hangup()
+dbh.query("select 1")`, pre)
+	if err == nil || !strings.Contains(err.Error(), "Dbh.query: the call hung up") {
+		t.Fatalf("query after cancel: %v", err)
+	}
+	_, err = starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "t.star", `freeswitch.Dbh("sqlite://db/x")`, pre)
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.Dbh: sqlite://db/x: the call hung up") {
+		t.Fatalf("Dbh after cancel: %v", err)
+	}
+}
+
+// Many calls writing the same file database at once: no SQLITE_BUSY, no race.
+func TestDbhConcurrentCalls(t *testing.T) {
+	opts := dbOptions(t)
+	if _, err := run(t, opts, newCall(t), `freeswitch.Dbh("sqlite://db/c").query("create table hits (n integer)")`); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			call := &Call{Context: context.Background()}
+			defer call.Close()
+			_, err := run(t, opts, call, fmt.Sprintf(`
+def insert():
+    dbh = freeswitch.Dbh("sqlite://db/c")
+    if not dbh.query("insert into hits values (%d)"):
+        fail(dbh.last_error())
+insert()`, i))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	v, err := run(t, opts, newCall(t), `result = freeswitch.Dbh("sqlite://db/c").query_rows("select count(*) as n from hits")`)
+	if err != nil || v.String() != `[{"n": 20}]` {
+		t.Fatalf("count: %v %v", v, err)
+	}
+}
+
+func TestParseDSN(t *testing.T) {
+	for _, tc := range []struct {
+		dsn, user, pass, root string
+		want                  DataSource
+		wantErr               string
+	}{
+		{dsn: "sqlite://calls", root: "/srv/scripts", want: DataSource{Driver: "sqlite", Source: "/srv/scripts/calls.db?_pragma=busy_timeout(5000)", Display: "sqlite://calls"}},
+		{dsn: "sqlite://data/calls.sqlite?_txlock=immediate", root: "/srv/scripts", want: DataSource{Driver: "sqlite", Source: "/srv/scripts/data/calls.sqlite?_pragma=busy_timeout(5000)&_txlock=immediate", Display: "sqlite://data/calls.sqlite?_txlock=immediate"}},
+		{dsn: "sqlite:///var/lib/fs/x.db", want: DataSource{Driver: "sqlite", Source: "/var/lib/fs/x.db?_pragma=busy_timeout(5000)", Display: "sqlite:///var/lib/fs/x.db"}},
+		{dsn: "sqlite://:memory:", want: DataSource{Driver: "sqlite", Source: ":memory:?_pragma=busy_timeout(5000)", Single: true, Display: "sqlite://:memory:"}},
+		{dsn: "sqlite://x.db", wantErr: "needs a script directory"},
+		{dsn: "sqlite://", wantErr: "names no database file"},
+		{dsn: "postgres://fs:secret@db.local:5432/calls?sslmode=disable", want: DataSource{Driver: "pgx", Source: "postgres://fs:secret@db.local:5432/calls?sslmode=disable", Display: "postgres://fs:xxxxx@db.local:5432/calls?sslmode=disable"}},
+		{dsn: "postgresql://db.local/calls", user: "fs", pass: "p w", want: DataSource{Driver: "pgx", Source: "postgresql://fs:p%20w@db.local/calls", Display: "postgresql://fs:xxxxx@db.local/calls"}},
+		{dsn: "postgres://old:pw@db.local/calls", user: "new", want: DataSource{Driver: "pgx", Source: "postgres://new:pw@db.local/calls", Display: "postgres://new:xxxxx@db.local/calls"}},
+		{dsn: "pgsql://host=db.local dbname=calls password=secret", want: DataSource{Driver: "pgx", Source: "host=db.local dbname=calls password=secret", Display: "pgsql://host=db.local dbname=calls password=xxxxx"}},
+		{dsn: "pgsql://host=db.local", user: "fs", pass: "it's", want: DataSource{Driver: "pgx", Source: `host=db.local user='fs' password='it\'s'`, Display: "pgsql://host=db.local"}},
+		{dsn: "mysql://x", wantErr: `unsupported scheme "mysql"`},
+		{dsn: "postgres://u:secret@h/db\x7f", wantErr: "postgres://u:xxxxx@h/db"},
+	} {
+		got, err := ParseDSN(tc.dsn, tc.user, tc.pass, tc.root)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseDSN(%q): got %v, want error with %q", tc.dsn, err, tc.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Errorf("ParseDSN(%q): the error shows the password: %v", tc.dsn, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseDSN(%q, %q, %q):\n got %+v, %v\nwant %+v", tc.dsn, tc.user, tc.pass, got, err, tc.want)
+		}
+	}
+}
+
+// TestDbhPostgres runs against a real server named by FSSTAR_TEST_POSTGRES
+// (a postgres:// URL), e.g. postgres://postgres:postgres@127.0.0.1/postgres?sslmode=disable.
+func TestDbhPostgres(t *testing.T) {
+	dsn := os.Getenv("FSSTAR_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("FSSTAR_TEST_POSTGRES is not set: no PostgreSQL server to test Dbh against (only the DSN parsing is tested)")
+	}
+	opts := dbOptions(t)
+	v, err := run(t, opts, newCall(t), fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q)
+dbh.connected() or fail(dbh.last_error())
+dbh.query("create temporary table fsstar_t (n integer, s text)")
+dbh.query("insert into fsstar_t values ($1, $2), ($3, $4)", args=[1, "a", 2, None])
+n = dbh.affected_rows()
+result = (n, dbh.query_rows("select n, s from fsstar_t order by n"))`, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `(2, [{"n": 1, "s": "a"}, {"n": 2, "s": None}])`; v.String() != want {
+		t.Fatalf("got %s, want %s", v, want)
+	}
+}
+
+// With MaxOpenConns, a Dbh waits for a free connection within the call's
+// context, and fails when the call ends first.
+func TestDBPoolMaxOpenConns(t *testing.T) {
+	opts := dbOptions(t)
+	opts.DB.MaxOpenConns = 1
+	holder := newCall(t)
+	if _, err := run(t, opts, holder, `dbh = freeswitch.Dbh("sqlite://db/limited")`); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	waiter := &Call{Context: ctx}
+	defer waiter.Close()
+	_, err := run(t, opts, waiter, `freeswitch.Dbh("sqlite://db/limited")`)
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.Dbh: sqlite://db/limited: context deadline exceeded") {
+		t.Fatalf("second handle: %v", err)
+	}
+	holder.Close()
+	if _, err := run(t, opts, newCall(t), `freeswitch.Dbh("sqlite://db/limited").query("select 1") or fail("query")`); err != nil {
+		t.Fatalf("after the first call ended: %v", err)
+	}
+}

@@ -1,0 +1,303 @@
+package builtins
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fsstar/fsstar/esl"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// eventNames are the event types the switch knows (switch_event.c
+// EVENT_NAMES), so that a typo fails at Event() instead of at fire().
+var eventNames = []string{
+	"CUSTOM", "CLONE", "CHANNEL_CREATE", "CHANNEL_DESTROY", "CHANNEL_STATE", "CHANNEL_CALLSTATE",
+	"CHANNEL_ANSWER", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_EXECUTE",
+	"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HOLD", "CHANNEL_UNHOLD", "CHANNEL_BRIDGE",
+	"CHANNEL_UNBRIDGE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_OUTGOING",
+	"CHANNEL_PARK", "CHANNEL_UNPARK", "CHANNEL_APPLICATION", "CHANNEL_ORIGINATE", "CHANNEL_UUID",
+	"API", "LOG", "INBOUND_CHAN", "OUTBOUND_CHAN", "STARTUP", "SHUTDOWN", "PUBLISH", "UNPUBLISH",
+	"TALK", "NOTALK", "SESSION_CRASH", "MODULE_LOAD", "MODULE_UNLOAD", "DTMF", "MESSAGE",
+	"PRESENCE_IN", "NOTIFY_IN", "PRESENCE_OUT", "PRESENCE_PROBE", "MESSAGE_WAITING",
+	"MESSAGE_QUERY", "ROSTER", "CODEC", "BACKGROUND_JOB", "DETECTED_SPEECH", "DETECTED_TONE",
+	"PRIVATE_COMMAND", "HEARTBEAT", "TRAP", "ADD_SCHEDULE", "DEL_SCHEDULE", "EXE_SCHEDULE",
+	"RE_SCHEDULE", "RELOADXML", "NOTIFY", "PHONE_FEATURE", "PHONE_FEATURE_SUBSCRIBE",
+	"SEND_MESSAGE", "RECV_MESSAGE", "REQUEST_PARAMS", "CHANNEL_DATA", "GENERAL", "COMMAND",
+	"SESSION_HEARTBEAT", "CLIENT_DISCONNECTED", "SERVER_DISCONNECTED", "SEND_INFO", "RECV_INFO",
+	"RECV_RTCP_MESSAGE", "SEND_RTCP_MESSAGE", "CALL_SECURE", "NAT", "RECORD_START", "RECORD_STOP",
+	"PLAYBACK_START", "PLAYBACK_STOP", "CALL_UPDATE", "FAILURE", "SOCKET_DATA", "MEDIA_BUG_START",
+	"MEDIA_BUG_STOP", "CONFERENCE_DATA_QUERY", "CONFERENCE_DATA", "CALL_SETUP_REQ",
+	"CALL_SETUP_RESULT", "CALL_DETAIL", "DEVICE_STATE", "TEXT", "SHUTDOWN_REQUESTED",
+}
+
+// eventName returns the canonical spelling of an event type as
+// switch_name_event accepts it: any case, with or without "SWITCH_EVENT_".
+func eventName(s string) (string, bool) {
+	u := strings.ToUpper(strings.TrimPrefix(strings.ToUpper(s), "SWITCH_EVENT_"))
+	if slices.Contains(eventNames, u) {
+		return u, true
+	}
+	return "", false
+}
+
+// Event is the Starlark value of a FreeSWITCH event (freeswitch.Event). It
+// wraps an *esl.Event; the Session half and EventConsumer hand received events
+// to scripts with NewEvent.
+type Event struct {
+	ev     *esl.Event
+	frozen bool
+}
+
+var (
+	_ starlark.HasAttrs   = (*Event)(nil)
+	_ starlark.Comparable = (*Event)(nil)
+)
+
+// NewEvent wraps ev (not copied) as a Starlark value.
+func NewEvent(ev *esl.Event) *Event {
+	if ev == nil {
+		ev = &esl.Event{}
+	}
+	return &Event{ev: ev}
+}
+
+// ESL returns the wrapped event.
+func (e *Event) ESL() *esl.Event { return e.ev }
+
+func newEvent(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var typ, subclass string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "type", &typ, "subclass?", &subclass); err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(typ, "json") { // as the switch: Event("json", '{"Event-Name": ...}')
+		ev, err := esl.ParseJSON([]byte(subclass))
+		if err != nil {
+			return nil, fmt.Errorf("%s: json: %v", fn.Name(), err)
+		}
+		if _, ok := ev.Headers.Lookup("Event-Name"); !ok {
+			return nil, fmt.Errorf("%s: json: the object has no Event-Name member", fn.Name())
+		}
+		return NewEvent(ev), nil
+	}
+	name, ok := eventName(typ)
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown event type %q (CUSTOM with a subclass for your own events)", fn.Name(), typ)
+	}
+	if subclass != "" {
+		name = "CUSTOM" // as the switch: a subclass makes the event CUSTOM
+	}
+	return NewEvent(esl.NewEvent(name, subclass)), nil
+}
+
+func (e *Event) String() string {
+	var b strings.Builder
+	b.WriteString("<Event ")
+	b.WriteString(e.getType())
+	if sub := e.ev.Subclass(); sub != "" {
+		b.WriteString(" ")
+		b.WriteString(sub)
+	}
+	fmt.Fprintf(&b, ", %d headers", len(e.ev.Headers))
+	if len(e.ev.Body) > 0 {
+		fmt.Fprintf(&b, ", %d-byte body", len(e.ev.Body))
+	}
+	b.WriteString(">")
+	return b.String()
+}
+
+// Type returns "Event".
+func (e *Event) Type() string          { return "Event" }
+func (e *Event) Freeze()               { e.frozen = true }
+func (e *Event) Truth() starlark.Bool  { return starlark.True }
+func (e *Event) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: Event") }
+
+// CompareSameType reports two events equal when they have the same headers
+// in the same order and the same body.
+func (e *Event) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	o := y.(*Event)
+	eq := slices.Equal(e.ev.Headers, o.ev.Headers) && bytes.Equal(e.ev.Body, o.ev.Body)
+	switch op {
+	case syntax.EQL:
+		return eq, nil
+	case syntax.NEQ:
+		return !eq, nil
+	}
+	return false, fmt.Errorf("%s not supported for Event", op)
+}
+
+var eventMethods = map[string]func(*Event, *starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	"addHeader": (*Event).addHeader,
+	"getHeader": (*Event).getHeader,
+	"delHeader": (*Event).delHeader,
+	"addBody":   (*Event).addBody,
+	"getBody":   (*Event).getBody,
+	"getType":   (*Event).getTypeMethod,
+	"serialize": (*Event).serialize,
+	"merge":     (*Event).merge,
+	"fire":      (*Event).fire,
+}
+
+func (e *Event) Attr(name string) (starlark.Value, error) {
+	m, ok := eventMethods[name]
+	if !ok {
+		return nil, nil
+	}
+	return newMethod(e, "Event."+name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		return m(e, thread, fn, args, kwargs)
+	}), nil
+}
+
+func (e *Event) AttrNames() []string {
+	names := make([]string, 0, len(eventMethods))
+	for n := range eventMethods {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (e *Event) checkMutable(fn *starlark.Builtin) error {
+	if e.frozen {
+		return fmt.Errorf("%s: cannot change a frozen Event", fn.Name())
+	}
+	return nil
+}
+
+func (e *Event) addHeader(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name, value string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name, "value", &value); err != nil {
+		return nil, err
+	}
+	if err := e.checkMutable(fn); err != nil {
+		return nil, err
+	}
+	if err := checkHeaderName(name); err != nil {
+		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
+	}
+	e.ev.Headers.Add(name, value)
+	return starlark.True, nil
+}
+
+// checkHeaderName refuses names that would break the plain or xml format.
+func checkHeaderName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty header name")
+	}
+	if strings.ContainsAny(name, ": \t\r\n<>/&\"'") {
+		return fmt.Errorf("header name %q has a character a header name cannot have", name)
+	}
+	return nil
+}
+
+func (e *Event) getHeader(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	if v, ok := e.ev.Headers.Lookup(name); ok {
+		return starlark.String(v), nil
+	}
+	return starlark.None, nil
+}
+
+func (e *Event) delHeader(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	if err := e.checkMutable(fn); err != nil {
+		return nil, err
+	}
+	n := len(e.ev.Headers)
+	// As switch_event_del_header: every header of that name, in any case.
+	e.ev.Headers = slices.DeleteFunc(e.ev.Headers, func(h esl.Header) bool { return strings.EqualFold(h.Name, name) })
+	return starlark.Bool(len(e.ev.Headers) < n), nil
+}
+
+func (e *Event) addBody(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var body string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "body", &body); err != nil {
+		return nil, err
+	}
+	if err := e.checkMutable(fn); err != nil {
+		return nil, err
+	}
+	e.ev.Body = []byte(body) // as switch_event_add_body: replaces the body
+	return starlark.True, nil
+}
+
+func (e *Event) getBody(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	if len(e.ev.Body) == 0 {
+		return starlark.None, nil
+	}
+	return starlark.String(e.ev.Body), nil
+}
+
+func (e *Event) getType() string {
+	if n := e.ev.Name(); n != "" {
+		return n
+	}
+	return "invalid"
+}
+
+func (e *Event) getTypeMethod(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	return starlark.String(e.getType()), nil
+}
+
+func (e *Event) serialize(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	format := "plain"
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "format?", &format); err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(format) {
+	case "plain", "":
+		return starlark.String(e.ev.MarshalPlain()), nil
+	case "json":
+		b, err := e.ev.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", fn.Name(), err)
+		}
+		return starlark.String(b), nil
+	case "xml":
+		return starlark.String(e.ev.MarshalXMLText()), nil
+	}
+	return nil, fmt.Errorf("%s: unknown format %q (want \"plain\", \"json\" or \"xml\")", fn.Name(), format)
+}
+
+func (e *Event) merge(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var other *Event
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "other", &other); err != nil {
+		return nil, err
+	}
+	if err := e.checkMutable(fn); err != nil {
+		return nil, err
+	}
+	// As switch_event_merge: every header of other is added at the bottom; the body stays.
+	e.ev.Headers = append(e.ev.Headers, other.ev.Headers...)
+	return starlark.True, nil
+}
+
+func (e *Event) fire(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	c := CallOf(thread)
+	if c == nil || c.FireEvent == nil {
+		return nil, fmt.Errorf("%s: no switch connection to send the event over (this call has no ESL connection)", fn.Name())
+	}
+	// Send a copy: the script may change its event again while it is on its way.
+	ev := &esl.Event{Headers: slices.Clone(e.ev.Headers), Body: bytes.Clone(e.ev.Body)}
+	if err := c.FireEvent(c.ctx(), ev); err != nil {
+		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
+	}
+	return starlark.True, nil
+}

@@ -1,0 +1,122 @@
+package builtins
+
+import (
+	"github.com/hashicorp/go-hclog"
+	"go.starlark.net/lib/json"
+	"go.starlark.net/lib/math"
+	"go.starlark.net/lib/time"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+// Defaults for the size limits of Options.
+const (
+	DefaultMaxStreamBytes = 1 << 20 // 1 MiB of Stream output
+	DefaultMaxFileBytes   = 4 << 20 // 4 MiB per files.read / files.csv
+	DefaultMaxRows        = 10000   // rows per Dbh.query_rows
+)
+
+// Options configure the builtins of one server. They are fixed when the
+// modules are built; per-call state travels in a Call instead.
+type Options struct {
+	// Roots are the script directories, in search order. files.* look paths
+	// up in them (first match wins) and a relative sqlite:// path is relative
+	// to the first one.
+	Roots []string
+
+	// DB pools the database handles of freeswitch.Dbh. It is owned by the
+	// caller (the server closes it at shutdown). Without one, Dbh fails with
+	// an error saying so.
+	DB *DBPool
+
+	// Logger is used by consoleLog when the thread has no Call or the Call
+	// no Logger. Nil means discard.
+	Logger hclog.Logger
+
+	// MaxStreamBytes bounds what one Stream may hold (default 1 MiB).
+	MaxStreamBytes int
+	// MaxFileBytes bounds the size of a file files.read / files.csv may read
+	// (default 4 MiB).
+	MaxFileBytes int64
+	// MaxRows bounds the rows Dbh.query_rows returns (default 10000).
+	MaxRows int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.MaxStreamBytes <= 0 {
+		o.MaxStreamBytes = DefaultMaxStreamBytes
+	}
+	if o.MaxFileBytes <= 0 {
+		o.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if o.MaxRows <= 0 {
+		o.MaxRows = DefaultMaxRows
+	}
+	o.Roots = append([]string(nil), o.Roots...)
+	return o
+}
+
+// env is what the builtins of one Module share: the options, read-only.
+type env struct {
+	opts Options
+}
+
+// logger returns the logger of the thread's call, or the server's.
+func (e *env) logger(c *Call) hclog.Logger {
+	if c != nil && c.Logger != nil {
+		return c.Logger
+	}
+	return e.opts.Logger
+}
+
+// Module returns the frozen `freeswitch` module: consoleLog, consoleCleanLog,
+// msleep, Event, Stream, DTMF and Dbh (see the package documentation).
+func Module(opts Options) *starlarkstruct.Module {
+	e := &env{opts: opts.withDefaults()}
+	m := &starlarkstruct.Module{
+		Name: "freeswitch",
+		Members: starlark.StringDict{
+			"consoleLog":      newBuiltin("freeswitch.consoleLog", e.consoleLog),
+			"consoleCleanLog": newBuiltin("freeswitch.consoleCleanLog", e.consoleCleanLog),
+			"msleep":          newBuiltin("freeswitch.msleep", msleep),
+			"Event":           newBuiltin("freeswitch.Event", newEvent),
+			"Stream":          newBuiltin("freeswitch.Stream", e.newStream),
+			"DTMF":            newBuiltin("freeswitch.DTMF", newDTMF),
+			"Dbh":             newBuiltin("freeswitch.Dbh", e.newDbh),
+		},
+	}
+	m.Freeze()
+	return m
+}
+
+// FilesModule returns the frozen, read-only `files` module rooted at
+// opts.Roots (see the package documentation).
+func FilesModule(opts Options) *starlarkstruct.Module {
+	e := &env{opts: opts.withDefaults()}
+	m := &starlarkstruct.Module{
+		Name: "files",
+		Members: starlark.StringDict{
+			"read":   newBuiltin("files.read", e.filesRead),
+			"csv":    newBuiltin("files.csv", e.filesCSV),
+			"exists": newBuiltin("files.exists", e.filesExists),
+		},
+	}
+	m.Freeze()
+	return m
+}
+
+// Predeclared returns the names every fsstar module sees without load():
+// freeswitch, files, json (go.starlark.net/lib/json), time (lib/time) and
+// math (lib/math). The values are frozen and may be shared by every call.
+func Predeclared(opts Options) starlark.StringDict {
+	return starlark.StringDict{
+		"freeswitch": Module(opts),
+		"files":      FilesModule(opts),
+		"json":       json.Module,
+		"time":       time.Module,
+		"math":       math.Module,
+	}
+}
