@@ -134,7 +134,7 @@ func (sw *Switch) Close() {
 	sw.wg.Wait()
 }
 
-// Channel returns the live channel with the given uuid, or nil.
+// Channel returns the channel with the given uuid, or nil.
 //
 // A channel that has hung up stays reachable here (not in Channels), so a
 // test can read its final state and executed apps; the switch remembers the
