@@ -76,29 +76,34 @@ func ParseEvent(f *Frame) (*Event, error) {
 // values, ended by a blank line, then the event's own body when the block
 // ends with Content-Length.
 func ParsePlain(b []byte) (*Event, error) {
-	e := &Event{}
-	rest := b
-	for {
-		i := bytes.IndexByte(rest, '\n')
-		var line []byte
-		if i < 0 {
-			line, rest = rest, nil
-		} else {
-			line, rest = rest[:i], rest[i+1:]
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
-			break
-		}
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || len(name) == 0 {
-			return nil, fmt.Errorf("esl: plain event: header line without a name: %q", truncate(string(line), 80))
-		}
-		e.Headers = append(e.Headers, Header{Name: string(name), Value: URLDecode(string(bytes.TrimLeft(value, " ")))})
-		if i < 0 {
-			break
-		}
+	// One copy of the header block as a string; names and values are
+	// slices of it (a value is copied again only when it has %XX escapes).
+	block := b
+	if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+		block = b[:i+1]
 	}
+	text := string(block)
+	rest := b[len(block):]
+	e := &Event{Headers: make(Headers, 0, strings.Count(text, "\n")+1)}
+	for len(text) > 0 {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			break
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("esl: plain event: header line without a name: %q", truncate(line, 80))
+		}
+		e.Headers = append(e.Headers, Header{Name: name, Value: URLDecode(strings.TrimLeft(value, " "))})
+	}
+	// rest starts at the blank line that ends the block, if any.
+	rest = bytes.TrimPrefix(rest, []byte("\n"))
 	if err := e.takeBody(rest); err != nil {
 		return nil, fmt.Errorf("esl: plain event: %w", err)
 	}
