@@ -64,6 +64,37 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// DefaultReconnect is the policy NewClient uses when no WithReconnect is given.
+func DefaultReconnect() ReconnectPolicy {
+	return ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.5}
+}
+
+// NewClient returns a Client for the switch at addr that connects in the
+// background, so a long-running service can start while the switch is
+// down. Until the first connection is made, and while a lost one is being
+// re-established, commands fail at once with an error matching
+// ErrConnLost; subscriptions and filters asked for meanwhile are recorded
+// and sent when the connection comes. It reconnects with the WithReconnect
+// policy, or DefaultReconnect when none is given; WithStateHook reports
+// StateConnected on every (re)connection. A wrong password is not fatal
+// here: it is logged and retried with backoff. Use Dial when the caller
+// needs the switch now.
+func NewClient(addr string, opts ...Option) *Client {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.reconnect == nil {
+		p := DefaultReconnect()
+		o.reconnect = &p
+	}
+	c := &Client{addr: addr, opts: o, log: o.log.With("switch", addr), router: &router{def: o.eventBuffer}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.wg.Add(1)
+	go c.supervise(nil)
+	return c
+}
+
 // connect dials, reads the banner and authenticates.
 func (c *Client) connect(ctx context.Context) (*core, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.dialTimeout)
@@ -102,23 +133,29 @@ func (c *Client) connect(ctx context.Context) (*core, error) {
 func (c *Client) supervise(k *core) {
 	defer c.wg.Done()
 	for {
-		select {
-		case <-k.done:
-		case <-c.ctx.Done():
-			return
+		var err error
+		if k == nil {
+			err = fmt.Errorf("esl: not connected to %s yet: %w", c.addr, ErrConnLost)
+		} else {
+			select {
+			case <-k.done:
+			case <-c.ctx.Done():
+				return
+			}
+			if c.isClosed() {
+				return
+			}
+			err = k.Err()
+			c.log.Warn("connection lost", "error", err)
+			c.state(StateDisconnected, err)
 		}
-		if c.isClosed() {
-			return
-		}
-		err := k.Err()
-		c.log.Warn("connection lost", "error", err)
-		c.state(StateDisconnected, err)
 		p := c.opts.reconnect
 		if p == nil {
 			c.router.close(err)
 			c.state(StateClosed, err)
 			return
 		}
+		first := k == nil
 		for attempt := 0; ; attempt++ {
 			if p.MaxAttempts > 0 && attempt >= p.MaxAttempts {
 				c.log.Error("giving up reconnecting", "attempts", attempt, "error", err)
@@ -126,12 +163,14 @@ func (c *Client) supervise(k *core) {
 				c.state(StateClosed, err)
 				return
 			}
-			t := time.NewTimer(p.delay(attempt))
-			select {
-			case <-t.C:
-			case <-c.ctx.Done():
-				t.Stop()
-				return
+			if !first || attempt > 0 {
+				t := time.NewTimer(p.delay(attempt))
+				select {
+				case <-t.C:
+				case <-c.ctx.Done():
+					t.Stop()
+					return
+				}
 			}
 			nk, rerr := c.connect(c.ctx)
 			if rerr == nil {
@@ -141,12 +180,16 @@ func (c *Client) supervise(k *core) {
 				if c.isClosed() {
 					return
 				}
-				c.log.Warn("reconnect failed", "attempt", attempt+1, "error", rerr)
+				c.log.Warn("connect failed", "attempt", attempt+1, "error", rerr)
 				continue
 			}
 			k = nk
-			c.reconnects.Add(1)
-			c.log.Info("reconnected", "attempt", attempt+1)
+			if first {
+				c.log.Debug("connected")
+			} else {
+				c.reconnects.Add(1)
+				c.log.Info("reconnected", "attempt", attempt+1)
+			}
 			c.state(StateConnected, nil)
 			break
 		}
@@ -234,6 +277,9 @@ func (c *Client) core() (*core, error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
+	if c.cur == nil {
+		return nil, fmt.Errorf("esl: not connected to %s yet: %w", c.addr, ErrConnLost)
+	}
 	return c.cur, nil
 }
 
@@ -250,13 +296,15 @@ func (c *Client) Close() error {
 	k := c.cur
 	c.mu.Unlock()
 	c.cancel()
-	k.markClosing()
-	if k.Err() == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, _ = k.command(ctx, "exit", nil, nil)
-		cancel()
+	if k != nil {
+		k.markClosing()
+		if k.Err() == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_, _ = k.command(ctx, "exit", nil, nil)
+			cancel()
+		}
+		k.close()
 	}
-	k.close()
 	c.wg.Wait()
 	c.router.close(ErrClosed)
 	c.state(StateClosed, nil)
@@ -375,12 +423,8 @@ func (c *Client) subscribeLocked(ctx context.Context, names []string) error {
 	if len(names) == 0 {
 		return errors.New("esl: subscribe: no event names")
 	}
-	k, err := c.core()
-	if err != nil {
-		return err
-	}
-	_, err = k.command(ctx, "event "+c.opts.format+" "+strings.Join(names, " "), nil, nil)
-	if err != nil && !errors.Is(err, ErrConnLost) {
+	record, err := c.control(ctx, "event "+c.opts.format+" "+strings.Join(names, " "))
+	if !record {
 		return err
 	}
 	evs, customs := splitCustom(names)
@@ -395,6 +439,19 @@ func (c *Client) subscribeLocked(ctx context.Context, names []string) error {
 		}
 	}
 	return err
+}
+
+// control sends a command that changes what the connection receives
+// (event, nixevent, filter, log...). It reports whether the change is to be
+// recorded for replay on the next connection: when the switch accepted it,
+// or when no connection is up (the change then takes effect on the next
+// one, and err matches ErrConnLost). c.subMu is held.
+func (c *Client) control(ctx context.Context, line string) (record bool, err error) {
+	k, err := c.core()
+	if err == nil {
+		_, err = k.command(ctx, line, nil, nil)
+	}
+	return err == nil || errors.Is(err, ErrConnLost), err
 }
 
 // ensure subscribes to the names not subscribed yet.
@@ -434,29 +491,24 @@ func splitCustom(names []string) (events, customs []string) {
 func (c *Client) Unsubscribe(ctx context.Context, names ...string) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	k, err := c.core()
-	if err != nil {
-		return err
-	}
-	if _, err := k.command(ctx, "nixevent "+strings.Join(names, " "), nil, nil); err != nil {
+	record, err := c.control(ctx, "nixevent "+strings.Join(names, " "))
+	if !record {
 		return err
 	}
 	evs, customs := splitCustom(names)
 	c.events = slices.DeleteFunc(c.events, func(n string) bool { return slices.Contains(evs, n) && n != "CUSTOM" })
 	c.customs = slices.DeleteFunc(c.customs, func(n string) bool { return slices.Contains(customs, n) })
-	return nil
+	return err
 }
 
 // NoEvents stops every event subscription ("noevents").
 func (c *Client) NoEvents(ctx context.Context) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	k, err := c.core()
-	if err != nil {
-		return err
+	record, err := c.control(ctx, "noevents")
+	if record {
+		c.events, c.customs = nil, nil
 	}
-	c.events, c.customs = nil, nil
-	_, err = k.command(ctx, "noevents", nil, nil)
 	return err
 }
 
@@ -466,15 +518,10 @@ func (c *Client) NoEvents(ctx context.Context) error {
 func (c *Client) Filter(ctx context.Context, header, value string) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	k, err := c.core()
-	if err != nil {
-		return err
+	record, err := c.control(ctx, "filter "+header+" "+value)
+	if record {
+		c.filters = append(c.filters, Header{header, value})
 	}
-	_, err = k.command(ctx, "filter "+header+" "+value, nil, nil)
-	if err != nil && !errors.Is(err, ErrConnLost) {
-		return err
-	}
-	c.filters = append(c.filters, Header{header, value})
 	return err
 }
 
@@ -483,18 +530,13 @@ func (c *Client) Filter(ctx context.Context, header, value string) error {
 func (c *Client) FilterDelete(ctx context.Context, header, value string) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	k, err := c.core()
-	if err != nil {
-		return err
+	record, err := c.control(ctx, strings.TrimSpace("filter delete "+header+" "+value))
+	if record {
+		c.filters = slices.DeleteFunc(c.filters, func(f Header) bool {
+			return header == "all" || (f.Name == header && (value == "" || f.Value == value))
+		})
 	}
-	line := strings.TrimSpace("filter delete " + header + " " + value)
-	if _, err := k.command(ctx, line, nil, nil); err != nil {
-		return err
-	}
-	c.filters = slices.DeleteFunc(c.filters, func(f Header) bool {
-		return header == "all" || (f.Name == header && (value == "" || f.Value == value))
-	})
-	return nil
+	return err
 }
 
 // Log asks for the switch's log lines at level and above ("log level",
@@ -502,27 +544,21 @@ func (c *Client) FilterDelete(ctx context.Context, header, value string) error {
 func (c *Client) Log(ctx context.Context, level string) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	k, err := c.core()
-	if err != nil {
-		return err
+	record, err := c.control(ctx, "log "+level)
+	if record {
+		c.logLevel = level
 	}
-	if _, err := k.command(ctx, "log "+level, nil, nil); err != nil {
-		return err
-	}
-	c.logLevel = level
-	return nil
+	return err
 }
 
 // NoLog stops log lines ("nolog").
 func (c *Client) NoLog(ctx context.Context) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	k, err := c.core()
-	if err != nil {
-		return err
+	record, err := c.control(ctx, "nolog")
+	if record {
+		c.logLevel = ""
 	}
-	c.logLevel = ""
-	_, err = k.command(ctx, "nolog", nil, nil)
 	return err
 }
 
@@ -555,10 +591,14 @@ func (c *Client) Stats() Stats {
 	c.mu.Lock()
 	k := c.cur
 	c.mu.Unlock()
+	connected, pending := false, 0
+	if k != nil {
+		connected, pending = k.Err() == nil, k.pendingCount()
+	}
 	return Stats{
-		Connected:     k.Err() == nil,
+		Connected:     connected,
 		Reconnects:    c.reconnects.Load(),
-		Pending:       k.pendingCount(),
+		Pending:       pending,
 		Subscriptions: len(c.router.snapshot()),
 		QueueDepth:    c.router.depth(),
 		Overflows:     c.router.drops.Load(),

@@ -175,3 +175,56 @@ func TestInboundControlOnSimulatedSwitch(t *testing.T) {
 		t.Error("execute on a hung-up channel succeeded")
 	}
 }
+
+// TestNewClientStartsBeforeTheSwitch: a client made with NewClient while
+// nothing listens fails commands at once with ErrConnLost, keeps the
+// subscription asked for meanwhile, and works once the switch is up.
+func TestNewClientStartsBeforeTheSwitch(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+
+	connected := make(chan struct{}, 4)
+	c := esl.NewClient(addr, esl.WithReconnect(esl.ReconnectPolicy{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond}),
+		esl.WithStateHook(func(s esl.State, err error) {
+			if s == esl.StateConnected {
+				connected <- struct{}{}
+			}
+		}))
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.API(ctx, "status"); !errors.Is(err, esl.ErrConnLost) {
+		t.Fatalf("API before the switch is up: err = %v, want ErrConnLost", err)
+	}
+	if err := c.Subscribe(ctx, "CUSTOM", "fsstar::early"); !errors.Is(err, esl.ErrConnLost) {
+		t.Fatalf("Subscribe before the switch is up: err = %v, want ErrConnLost (recorded for later)", err)
+	}
+	sub := c.Listen(esl.Match{Names: []string{"fsstar::early"}})
+	defer sub.Close()
+
+	sw := esltest.NewSwitch(t, esltest.WithListenAddr(addr))
+	select {
+	case <-connected:
+	case <-ctx.Done():
+		t.Fatal("never connected once the switch was up")
+	}
+	if out, err := c.API(ctx, "status"); err != nil || !strings.Contains(out, "is ready") {
+		t.Fatalf("API once connected = %q, %v", out, err)
+	}
+	ev := esl.NewEvent("CUSTOM", "fsstar::early")
+	if _, err := c.SendEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sub.Next(ctx)
+	if err != nil || got.Subclass() != "fsstar::early" {
+		t.Fatalf("event through the subscription recorded before connecting: %v, %v", got, err)
+	}
+	if s := c.Stats(); !s.Connected || s.Reconnects != 0 {
+		t.Errorf("stats %+v: want connected with no reconnects counted for the first connection", s)
+	}
+	_ = sw
+}
