@@ -1,6 +1,10 @@
 // Command fsstar runs Starlark call scripts for FreeSWITCH.
 //
-//	fsstar serve [flags]    the long-running service (see fsstar serve -h)
+//	fsstar serve [flags]               the long-running service (see fsstar serve -h)
+//	fsstar eval [flags] [-c expr|file] a REPL connected to the switch, or one chunk
+//	fsstar run [flags] module args...  runtime(args) once (mod_python's pyrun)
+//	fsstar api [flags] module args...  fsapi once; prints what it wrote
+//	fsstar check [dir...]              compile and validate every module
 //
 // Each subcommand lives in its own file and adds itself to the table below.
 package main
@@ -19,10 +23,16 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) int
 }
 
-// commands is the subcommand table. Add eval, run, api, check, test and demo
-// here, each implemented in its own file (serve.go shows the shape).
-var commands = map[string]command{
-	"serve": {summary: "serve calls (outbound ESL), fsapi/xml_fetch/runtime over HTTP, metrics", run: runServe},
+// commands returns the subcommand table, each implemented in its own file
+// (serve.go shows the shape).
+func commands() map[string]command {
+	return map[string]command{
+		"serve": {summary: "serve calls (outbound ESL), fsapi/xml_fetch/runtime over HTTP, metrics", run: runServe},
+		"eval":  {summary: "Starlark REPL connected to the switch (or -c expr, or a file, once)", run: runEval},
+		"run":   {summary: "run runtime(args) of a module once against the switch (pyrun)", run: runRun},
+		"api":   {summary: "run fsapi of a module once against the switch and print what it wrote", run: runAPI},
+		"check": {summary: "compile every module, resolve loads, check entry-point arity", run: runCheck},
+	}
 }
 
 func main() {
@@ -37,7 +47,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "fsstar: unknown command %q\n\n", args[0])
 		usage(stderr)
@@ -48,13 +58,14 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: fsstar <command> [flags]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	table := commands()
+	names := make([]string, 0, len(table))
+	for n := range table {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-8s %s\n", n, table[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun fsstar <command> -h for its flags.")
 }

@@ -1,0 +1,115 @@
+package devtools
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"go.starlark.net/starlark"
+
+	"github.com/fsstar/fsstar/server"
+)
+
+// Run runs runtime(args) of module once, as `fsstar serve` would run a
+// startup script, against the switch cfg names, and returns its result.
+// Logs (print, consoleLog) go to logw. The error of a failed script wraps
+// its *starlark.EvalError (see engine.Backtrace).
+func Run(ctx context.Context, cfg server.Config, module, args string, logw io.Writer) (starlark.Value, error) {
+	var v starlark.Value
+	err := withServer(ctx, cfg, logw, func(s *server.Server) error {
+		var err error
+		v, err = s.RunJob(ctx, "", module, args)
+		return err
+	})
+	return v, err
+}
+
+// API runs fsapi(None, stream, env, args) of module once against the
+// switch cfg names and returns what it wrote to the stream (also when it
+// failed part way).
+func API(ctx context.Context, cfg server.Config, module, args string, logw io.Writer) (string, error) {
+	var out string
+	err := withServer(ctx, cfg, logw, func(s *server.Server) error {
+		var err error
+		out, err = s.FSAPI(ctx, module, args, nil)
+		return err
+	})
+	return out, err
+}
+
+// withServer assembles the server from cfg with nothing a switch could call
+// (outbound listener on a free loopback port, no HTTP gateway, no startup
+// scripts, no reload), connects it to the switch and runs f.
+func withServer(ctx context.Context, cfg server.Config, logw io.Writer, f func(*server.Server) error) error {
+	if err := Check(ctx, cfg.ESLAddress, cfg.ESLPassword); err != nil {
+		return err
+	}
+	cfg.Listen = "127.0.0.1:0"
+	cfg.HTTPListen = ""
+	cfg.StartupScripts = nil
+	cfg.Reload = "off"
+	srv, err := server.New(cfg, server.WithLogger(Logger(cfg, logw)))
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	if err := waitClient(ctx, srv); err != nil {
+		return err
+	}
+	return f(srv)
+}
+
+// waitClient waits for the server's inbound connection (its dial loop
+// reached the switch just now, so this is quick).
+func waitClient(ctx context.Context, srv *server.Server) error {
+	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
+	defer cancel()
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for srv.Client() == nil {
+		select {
+		case <-ctx.Done():
+			return &UnreachableError{Addr: srv.Config().ESLAddress, Err: errors.New("connection not established in time")}
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Logger is the log of a one-shot command: the script's print and
+// consoleLog lines at the configured level, without the service's own
+// chatter (serving, connected, draining) and without the failed-call
+// report, since the command prints the error and its backtrace itself.
+func Logger(cfg server.Config, w io.Writer) hclog.Logger {
+	level := hclog.LevelFromString(cfg.LogLevel)
+	if level == hclog.NoLevel {
+		level = hclog.Info
+	}
+	return hclog.New(&hclog.LoggerOptions{
+		Name:   "fsstar",
+		Level:  level,
+		Output: w,
+		Exclude: func(l hclog.Level, msg string, args ...any) bool {
+			return quiet(msg)
+		},
+	})
+}
+
+// quiet reports the service's messages a one-shot command does not show.
+func quiet(msg string) bool {
+	switch msg {
+	case "fsstar serving", "inbound ESL connected", "draining", "stopped",
+		"call failed", "call cancelled", "call stopped by the step limit":
+		return true
+	}
+	return false
+}
