@@ -95,9 +95,10 @@ func Logger(cfg server.Config, w io.Writer) hclog.Logger {
 		level = hclog.Info
 	}
 	return hclog.New(&hclog.LoggerOptions{
-		Name:   "fsstar",
-		Level:  level,
-		Output: w,
+		Name:        "fsstar",
+		Level:       level,
+		DisableTime: true,
+		Output:      w,
 		Exclude: func(l hclog.Level, msg string, args ...any) bool {
 			return quiet(msg)
 		},
@@ -108,7 +109,7 @@ func Logger(cfg server.Config, w io.Writer) hclog.Logger {
 func quiet(msg string) bool {
 	switch msg {
 	case "fsstar serving", "inbound ESL connected", "draining", "stopped",
-		"call failed", "call cancelled", "call stopped by the step limit":
+		"call failed", "call cancelled", "call stopped by the step limit", "call not started":
 		return true
 	}
 	return false

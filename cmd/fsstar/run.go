@@ -84,4 +84,3 @@ func oneShot(name, summary string, args []string, stdout, stderr io.Writer,
 	}
 	return 0
 }
-
