@@ -23,6 +23,10 @@ type LoopOptions struct {
 	// Interrupt delivers Ctrl-C (SIGINT) while a chunk runs: the chunk is
 	// cancelled and the loop goes on. Nil: chunks cannot be interrupted.
 	Interrupt <-chan os.Signal
+
+	// noRaw keeps the real terminal out of raw mode (tests drive the
+	// terminal mode with a pipe).
+	noRaw bool
 }
 
 // Prompts of the loop: a new chunk, and a continuation line.
@@ -54,10 +58,12 @@ func (r *REPL) Loop(ctx context.Context, lo LoopOptions) error {
 		Stderr:          r.opts.Stderr,
 		FuncIsTerminal:  func() bool { return lo.Terminal },
 	}
-	if !lo.Terminal {
-		// Piped input: no raw mode, no history of what a script fed us.
+	if lo.noRaw || !lo.Terminal {
 		cfg.FuncMakeRaw = func() error { return nil }
 		cfg.FuncExitRaw = func() error { return nil }
+	}
+	if !lo.Terminal {
+		// Piped input: no history of what a script fed us.
 		cfg.HistoryFile = ""
 		cfg.DisableAutoSaveHistory = true
 	}
