@@ -1,0 +1,84 @@
+package scriptcheck
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.starlark.net/syntax"
+)
+
+func TestArity(t *testing.T) {
+	for _, tc := range []struct {
+		def  string
+		n    int
+		want string
+	}{
+		{"def handler(session, args): pass", 2, ""},
+		{"def handler(session, args=None): pass", 2, ""},
+		{"def handler(session, args, extra=1): pass", 2, ""},
+		{"def handler(session, *args): pass", 2, ""},
+		{"def handler(*args, **kwargs): pass", 2, ""},
+		{"def handler(session, args, *, flag=False): pass", 2, ""},
+		{"def handler(session): pass", 2, "handler takes 1 parameter, handler(session, args) needs 2"},
+		{"def handler(a, b, c): pass", 2, "handler takes 3 parameters, handler(session, args) needs 2"},
+		{"def handler(a, b, c, d=1): pass", 2, "handler takes 3 to 4 parameters, handler(session, args) needs 2"},
+		{"def handler(a, b, c, *r): pass", 2, "handler takes at least 3 parameters, handler(session, args) needs 2"},
+		{"def handler(a, b, *, c): pass", 2, "handler has a required keyword-only parameter c, handler(session, args) passes 2 positional"},
+	} {
+		f, err := syntax.LegacyFileOptions().Parse("x.star", tc.def, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := arityProblem(f.Stmts[0].(*syntax.DefStmt), tc.n, "handler(session, args)")
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.def, got, tc.want)
+		}
+	}
+}
+
+func TestCheckCountsAndSorts(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, src string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("b.star", "def runtime():\n    pass\n")
+	write("a.star", "x = undefined\n")
+	write("ok.star", "def fsapi(session, stream, env, args):\n    stream.write(args)\n")
+	write("bad-name.star", "")
+	write(".hidden/skip.star", "this is not starlark")
+	res, err := Check([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Modules != 4 {
+		t.Errorf("Modules = %d, want 4", res.Modules)
+	}
+	var got []string
+	for _, p := range res.Problems {
+		rel, _ := filepath.Rel(dir, p.File)
+		got = append(got, Problem{File: rel, Line: p.Line, Col: p.Col, Msg: p.Msg}.String())
+	}
+	want := []string{
+		"a.star:1:5: undefined: undefined",
+		"b.star:1:5: runtime takes 0 parameters, runtime(args) needs 1",
+		`bad-name.star:1:1: file name is not a module name: module name "bad-name": segment "bad-name" must match [A-Za-z_][A-Za-z0-9_]*`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("problems:\n%q\nwant\n%q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("problem %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+	if _, err := Check([]string{filepath.Join(dir, "nope")}, Options{}); err == nil {
+		t.Error("Check of a missing directory: no error")
+	}
+}
