@@ -1,6 +1,8 @@
 // Command fsstar runs Starlark call scripts for FreeSWITCH.
 //
 //	fsstar serve [flags]    the long-running service (see fsstar serve -h)
+//	fsstar test [dir]       run *_test.star files against the simulated switch
+//	fsstar demo             calls into scripts/ on a simulated switch, narrated
 //
 // Each subcommand lives in its own file and adds itself to the table below.
 package main
@@ -23,6 +25,8 @@ type command struct {
 // here, each implemented in its own file (serve.go shows the shape).
 var commands = map[string]command{
 	"serve": {summary: "serve calls (outbound ESL), fsapi/xml_fetch/runtime over HTTP, metrics", run: runServe},
+	"test":  {summary: "run *_test.star files against the simulated switch", run: runTest},
+	"demo":  {summary: "place a few calls into scripts/ on a simulated switch and show what happens", run: runDemo},
 }
 
 func main() {
