@@ -44,6 +44,8 @@ var tMethods = map[string]tMethod{
 	"xml_fetch": (*T).xmlFetch,
 	"fsapi":     (*T).fsapi,
 	"run":       (*T).run,
+	"start":     (*T).start,
+	"channel":   (*T).channel,
 	"eq":        (*T).eq,
 	"ne":        (*T).ne,
 	"true":      (*T).isTrue,
