@@ -118,7 +118,7 @@ func (t *T) call(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 		stop := time.AfterFunc(t.env.Real(hangupAt), func() { ch.Hangup("NORMAL_CLEARING") })
 		go func() { <-ch.Done(); stop.Stop() }()
 	}
-	c := &callValue{t: t, ch: ch, module: module, where: t.where(thread), expectError: expectError, timeout: time.Duration(timeout) * time.Millisecond}
+	c := &callValue{t: t, ch: ch, module: module, where: t.where(thread), expectError: expectError, timeout: time.Duration(timeout) * time.Millisecond, placed: true}
 	t.mu.Lock()
 	t.calls = append(t.calls, c)
 	t.mu.Unlock()
@@ -140,6 +140,9 @@ type callValue struct {
 	expectError bool
 	timeout     time.Duration
 	checked     bool
+	// placed is true for calls t.call placed into the server (the server
+	// reports when it is done with them).
+	placed bool
 }
 
 var _ starlark.HasAttrs = (*callValue)(nil)
@@ -246,7 +249,9 @@ func (c *callValue) wait(ctx context.Context) error {
 		}
 		return fmt.Errorf("call to %s did not end within %s (simulated apps so far: %s)", c.module, c.timeout, c.appSummary())
 	}
-	c.settle(ctx)
+	if c.placed {
+		c.settle(ctx)
+	}
 	if !c.checked {
 		c.checked = true
 		for _, l := range c.t.env.Logs(c.ch.UUID()) {
