@@ -5,6 +5,8 @@
 //	fsstar run [flags] module args...  runtime(args) once (mod_python's pyrun)
 //	fsstar api [flags] module args...  fsapi once; prints what it wrote
 //	fsstar check [dir...]              compile and validate every module
+//	fsstar test [dir]                  run *_test.star files against the simulated switch
+//	fsstar demo                        calls into scripts/ on a simulated switch, narrated
 //
 // Each subcommand lives in its own file and adds itself to the table below.
 package main
@@ -32,6 +34,8 @@ func commands() map[string]command {
 		"run":   {summary: "run runtime(args) of a module once against the switch (pyrun)", run: runRun},
 		"api":   {summary: "run fsapi of a module once against the switch and print what it wrote", run: runAPI},
 		"check": {summary: "compile every module, resolve loads, check entry-point arity", run: runCheck},
+		"test":  {summary: "run *_test.star files against the simulated switch", run: runTest},
+		"demo":  {summary: "place a few calls into scripts/ on a simulated switch and show what happens", run: runDemo},
 	}
 }
 

@@ -1,0 +1,252 @@
+package startest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/server"
+)
+
+// DemoOptions configures Demo.
+type DemoOptions struct {
+	// Scripts is the script directory (the repository's scripts/).
+	Scripts string
+	// Scale is the simulated switch's time scale (0: 0.05, fast but
+	// readable).
+	Scale float64
+	// Out receives the narration.
+	Out io.Writer
+}
+
+// Demo starts a simulated FreeSWITCH and an fsstar server over the example
+// scripts, places a few calls and HTTP requests the way FreeSWITCH would, and
+// narrates each step for someone who has never seen FreeSWITCH. It returns an
+// error only when the demo itself cannot run; a failing script is narrated.
+func Demo(o DemoOptions) error {
+	if o.Scale <= 0 {
+		o.Scale = 0.05
+	}
+	p := &narrator{out: o.Out}
+	env, err := NewEnv(o.Scripts, EnvOptions{Scale: o.Scale, Config: func(c *server.Config) {
+		c.XMLHandlerScript = "examples.xml_gen"
+		c.XMLHandlerBindings = []string{"dialplan", "directory"}
+	}})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	stop := env.Subscribe(func(l LogLine) {
+		if l.FSLevel != "" {
+			p.say(l.ID, "  script logs: %s", strings.TrimSpace(l.Msg))
+		} else if l.IsScriptError() {
+			p.say(l.ID, "  script error: %s", l.Text())
+		}
+	})
+	defer stop()
+
+	p.printf("fsstar demo: a simulated FreeSWITCH (ESL on %s) hands calls to fsstar (outbound socket %s, HTTP %s).\n",
+		env.Switch.Addr(), env.Server.Addr(), env.Server.HTTPAddr())
+	p.printf("Each call runs a script from %s. Simulated time runs %gx faster.\n\n", o.Scripts, 1/o.Scale)
+
+	calls := []struct {
+		title, module string
+		vars          map[string]string
+		dtmf          []press
+	}{
+		{"the night greeting: answer, play a prompt, hang up", "ivr.main::night", nil, nil},
+		{"the IVR menu: the caller presses 2 for support", "ivr.main sales 3", map[string]string{"caller_id_number": "1000"}, []press{{2500 * time.Millisecond, "2"}}},
+		{"a hangup hook: the call is written to SQLite when it ends", "examples.call_logger", map[string]string{"call_log_dsn": "sqlite://:memory:", "destination_number": "5000"}, nil},
+		{"caller-name lookup from a CSV file, then back to the dialplan", "examples.caller_name", map[string]string{"caller": "1001"}, nil},
+	}
+	for i, c := range calls {
+		p.printf("# %s\n", c.title)
+		if err := demoCall(env, p, i+1, c.module, c.vars, c.dtmf); err != nil {
+			return err
+		}
+		p.printf("\n")
+	}
+
+	// xml_fetch, posted as mod_xml_curl posts it.
+	p.printf("xml_curl: FreeSWITCH asks fsstar for the dialplan of destination 1001 (POST /xml, as mod_xml_curl does)\n")
+	form := url.Values{}
+	for k, v := range map[string]string{
+		"hostname": "demo", "section": "dialplan", "tag_name": "", "key_name": "", "key_value": "",
+		"Event-Name": "REQUEST_PARAMS", "Core-UUID": env.Switch.CoreUUID(), "Hunt-Context": "default",
+		"Caller-Context": "default", "Caller-Destination-Number": "1001", "Caller-Caller-ID-Number": "1000",
+	} {
+		form.Set(k, v)
+	}
+	body, err := httpDo(http.MethodPost, "http://"+env.Server.HTTPAddr()+"/xml", form.Encode())
+	if err != nil {
+		return err
+	}
+	for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
+		if strings.Contains(l, "<action") || strings.Contains(l, "<extension") {
+			p.printf("  answer: %s\n", strings.TrimSpace(l))
+		}
+	}
+	p.printf("\n")
+
+	// fsapi, as ${curl(...)} in a dialplan does.
+	p.printf("curl: the dialplan runs ${curl(http://%s/api/examples.tools?greet 1000)} (GET /api/, as mod_curl does)\n", env.Server.HTTPAddr())
+	body, err = httpDo(http.MethodGet, "http://"+env.Server.HTTPAddr()+"/api/examples.tools?greet%201000", "")
+	if err != nil {
+		return err
+	}
+	p.printf("  answer: %s\n\n", strings.TrimSpace(body))
+	p.printf("That's it. Try `fsstar test scripts` next, then edit scripts/ivr/main.star.\n")
+	return nil
+}
+
+type press struct {
+	at     time.Duration
+	digits string
+}
+
+// demoCall places one call and narrates it until the server is done with it.
+func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, dtmf []press) error {
+	v := map[string]string{env.Server.Config().AppVariable: app}
+	opts := []esltest.CallOption{}
+	for k, val := range vars {
+		v[k] = val
+		if k == "destination_number" {
+			opts = append(opts, esltest.Destination(val))
+		}
+	}
+	cid := vars["caller_id_number"]
+	if cid == "" {
+		cid = "1000"
+	}
+	v["caller_id_number"] = cid
+	opts = append(opts, esltest.CallerID("", cid))
+	module, _, _ := strings.Cut(app, " ")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ch, err := env.Switch.PlaceCall(ctx, env.Server.Addr(), v, opts...)
+	if err != nil {
+		return err
+	}
+	p.watch(ch.UUID())
+	p.printf("call %d → %s  (from %s)\n", n, module, cid)
+	for _, d := range dtmf {
+		timer := time.AfterFunc(env.Real(d.at), func() {
+			select {
+			case <-ch.Done():
+				return
+			default:
+			}
+			p.printf("  caller pressed %s\n", d.digits)
+			ch.SendDTMF(d.digits)
+		})
+		defer timer.Stop()
+	}
+	shown := 0
+	show := func() {
+		apps := ch.Apps()
+		for ; shown < len(apps); shown++ {
+			if line := describeApp(apps[shown]); line != "" {
+				p.printf("  %s\n", line)
+			}
+		}
+	}
+	for {
+		select {
+		case <-ch.Done():
+			show()
+			p.printf("  hangup %s\n", ch.HangupCause())
+			deadline := time.Now().Add(3 * time.Second)
+			for !env.logs.closed(ch.UUID()) && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			p.unwatch(ch.UUID())
+			return nil
+		case <-ctx.Done():
+			ch.Hangup("NORMAL_CLEARING")
+			return fmt.Errorf("call %d to %s did not end", n, module)
+		case <-time.After(5 * time.Millisecond):
+			show()
+		}
+	}
+}
+
+// describeApp says what a dialplan application did, for a newcomer.
+func describeApp(a esltest.AppRun) string {
+	switch a.Name {
+	case "socket":
+		return ""
+	case "answer":
+		return "answer"
+	case "playback":
+		return "playback " + a.Arg
+	case "play_and_get_digits":
+		f := strings.Fields(a.Arg)
+		prompt := ""
+		if len(f) > 5 {
+			prompt = " " + f[5]
+		}
+		return "menu: play" + prompt + " and collect digits"
+	case "transfer":
+		return "transfer to extension " + a.Arg
+	case "set":
+		return "set " + a.Arg
+	case "hangup":
+		return ""
+	}
+	return strings.TrimSpace(a.Name + " " + a.Arg)
+}
+
+func httpDo(method, u, form string) (string, error) {
+	req, err := http.NewRequest(method, u, strings.NewReader(form))
+	if err != nil {
+		return "", err
+	}
+	if form != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("User-Agent", "freeswitch-xml/1.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// narrator serializes the demo's output; script log lines are shown only
+// for the call being narrated.
+type narrator struct {
+	mu      sync.Mutex
+	out     io.Writer
+	current string
+}
+
+func (p *narrator) printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, format, args...)
+}
+
+func (p *narrator) say(id, format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if id != p.current {
+		return
+	}
+	fmt.Fprintf(p.out, format+"\n", args...)
+}
+
+func (p *narrator) watch(id string) {
+	p.mu.Lock()
+	p.current = id
+	p.mu.Unlock()
+}
+
+func (p *narrator) unwatch(string) { p.watch("") }

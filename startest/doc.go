@@ -1,0 +1,46 @@
+// Package startest runs fsstar's Starlark test files (`fsstar test`) and the
+// narrated demo (`fsstar demo`) against a simulated FreeSWITCH
+// (esl/esltest) and an in-process server (server), wired as in production.
+//
+// A test module is a file ending in _test.star below the script directory; it
+// may load() the modules it tests. Every function test_*(t) in it runs, in
+// source order, with a t that offers:
+//
+//	t.call(module, vars={}, args="", dtmf=[], hangup_after=None, timeout=10000,
+//	       wait=True, expect_error=False)
+//	    places a call whose dialplan runs the socket app towards the server with
+//	    fsstar_app="<module> <args>" and vars set (caller_id_number,
+//	    caller_id_name and destination_number also set the caller profile);
+//	    dtmf is a list of (ms, digits) pressed at simulated times after the
+//	    call starts; hangup_after hangs the caller up after ms of simulated
+//	    time; timeout (real ms) bounds the wait. A script error fails the test
+//	    at the t.call line unless expect_error. Returns a call:
+//	        .uuid .answered .hangup_cause
+//	        .apps        [(name, arg)] of the applications executed, in order
+//	        .app_names   [name]
+//	        .responses   [(name, Application-Response)]
+//	        .var(name)   a channel variable, or None
+//	        .logs        the script's log lines for the call (consoleLog, print, errors)
+//	        .errors      the script errors of the call
+//	        .hangup(cause="NORMAL_CLEARING")  .send_dtmf(digits, after=0)  .wait()
+//	t.channel(uuid)                         any channel of the switch (a b-leg), as a call
+//	t.fsapi(module, args="", env={})        what fsapi(None, stream, env, args) wrote
+//	t.xml_fetch(module=<xml-handler-script>, section="", params={})
+//	                                        xml_fetch's document, or None
+//	t.run(module, args="", timeout=10000)   runtime(args)'s result
+//	t.start(module, args="", timeout=10000) a background runtime job; job.wait()
+//	t.logs()                                every script log line of the run so far
+//	t.sleep(ms)                             waits ms of simulated time
+//	t.eq(got, want, msg="")  t.ne(got, unwanted, msg="")
+//	t.true(x, msg="")  t.false(x, msg="")
+//	t.contains(container, x, msg="")        x in container; a string x also
+//	                                        matches a substring of a string or of
+//	                                        an element of a list of strings
+//	t.fail(msg)   records a failure and goes on
+//	t.fatal(msg)  records a failure and stops the test
+//	t.log(*args)  shown with -v or when the test fails
+//	t.name
+//
+// Failures are reported at the file:line of the assertion (or of the
+// innermost Starlark frame of an error), in go test's form; see Run.
+package startest

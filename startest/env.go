@@ -1,0 +1,117 @@
+package startest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/server"
+)
+
+// DefaultTimeScale is how fast simulated time runs unless told otherwise:
+// a one-second prompt plays in 10 ms.
+const DefaultTimeScale = 0.01
+
+// Env is one simulated FreeSWITCH and one in-process fsstar server serving
+// the scripts under Root, wired together as in production: the switch places
+// calls into the server's outbound listener and the server's inbound ESL
+// connection reaches the switch.
+type Env struct {
+	// Root is the script directory the server serves.
+	Root string
+	// Switch is the simulated switch.
+	Switch *esltest.Switch
+	// Server is the fsstar server.
+	Server *server.Server
+	// Scale is the switch's time scale (simulated time × Scale = real time).
+	Scale float64
+
+	logs *logSink
+}
+
+// EnvOptions configures NewEnv.
+type EnvOptions struct {
+	// Scale is the time scale of the simulated switch (DefaultTimeScale when 0).
+	Scale float64
+	// Log, when set, also receives the server's log lines as text.
+	Log io.Writer
+	// Config, when set, edits the server's configuration before it starts.
+	Config func(*server.Config)
+}
+
+// NewEnv starts a simulated switch and a server over the scripts in root,
+// both on 127.0.0.1 ports of their own. Close stops both.
+func NewEnv(root string, o EnvOptions) (*Env, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	if o.Scale <= 0 {
+		o.Scale = DefaultTimeScale
+	}
+	sw, err := esltest.New(esltest.WithTimeScale(o.Scale))
+	if err != nil {
+		return nil, fmt.Errorf("start the simulated switch: %w", err)
+	}
+	sink := newLogSink()
+	out := o.Log
+	if out == nil {
+		out = io.Discard
+	}
+	log := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: "fsstar", Output: out, Level: hclog.Info})
+	log.RegisterSink(sink)
+
+	cfg := server.DefaultConfig()
+	cfg.ScriptDirs = []string{abs}
+	cfg.Listen = "127.0.0.1:0"
+	cfg.HTTPListen = "127.0.0.1:0"
+	cfg.ESLAddress = sw.Addr()
+	cfg.ESLPassword = sw.Password()
+	cfg.Reload = "off"
+	cfg.DrainTimeout = 2 * time.Second
+	cfg.LogLevel = "debug"
+	if o.Config != nil {
+		o.Config(&cfg)
+	}
+	srv, err := server.New(cfg, server.WithLogger(log))
+	if err != nil {
+		sw.Close()
+		return nil, err
+	}
+	if err := srv.Start(); err != nil {
+		sw.Close()
+		return nil, err
+	}
+	e := &Env{Root: abs, Switch: sw, Server: srv, Scale: o.Scale, logs: sink}
+	// Wait (briefly) for the inbound connection, so API() works at once.
+	deadline := time.Now().Add(2 * time.Second)
+	for srv.Client() == nil && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	return e, nil
+}
+
+// Close shuts the server down and stops the switch.
+func (e *Env) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	e.Server.Shutdown(ctx)
+	e.Switch.Close()
+}
+
+// Real converts simulated time into real time.
+func (e *Env) Real(simulated time.Duration) time.Duration {
+	return time.Duration(float64(simulated) * e.Scale)
+}
+
+// Logs returns the script log lines (consoleLog, print, script errors) of
+// the call or job with the given id, in order; all of them when id is "".
+func (e *Env) Logs(id string) []LogLine { return e.logs.lines(id) }
+
+// Subscribe calls fn for every log line from now on; cancel stops it.
+func (e *Env) Subscribe(fn func(LogLine)) (cancel func()) { return e.logs.subscribe(fn) }
