@@ -117,18 +117,26 @@ func TestLoopInterrupt(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- r.Loop(context.Background(), LoopOptions{Stdin: in, Interrupt: interrupt}) }()
 
-	io.WriteString(feed, "n = 0\nwhile True:\n    n += 1\n\n")
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(errs.String(), "interrupted") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the loop was not interrupted; stderr: %s", errs.String())
+	// interruptUntil sends Ctrl-C until stderr shows the n-th cancellation.
+	interruptUntil := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.Count(errs.String(), "interrupted (Ctrl-C)") < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("the chunk was not interrupted; stderr: %s", errs.String())
+			}
+			select {
+			case interrupt <- os.Interrupt:
+			default:
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		select {
-		case interrupt <- os.Interrupt:
-		default:
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
+	io.WriteString(feed, "n = 0\nwhile True:\n    n += 1\n\n")
+	interruptUntil(1)
+	// A builtin blocked on the call's context ends as well.
+	io.WriteString(feed, "freeswitch.msleep(600000)\n")
+	interruptUntil(2)
 	io.WriteString(feed, "n > 0\nload('ivr.menu', 'PROMPT')\nPROMPT\n")
 	feed.Close()
 	select {
