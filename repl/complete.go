@@ -8,12 +8,19 @@ import (
 	"go.starlark.net/syntax"
 )
 
+// indent is what Tab inserts at the start of a line.
+const indent = "    "
+
 // completer completes the dotted name before the cursor for readline.
 type completer struct{ r *REPL }
 
 // Do implements readline.AutoCompleter: the suffixes that complete the word
 // before pos, and the length of the part of the word they extend.
+// At the start of a line (only blanks before the cursor) Tab indents.
 func (c completer) Do(line []rune, pos int) ([][]rune, int) {
+	if strings.TrimSpace(string(line[:pos])) == "" {
+		return [][]rune{[]rune(indent)}, 0
+	}
 	word := wordBefore(string(line[:pos]))
 	cands, partial := c.r.Complete(word)
 	out := make([][]rune, len(cands))

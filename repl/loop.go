@@ -1,11 +1,13 @@
 package repl
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/chzyer/readline"
 )
@@ -47,33 +49,21 @@ func (r *REPL) Loop(ctx context.Context, lo LoopOptions) error {
 	if !ok {
 		rc = io.NopCloser(stdin)
 	}
-	cfg := &readline.Config{
-		Prompt:          Prompt,
-		HistoryFile:     lo.HistoryFile,
-		AutoComplete:    completer{r},
-		InterruptPrompt: "^C",
-		EOFPrompt:       "",
-		Stdin:           rc,
-		Stdout:          r.opts.Stdout,
-		Stderr:          r.opts.Stderr,
-		FuncIsTerminal:  func() bool { return lo.Terminal },
+	var lr lineReader
+	if lo.Terminal {
+		rl, err := newReadline(rc, lo, r)
+		if err != nil {
+			return err
+		}
+		lr = rl
+	} else {
+		// Piped input is read as it is: no prompts, no history, and a tab
+		// is indentation, not completion.
+		lr = &plainReader{r: bufio.NewReader(rc)}
 	}
-	if lo.noRaw || !lo.Terminal {
-		cfg.FuncMakeRaw = func() error { return nil }
-		cfg.FuncExitRaw = func() error { return nil }
-	}
-	if !lo.Terminal {
-		// Piped input: no history of what a script fed us.
-		cfg.HistoryFile = ""
-		cfg.DisableAutoSaveHistory = true
-	}
-	rl, err := readline.NewEx(cfg)
-	if err != nil {
-		return fmt.Errorf("repl: %w", err)
-	}
-	defer rl.Close()
+	defer lr.Close()
 	for ctx.Err() == nil {
-		err := r.rep(ctx, rl, lo.Interrupt)
+		err := r.rep(ctx, lr, lo.Interrupt)
 		switch {
 		case err == nil:
 		case errors.Is(err, readline.ErrInterrupt):
@@ -89,7 +79,7 @@ func (r *REPL) Loop(ctx context.Context, lo LoopOptions) error {
 
 // rep reads one chunk (as many lines as it takes to complete it), runs it
 // and prints the outcome. It returns an error only when reading failed.
-func (r *REPL) rep(ctx context.Context, rl *readline.Instance, interrupt <-chan os.Signal) error {
+func (r *REPL) rep(ctx context.Context, rl lineReader, interrupt <-chan os.Signal) error {
 	rl.SetPrompt(Prompt)
 	var readErr error
 	readLine := func() ([]byte, error) {
@@ -141,3 +131,64 @@ func drain(c <-chan os.Signal) {
 		}
 	}
 }
+
+// lineReader is what the loop reads lines from: readline on a terminal,
+// plainReader otherwise.
+type lineReader interface {
+	Readline() (string, error)
+	SetPrompt(string)
+	Close() error
+}
+
+// newReadline sets up line editing, history and completion on a terminal.
+func newReadline(stdin io.ReadCloser, lo LoopOptions, r *REPL) (*readline.Instance, error) {
+	cfg := &readline.Config{
+		Prompt:          Prompt,
+		HistoryFile:     lo.HistoryFile,
+		AutoComplete:    completer{r},
+		InterruptPrompt: "^C",
+		Stdin:           stdin,
+		Stdout:          r.opts.Stdout,
+		Stderr:          r.opts.Stderr,
+		FuncIsTerminal:  func() bool { return true },
+		FuncGetWidth: func() int {
+			if w := readline.GetScreenWidth(); w > 0 {
+				return w
+			}
+			return 80
+		},
+	}
+	if lo.noRaw {
+		cfg.FuncMakeRaw = func() error { return nil }
+		cfg.FuncExitRaw = func() error { return nil }
+	}
+	rl, err := readline.NewEx(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("repl: %w", err)
+	}
+	return rl, nil
+}
+
+// plainReader reads lines from a pipe or a file.
+type plainReader struct {
+	r   *bufio.Reader
+	err error
+}
+
+func (p *plainReader) Readline() (string, error) {
+	if p.err != nil {
+		return "", p.err
+	}
+	line, err := p.r.ReadString('\n')
+	if err != nil {
+		p.err = err
+		if line == "" {
+			return "", err
+		}
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (p *plainReader) SetPrompt(string) {}
+
+func (p *plainReader) Close() error { return nil }

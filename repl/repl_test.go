@@ -160,12 +160,16 @@ func TestLoopInterrupt(t *testing.T) {
 func TestLoopTerminal(t *testing.T) {
 	r, out, errs := newREPL(t)
 	hist := filepath.Join(t.TempDir(), "history")
-	in := io.NopCloser(strings.NewReader("def f():\n    return 'ok'\n\nf()\n"))
+	// Tab at the start of a line indents; after a name it completes.
+	in := io.NopCloser(strings.NewReader("def f():\n\treturn 'ok'\n\nf()\nfreeswitch.consoleL\t\n"))
 	if err := r.Loop(context.Background(), LoopOptions{Stdin: in, Terminal: true, HistoryFile: hist, noRaw: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "'ok'") && !strings.Contains(out.String(), `"ok"`) {
 		t.Errorf("stdout = %q, want the value of f()", out.String())
+	}
+	if !strings.Contains(out.String(), "<built-in function freeswitch.consoleLog>") {
+		t.Errorf("stdout = %q, want freeswitch.consoleLog completed and printed", out.String())
 	}
 	if !strings.Contains(out.String(), Prompt) || !strings.Contains(out.String(), MorePrompt) {
 		t.Errorf("stdout = %q, want prompts", out.String())
