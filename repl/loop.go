@@ -169,21 +169,28 @@ func newReadline(stdin io.ReadCloser, lo LoopOptions, r *REPL) (*readline.Instan
 	return rl, nil
 }
 
-// plainReader reads lines from a pipe or a file.
+// plainReader reads lines from a pipe or a file. At the end of the input
+// it returns one empty line before io.EOF, so that a block the input ends
+// in (a def without a blank line after it) still runs.
 type plainReader struct {
-	r   *bufio.Reader
-	err error
+	r    *bufio.Reader
+	err  error
+	done bool
 }
 
 func (p *plainReader) Readline() (string, error) {
 	if p.err != nil {
+		if !p.done {
+			p.done = true
+			return "", nil
+		}
 		return "", p.err
 	}
 	line, err := p.r.ReadString('\n')
 	if err != nil {
 		p.err = err
 		if line == "" {
-			return "", err
+			return p.Readline()
 		}
 	}
 	return strings.TrimRight(line, "\r\n"), nil
