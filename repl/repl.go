@@ -63,6 +63,7 @@ type Options struct {
 type REPL struct {
 	opts     Options
 	ld       *loader.Loader
+	db       *builtins.DBPool
 	fileOpts syntax.FileOptions
 
 	mu      sync.Mutex // guards globals (completion reads them from readline's goroutine)
@@ -81,9 +82,11 @@ func New(opts Options) (*REPL, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.New(&hclog.LoggerOptions{Name: "fsstar", Level: hclog.Info, Output: opts.Stderr})
 	}
+	db := builtins.NewDBPool()
 	bopts := builtinsOptions(opts)
+	bopts.DB = db
 	predeclared := builtins.Predeclared(bopts)
-	r := &REPL{opts: opts, fileOpts: loader.DefaultFileOptions(), globals: maps.Clone(predeclared)}
+	r := &REPL{opts: opts, db: db, fileOpts: loader.DefaultFileOptions(), globals: maps.Clone(predeclared)}
 	r.fileOpts.Recursion = opts.Recursion
 	// A session redefines names as the user experiments, and load() binds
 	// globally, as in the Starlark REPL.
@@ -101,6 +104,7 @@ func New(opts Options) (*REPL, error) {
 			loader.WithWatch(watch),
 			loader.WithThreadSetup(func(th *starlark.Thread) { builtins.SetCall(th, r.newCall(context.Background())) }))
 		if err != nil {
+			db.Close()
 			return nil, err
 		}
 		r.ld = ld
@@ -108,12 +112,13 @@ func New(opts Options) (*REPL, error) {
 	return r, nil
 }
 
-// Close stops the loader's watcher.
+// Close stops the loader's watcher and closes the database handles.
 func (r *REPL) Close() error {
+	var err error
 	if r.ld != nil {
-		return r.ld.Close()
+		err = r.ld.Close()
 	}
-	return nil
+	return errors.Join(err, r.db.Close())
 }
 
 // Names returns the session's global names, sorted.
