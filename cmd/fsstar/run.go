@@ -74,6 +74,9 @@ func oneShot(name, summary string, args []string, stdout, stderr io.Writer,
 	defer stop()
 	out, err := f(ctx, cfg, fs.Arg(0), strings.Join(fs.Args()[1:], " "))
 	io.WriteString(stdout, out)
+	if out != "" && !strings.HasSuffix(out, "\n") && isTerminalWriter(stdout) {
+		io.WriteString(stdout, "\n") // keep the shell prompt off the output
+	}
 	if err != nil {
 		if bt := engine.Backtrace(err); bt != "" {
 			fmt.Fprintln(stderr, bt)
