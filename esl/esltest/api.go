@@ -273,6 +273,7 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		}
 		return "+OK\n"
 	case "uuid_break":
+		ch.recordMedia(strings.TrimSpace("break " + rest))
 		if rest == "all" {
 			for {
 				select {
@@ -290,6 +291,7 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		}
 		return "+OK\n"
 	case "uuid_fileman":
+		ch.recordMedia("fileman " + rest)
 		c, _, _ := strings.Cut(rest, ":")
 		if c == "stop" {
 			select {

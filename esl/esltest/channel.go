@@ -62,6 +62,7 @@ type Channel struct {
 	hungup      bool
 	hangupCause string
 	apps        []AppRun
+	media       []string // uuid_break and uuid_fileman commands, in order
 	curApp      string
 	curArg      string
 	appCancel   context.CancelFunc
@@ -128,6 +129,23 @@ func (ch *Channel) Apps() []AppRun {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	return append([]AppRun(nil), ch.apps...)
+}
+
+// MediaCommands returns the uuid_break and uuid_fileman commands the channel
+// received, in order, as "break" / "break all" and "fileman <cmd>" (for
+// example "fileman pause" or "fileman speed:+1"). The simulated media acts
+// only on break and "fileman stop"; the others are recorded so that a test
+// can see what a script asked for.
+func (ch *Channel) MediaCommands() []string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return append([]string(nil), ch.media...)
+}
+
+func (ch *Channel) recordMedia(cmd string) {
+	ch.mu.Lock()
+	ch.media = append(ch.media, cmd)
+	ch.mu.Unlock()
 }
 
 // Done is closed when the channel is destroyed (after CHANNEL_DESTROY).

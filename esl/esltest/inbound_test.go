@@ -168,8 +168,14 @@ func TestSendmsgExecute(t *testing.T) {
 		}
 	}
 	c.waitEvent(endless("PLAYBACK_START"))
+	if out := c.api("uuid_fileman " + id + " pause"); out != "+OK\n" {
+		t.Fatalf("uuid_fileman: %q", out)
+	}
 	if out := c.api("uuid_break " + id); out != "+OK\n" {
 		t.Fatalf("uuid_break: %q", out)
+	}
+	if got := strings.Join(ch.MediaCommands(), ","); got != "fileman pause,break" {
+		t.Fatalf("MediaCommands: %q", got)
 	}
 	if ev := c.waitEvent(endless("PLAYBACK_STOP")); ev.Get("Playback-Status") != "break" {
 		t.Fatalf("PLAYBACK_STOP: %s", ev)
