@@ -99,6 +99,7 @@ func Module(opts Options) *starlarkstruct.Module {
 			"running":           newBuiltin("freeswitch.running", running),
 			"Session":           newBuiltin("freeswitch.Session", e.newSession),
 			"bridge":            newBuiltin("freeswitch.bridge", e.bridge),
+			"EventConsumer":     newBuiltin("freeswitch.EventConsumer", e.newConsumer),
 		},
 	}
 	m.Freeze()
