@@ -135,13 +135,15 @@ func (s *Session) Transferred() bool {
 	return s.transferred
 }
 
-// Ready reports what session.ready() does: the channel is up, as far as the
-// events seen so far tell, and its connection too.
+// Ready reports whether the channel is up, as far as the events seen so far
+// tell, and its connection too (session.ready() is also False after
+// destroy(); Ready is not, so that the server still hangs up or resumes a
+// channel the script forgot).
 func (s *Session) Ready() bool {
 	s.sync()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.readyLocked()
+	return s.uuid != "" && !s.hungUp && s.lost == nil
 }
 
 func (s *Session) readyLocked() bool {

@@ -79,12 +79,16 @@ func (r *rig) call(src string, vars map[string]string) *callResult {
 		}
 		res.err = err
 		// What the server does when the script ends.
+		resumed := false
 		if s.Ready() && !s.Transferred() {
 			if s.AutoHangup() {
 				_ = conn.Hangup(ctx, "NORMAL_CLEARING")
 			} else {
-				_ = conn.Resume(ctx)
+				resumed = conn.Resume(ctx) == nil // the dialplan goes on once the socket closes
 			}
+		}
+		if resumed {
+			return
 		}
 		if !s.Transferred() {
 			select {
@@ -198,3 +202,5 @@ func (c *callResult) apps(t *testing.T, want ...string) {
 		t.Fatalf("apps:\n got %q\nwant %q", got, want)
 	}
 }
+
+func esltestApp(name, arg string) esltest.App { return esltest.App{Name: name, Arg: arg} }

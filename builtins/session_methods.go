@@ -824,6 +824,16 @@ func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args st
 	if err := noArgs(fn, args, kwargs); err != nil {
 		return nil, err
 	}
+	// As CoreSession::destroy: with auto hangup on, a channel still up and
+	// not transferred is hung up first.
+	s.mu.Lock()
+	hang := s.autoHangup && !s.transferred && !s.destroyed
+	s.mu.Unlock()
+	if hang && s.Ready() {
+		if _, err := s.exec(thread, fn, "hangup", "NORMAL_CLEARING", false); err != nil && err != errGone {
+			return nil, err
+		}
+	}
 	s.close()
 	return starlark.None, nil
 }

@@ -28,3 +28,233 @@ def handler(session, args):
 		t.Fatalf("var %q", c.ch.Var("fsstar_test"))
 	}
 }
+
+// A long tone: 60 simulated seconds, 600 ms of real time at the default scale.
+const longTone = `"tone_stream://%(60000,0,440)"`
+
+func TestSessionInputCallbackPauseThenStop(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    seen = []
+    def on_input(session, what, obj, args):
+        seen.append((what, obj.digit, args))
+        return {"1": "pause", "2": "true", "3": "stop"}[obj.digit]
+    session.answer()
+    session.setInputCallback(on_input, "x")
+    sim.dtmf("1", 1000)
+    sim.dtmf("2", 2000)
+    sim.dtmf("3", 3000)
+    t0 = time.now()
+    n = session.streamFile(`+longTone+`)
+    return [n, seen, sim.media(), int(sim.var("playback_ms")) < 60000]
+`, nil)
+	c.check(t, `[1, [("dtmf", "1", "x"), ("dtmf", "2", "x"), ("dtmf", "3", "x")], "fileman pause, break", True]`)
+}
+
+func TestSessionInputCallbackResults(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def on_input(session, what, obj):  # no args: called with three
+    return {"1": "speed:+1", "2": None, "3": "seek:+500", "4": "false"}[obj.digit]
+
+def handler(session, args):
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("1234", 1000)
+    session.sleep(60000)
+    first = sim.media()
+    session.unsetInputCallback()
+    sim.dtmf("5", 200)
+    session.streamFile("tone_stream://%(1000,0,440)")
+    return [first, sim.media()]
+`, nil)
+	c.check(t, `["fileman speed:+1, fileman seek:+500, break", "fileman speed:+1, fileman seek:+500, break"]`)
+	c.apps(t, "answer", "sleep 60000", "playback tone_stream://%(1000,0,440)")
+}
+
+func TestSessionInputCallbackError(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def on_input(session, what, obj):
+    return 1 // 0
+
+def handler(session, args):
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("1", 500)
+    session.streamFile(`+longTone+`)
+`, nil)
+	if c.err == nil || !strings.Contains(c.err.Error(), "division by zero") {
+		t.Fatalf("err = %v", c.err)
+	}
+	if got := strings.Join(c.ch.MediaCommands(), ","); got != "break" {
+		t.Fatalf("media %q: a failing callback must end the media", got)
+	}
+}
+
+func TestSessionHangupDuringStreamFile(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def on_hangup(session, what, args):
+    return "%s %s %s %s %s" % (what, args, session.ready(), session.hangupCause(), session.getVariable("fsstar_mark"))
+
+def handler(session, args):
+    session.answer()
+    session.setVariable("fsstar_mark", "m1")
+    session.setHangupHook(on_hangup, "a")
+    sim.hangup_after("USER_BUSY", 100)
+    t0 = time.now()
+    n = session.streamFile(`+longTone+`)
+    fast = time.now() - t0 < 2 * time.second
+    after = [session.streamFile("x.wav"), session.read(1, 2, "x.wav", 100, "#"), session.getVariable("fsstar_mark")]
+    return [n, fast, session.ready(), session.hangupCause(), after]
+`, nil)
+	c.check(t, `[0, True, False, "USER_BUSY", [0, "", "m1"]]`)
+	if want := []string{`"hangup a False USER_BUSY m1"`}; strings.Join(c.hook, "|") != strings.Join(want, "|") {
+		t.Fatalf("hook calls %q, want %q (exactly once)", c.hook, want)
+	}
+	if _, _, ok := c.session.TakeHangupHook(); ok {
+		t.Fatal("TakeHangupHook returned the hook twice")
+	}
+	if c.session.Ready() {
+		t.Fatal("Ready after hangup")
+	}
+}
+
+func TestSessionSetVariableAfterHangupFails(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.hangup()
+    session.setVariable("x", "y")
+`, nil)
+	if c.err == nil || !strings.Contains(c.err.Error(), "Session.setVariable: session hung up") {
+		t.Fatalf("err = %v", c.err)
+	}
+	if c.ch.HangupCause() != "NORMAL_CLEARING" {
+		t.Fatalf("cause %q", c.ch.HangupCause())
+	}
+}
+
+func TestSessionDigits(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    sim.dtmf("42#", 1500)
+    a = session.read(1, 4, "tone_stream://%(1000,0,350)", 5000, "#")
+    sim.dtmf("123", 1500)
+    b = session.playAndGetDigits(3, 3, 2, 5000, "#", "tone_stream://%(1000,0,350)", "silence_stream://10", "\\d+", "choice")
+    sim.dtmf("9", 1500)
+    c = session.playAndGetDigits(1, 1, 1, 5000, "#", "silence_stream://10", "", "")
+    sim.dtmf("77#", 100)
+    d = session.getDigits(5, "#", 3000)
+    e = session.getDigits(5, "#", 100)
+    return [a, b, sim.var("choice"), c, d, e]
+`, nil)
+	c.check(t, `["42", "123", "123", "9", "77", ""]`)
+	c.apps(t, "answer",
+		"read 1 4 tone_stream://%(1000,0,350) fsstar_digits 5000 #",
+		`play_and_get_digits 3 3 2 5000 # tone_stream://%(1000,0,350) silence_stream://10 choice \d+`,
+		"play_and_get_digits 1 1 1 5000 # silence_stream://10 '' fsstar_digits ''",
+		"read 1 5 silence_stream://1 fsstar_digits 3000 #",
+		"read 1 5 silence_stream://1 fsstar_digits 100 #")
+}
+
+func TestSessionCollectDigitsAndFlush(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    got = []
+    def on_input(session, what, obj):
+        got.append(obj.digit)
+        if obj.digit == "#":
+            return "break"
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("12#3", 100)
+    session.collectDigits(5000)
+    first = list(got)
+    session.flushDigits()
+    session.unsetInputCallback()
+    return [first, sim.media()]
+`, nil)
+	c.check(t, `[["1", "2", "#"], ""]`)
+	c.apps(t, "answer", "flush_dtmf")
+}
+
+func TestSessionMediaApps(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.preAnswer()
+    out = [session.mediaReady(), session.answered()]
+    session.answer()
+    out.append(session.streamFile("ivr/welcome.wav", 800))
+    out.append(session.sleep(100))
+    session.say("1234", "en", "number", "pronounced")
+    session.say("5", "en", "number", "pronounced", "feminine")
+    session.sayPhrase("voicemail_menu", "1:2")
+    out.append(session.speak("hello"))
+    session.set_tts_params("flite", "kal")
+    out.append(session.speak("hello world"))
+    out.append(session.recordFile("/tmp/msg.wav", 30, 200, 3))
+    session.execute("playback", "silence_stream://10")
+    return out
+`, nil)
+	c.check(t, `[True, False, 1, 1, 1, 1, 1]`)
+	c.apps(t, "pre_answer", "answer", "playback ivr/welcome.wav@@800", "sleep 100",
+		"say en number pronounced 1234", "say en number pronounced feminine 5", "phrase voicemail_menu,1:2",
+		"speak hello", "speak flite|kal|hello world", "record /tmp/msg.wav 30 200 3", "playback silence_stream://10")
+}
+
+func TestSessionErrors(t *testing.T) {
+	r := newRig(t)
+	for _, tc := range []struct{ src, want string }{
+		{`session.insertFile("a", "b", 0)`, "Session.insertFile: not available over the event socket"},
+		{`session.sayPhrase("m", "d", "de")`, "Session.sayPhrase: phrase_lang cannot be passed"},
+		{`session.collectDigits(100)`, "Session.collectDigits: no input callback is set"},
+		{`session.streamFile()`, "Session.streamFile: missing argument for file"},
+		{`session.setVariable("a b", "c")`, `Session.setVariable: invalid variable name "a b"`},
+		{`session.read(3, 1, "f", 1, "#")`, "Session.read: want 0 <= min_digits <= max_digits"},
+		{`session.originate(None, "user/1000")`, "Session.originate: the call's own session cannot originate"},
+		{"session.destroy()\n    session.answer()", "Session.answer: the session was destroyed"},
+	} {
+		c := r.call("def handler(session, args):\n    "+tc.src, nil)
+		if c.err == nil || !strings.Contains(c.err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.src, c.err, tc.want)
+		}
+	}
+}
+
+func TestSessionAutoHangupAndTransfer(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.setAutoHangup(False)
+`, nil)
+	c.check(t, "None")
+	if c.session.AutoHangup() {
+		t.Fatal("AutoHangup after setAutoHangup(False)")
+	}
+	r.sw.RouteApps("9999", esltestApp("playback", "silence_stream://10"))
+	c = r.call(`
+def on_hangup(session, what):
+    return what
+
+def handler(session, args):
+    session.answer()
+    session.setHangupHook(on_hangup)
+    session.transfer("9999", "XML", "default")
+    return session.ready()
+`, nil)
+	c.check(t, "True")
+	if !c.session.Transferred() || c.session.HangupWhat() != "transfer" {
+		t.Fatalf("Transferred %v, HangupWhat %q", c.session.Transferred(), c.session.HangupWhat())
+	}
+	if strings.Join(c.hook, "|") != `"transfer"` {
+		t.Fatalf("hook %q", c.hook)
+	}
+}
