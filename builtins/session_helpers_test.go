@@ -131,6 +131,13 @@ func (r *rig) call(src string, vars map[string]string) *callResult {
 	if res.ch == nil {
 		res.ch = ch
 	}
+	// The switch records an app just after its CHANNEL_EXECUTE_COMPLETE:
+	// wait for the channel's end so that Apps() is complete.
+	select {
+	case <-res.ch.Done():
+	case <-ctx.Done():
+		t.Fatal("the channel did not end")
+	}
 	return res
 }
 

@@ -267,5 +267,9 @@ func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	if !a.Ready() {
 		return nil, fmt.Errorf("%s: %s: %w", fn.Name(), a.UUID(), ErrHungUp)
 	}
+	// CHANNEL_BRIDGE is about the a-leg only (the b-leg is its Other-Leg).
+	b.mu.Lock()
+	b.bridged = true
+	b.mu.Unlock()
 	return starlark.None, nil
 }

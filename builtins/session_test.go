@@ -66,10 +66,10 @@ def handler(session, args):
     first = sim.media()
     session.unsetInputCallback()
     sim.dtmf("5", 200)
-    session.streamFile("tone_stream://%(1000,0,440)")
-    return [first, sim.media()]
+    n = session.streamFile("tone_stream://%(1000,0,440)")
+    return [first, sim.media(), n, session.ready()]
 `, nil)
-	c.check(t, `["fileman speed:+1, fileman seek:+500, break", "fileman speed:+1, fileman seek:+500, break"]`)
+	c.check(t, `["fileman speed:+1, fileman seek:+500, break", "fileman speed:+1, fileman seek:+500, break", 1, True]`)
 	c.apps(t, "answer", "sleep 60000", "playback tone_stream://%(1000,0,440)")
 }
 
@@ -257,4 +257,62 @@ def handler(session, args):
 	if strings.Join(c.hook, "|") != `"transfer"` {
 		t.Fatalf("hook %q", c.hook)
 	}
+}
+
+func TestSessionOriginateAndBridge(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    b = freeswitch.Session("user/1000", session)
+    out = [b.ready(), b.answered(), b.uuid != session.uuid, b.getVariable("fsstar_a_leg_uuid") == session.uuid]
+    freeswitch.bridge(session, b)
+    out += [session.bridged(), b.bridged()]
+    c = freeswitch.Session()
+    out.append(c.originate(session, "error/user_busy", 5))
+    out += [c.ready(), c.hangupCause()]
+    b.hangup()
+    out.append(b.ready())
+    return out
+`, nil)
+	c.check(t, `[True, True, True, True, True, True, False, False, "USER_BUSY", False]`)
+}
+
+func TestSessionAttachByUUID(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    other = freeswitch.Session(session.uuid)
+    other.setVariable("fsstar_from_attach", "yes")
+    e = freeswitch.Event("CUSTOM", "fsstar::data")
+    other.setEventData(e)
+    xml = other.getXMLCDR()
+    other.waitForAnswer(session)
+    return [other.ready(), other.answered(), session.getVariable("fsstar_from_attach"),
+            e.getHeader("Unique-ID") == session.uuid, e.getHeader("variable_fsstar_from_attach"),
+            "<Unique-ID>" + session.uuid in xml, str(other) == str(session), other == session]
+`, nil)
+	c.check(t, `[True, True, "yes", True, "yes", True, True, True]`)
+	cases := []string{`freeswitch.Session("00000000-0000-0000-0000-000000000000")`}
+	for _, src := range cases {
+		c := r.call("def handler(session, args):\n    "+src, nil)
+		if c.err == nil || !strings.Contains(c.err.Error(), "freeswitch.Session: no channel 00000000") {
+			t.Errorf("%s: err = %v", src, c.err)
+		}
+	}
+}
+
+func TestSessionSendEvent(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    con = freeswitch.EventConsumer("CUSTOM", "fsstar::session")
+    e = freeswitch.Event("CUSTOM", "fsstar::session")
+    e.addHeader("x", "1")
+    session.sendEvent(e)
+    got = con.pop(1, 2000)
+    return [got.getHeader("Unique-ID") == session.uuid, got.getHeader("x")]
+`, nil)
+	c.check(t, `[True, "1"]`)
 }
