@@ -84,7 +84,19 @@ var (
 // through the outbound socket: conn is its connection, call its per-call
 // state (whose Conn it sets when empty). It talks to the switch only when the
 // script calls a method. Its initial state (answered, Channel-State) comes
-// from the connect reply.
+// from the connect reply; put OutboundEvents() in esl.Server.Events to spare
+// the one subscription round trip of the first method call.
+//
+// The Session notices the hangup from conn itself: media methods then return
+// at once and ready() is False. call.Context should therefore outlive the
+// hangup by a grace period (and end when the server gives up on the script),
+// rather than be the handler's context, which ends at the hangup: a script
+// needs a moment to see ready() turn False and finish. When the script has
+// ended the server does, in this order: hang up (AutoHangup, Ready and not
+// Transferred) or send resume (not AutoHangup); wait for the hangup
+// (conn.Done); run the hook once: fn, args, ok := TakeHangupHook(), then
+// fn(session, HangupWhat()[, args]) (engine.HangupHook does that); Close the
+// call.
 func NewOutboundSession(call *Call, conn *esl.Conn) *Session {
 	if call == nil {
 		call = &Call{}
@@ -92,7 +104,11 @@ func NewOutboundSession(call *Call, conn *esl.Conn) *Session {
 	if call.Conn == nil {
 		call.Conn = conn
 	}
-	s := newSession(call, outboundCtl{conn}, conn.UUID(), conn.Logger())
+	log := call.Logger
+	if log == nil {
+		log = conn.Logger()
+	}
+	s := newSession(call, outboundCtl{conn}, conn.UUID(), log)
 	s.observe(conn.Channel())
 	return s
 }
