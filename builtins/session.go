@@ -156,7 +156,7 @@ func (s *Session) Transferred() bool {
 // destroy(); Ready is not, so that the server still hangs up or resumes a
 // channel the script forgot).
 func (s *Session) Ready() bool {
-	s.sync()
+	s.checkDown() // not sync: the script's thread alone reads the event queue
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.uuid != "" && !s.hungUp && s.lost == nil
@@ -200,7 +200,7 @@ func (s *Session) HangupWhat() string {
 
 // HangupCause returns the hangup cause seen so far ("" while up).
 func (s *Session) HangupCause() string {
-	s.sync()
+	s.checkDown()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cause

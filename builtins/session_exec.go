@@ -42,9 +42,8 @@ func (s *Session) begin(fn *starlark.Builtin) error {
 	}
 	if !asked {
 		names := stateEvents
-		if s.ctl.client() != nil {
-			names = sessionEvents[:len(sessionEvents)-len(stateEvents)-1] // EXECUTE_COMPLETE, HANGUP, HANGUP_COMPLETE
-			names = append(append([]string(nil), names...), stateEvents...)
+		if s.ctl.client() != nil { // an outbound connection has these from the start
+			names = append([]string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}, stateEvents...)
 		}
 		if err := s.ctl.subscribe(s.call.ctx(), names...); err != nil {
 			return s.fail(fn, err)
@@ -72,19 +71,26 @@ func (s *Session) fail(fn *starlark.Builtin, err error) error {
 	if ctx := s.call.ctx(); ctx.Err() != nil {
 		return fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(ctx))
 	}
+	if ce, ok := errors.AsType[*esl.CommandError](err); ok && goneReply(ce.Reply) {
+		s.sync() // the CHANNEL_HANGUP may be queued already, with its cause
+		s.mu.Lock()
+		s.hungUp = true
+		s.mu.Unlock()
+		return errGone
+	}
 	return fmt.Errorf("%s: %w", fn.Name(), err)
+}
+
+// goneReply reports whether a -ERR reply says the channel does not exist
+// (any more): sendmsg's "invalid session id", the api's "No such channel".
+func goneReply(reply string) bool {
+	return strings.Contains(reply, "invalid session id") || strings.Contains(reply, "No such channel")
 }
 
 // api runs an api command about the channel over the session's connection.
 func (s *Session) api(fn *starlark.Builtin, cmd string) (string, error) {
 	out, err := s.ctl.api(s.call.ctx(), cmd)
 	if err != nil {
-		if ce, ok := errors.AsType[*esl.CommandError](err); ok && strings.Contains(ce.Reply, "No such channel") {
-			s.sync()
-			if !s.Ready() {
-				return "", errGone
-			}
-		}
 		return "", s.fail(fn, err)
 	}
 	return out, nil

@@ -141,6 +141,7 @@ func (s *Session) hangupCause(thread *starlark.Thread, fn *starlark.Builtin, arg
 	if err := noArgs(fn, args, kwargs); err != nil {
 		return nil, err
 	}
+	s.sync()
 	if c := s.HangupCause(); c != "" {
 		return starlark.String(c), nil
 	}

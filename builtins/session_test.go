@@ -316,3 +316,25 @@ def handler(session, args):
 `, nil)
 	c.check(t, `[True, "1"]`)
 }
+
+func TestSessionInboundRemoteHangup(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    b = freeswitch.Session("user/1000")
+    freeswitch.API().execute("uuid_kill", b.uuid + " CALL_REJECTED")
+    n = b.streamFile("tone_stream://%(1000,0,440)")
+    return [n, b.ready(), b.hangupCause(), b.read(1, 2, "x.wav", 100, "#")]
+`, nil)
+	c.check(t, `[0, False, "CALL_REJECTED", ""]`)
+	c = r.call(`
+def handler(session, args):
+    b = freeswitch.Session("user/1000")
+    freeswitch.API().execute("uuid_kill", b.uuid)
+    b.sleep(10000)
+    b.setVariable("x", "y")
+`, nil)
+	if c.err == nil || !strings.Contains(c.err.Error(), "Session.setVariable: session hung up") {
+		t.Fatalf("err = %v", c.err)
+	}
+}
