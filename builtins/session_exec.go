@@ -82,9 +82,10 @@ func (s *Session) fail(fn *starlark.Builtin, err error) error {
 }
 
 // goneReply reports whether a -ERR reply says the channel does not exist
-// (any more): sendmsg's "invalid session id", the api's "No such channel".
+// (any more): sendmsg's "invalid session id" or "is hung up", the api's
+// "No such channel".
 func goneReply(reply string) bool {
-	return strings.Contains(reply, "invalid session id") || strings.Contains(reply, "No such channel")
+	return strings.Contains(reply, "invalid session id") || strings.Contains(reply, "No such channel") || strings.HasSuffix(reply, " is hung up")
 }
 
 // api runs an api command about the channel over the session's connection.
