@@ -212,7 +212,13 @@ func (s *Session) Freeze()        {} // a Session is the call's own, never share
 func (s *Session) Truth() starlark.Bool {
 	return starlark.True
 }
-func (s *Session) Hash() (uint32, error) { return starlark.String(s.UUID()).Hash() }
+func (s *Session) Hash() (uint32, error) {
+	u := s.UUID()
+	if u == "" {
+		return 0, errors.New("unhashable: a Session without a channel")
+	}
+	return starlark.String(u).Hash()
+}
 
 // CompareSameType makes two Session values of the same channel equal.
 func (s *Session) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {

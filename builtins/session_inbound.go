@@ -61,6 +61,32 @@ func (e *env) newSession(thread *starlark.Thread, fn *starlark.Builtin, args sta
 	return s, nil
 }
 
+// NewInboundSession returns a Session controlling the existing channel
+// uuid over the inbound client, as freeswitch.Session(uuid) does (for an
+// fsapi call that names its channel, or a runtime job). Its event queue is
+// dropped when call is closed. It fails when there is no such channel.
+func NewInboundSession(call *Call, client *esl.Client, uuid string) (*Session, error) {
+	if call == nil {
+		call = &Call{}
+	}
+	if client == nil {
+		return nil, errNoClient
+	}
+	if !uuidRE.MatchString(uuid) {
+		return nil, fmt.Errorf("freeswitch.Session: %q is not a uuid", uuid)
+	}
+	s := newSession(call, inboundCtl{client}, "", call.Logger)
+	call.OnClose(func() error { s.close(); return nil })
+	if err := s.attach(sessionBuiltin, client, uuid); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sessionBuiltin names the errors of NewInboundSession.
+var sessionBuiltin = starlark.NewBuiltin("freeswitch.Session", nil)
+
 func legUUID(fn *starlark.Builtin, v starlark.Value) (string, error) {
 	switch v := v.(type) {
 	case starlark.NoneType:

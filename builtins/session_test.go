@@ -338,3 +338,30 @@ def handler(session, args):
 		t.Fatalf("err = %v", c.err)
 	}
 }
+
+func TestNewInboundSession(t *testing.T) {
+	r := newRig(t)
+	ctx := t.Context()
+	out, err := r.client.API(ctx, "originate {origination_uuid=11111111-2222-4333-8444-555555555555}user/1000 &park()")
+	if err != nil || !strings.HasPrefix(out, "+OK") {
+		t.Fatalf("originate: %q %v", out, err)
+	}
+	call := newCall(t)
+	s, err := NewInboundSession(call, r.client, "11111111-2222-4333-8444-555555555555")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Ready() || s.UUID() != "11111111-2222-4333-8444-555555555555" {
+		t.Fatalf("Ready %v, uuid %s", s.Ready(), s.UUID())
+	}
+	r.sw.Channel(s.UUID()).Hangup("USER_BUSY")
+	if _, err := r.sw.Channel(s.UUID()).WaitHangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewInboundSession(call, r.client, "11111111-2222-4333-8444-000000000000"); err == nil || !strings.Contains(err.Error(), "no channel") {
+		t.Fatalf("unknown uuid: %v", err)
+	}
+	if _, err := NewInboundSession(call, nil, "x"); err == nil {
+		t.Fatal("no client: no error")
+	}
+}
