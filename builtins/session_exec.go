@@ -153,7 +153,7 @@ func (s *Session) exec(thread *starlark.Thread, fn *starlark.Builtin, app, arg s
 				break
 			}
 			s.observe(ev)
-			if ev.Name() == "DTMF" && media && cb != nil && cbErr == nil {
+			if ev.Name() == "DTMF" && media && cb != nil && cbErr == nil && !stopped {
 				_, cbErr = s.dtmf(thread, fn, ev, false)
 			}
 			if ev.Name() == "CHANNEL_EXECUTE_COMPLETE" && ev.Get("Application-UUID") == id {
