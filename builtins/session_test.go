@@ -365,3 +365,20 @@ func TestNewInboundSession(t *testing.T) {
 		t.Fatal("no client: no error")
 	}
 }
+
+func TestSessionInputCallbackPauseResume(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    def on_input(session, what, obj):
+        return "pause"  # a toggle, as in FreeSWITCH
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("1", 100)
+    sim.dtmf("2", 30000)  # 300 ms of real time later
+    t0 = time.now()
+    n = session.streamFile("tone_stream://%(1000,0,440)")  # 10 ms of real time
+    return [n, time.now() - t0 > 200 * time.millisecond, sim.var("playback_ms"), sim.media()]
+`, nil)
+	c.check(t, `[1, True, "1000", "fileman pause, fileman pause"]`)
+}

@@ -293,9 +293,15 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 	case "uuid_fileman":
 		ch.recordMedia("fileman " + rest)
 		c, _, _ := strings.Cut(rest, ":")
-		if c == "stop" {
+		switch c {
+		case "stop":
 			select {
 			case ch.brk <- struct{}{}:
+			default:
+			}
+		case "pause", "restart":
+			select {
+			case ch.fman <- c:
 			default:
 			}
 		}
