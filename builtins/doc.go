@@ -250,8 +250,11 @@
 // Returns a Session controlled over the inbound connection. A uuid attaches
 // to that existing channel (an error when there is none). A dial string
 // ("user/1000", "{x=y}sofia/gw/...", no spaces) is originated with a uuid
-// fsstar chooses: `bgapi originate {origination_uuid=<uuid>,
-// originate_timeout=60}<dest> &park()`, then controlled by that uuid. As in
+// fsstar chooses,
+//
+//	bgapi originate {origination_uuid=<uuid>,originate_timeout=60}<dest> &park()
+//
+// and then controlled by that uuid. As in
 // mod_python, a failed originate is not an error: ready() is False and
 // hangupCause() says why ("USER_BUSY"). a_leg, a Session, is recorded in
 // the variable fsstar_a_leg_uuid. Without arguments, an empty Session for

@@ -80,7 +80,9 @@ func (e *env) logger(c *Call) hclog.Logger {
 }
 
 // Module returns the frozen `freeswitch` module: consoleLog, consoleCleanLog,
-// msleep, Event, Stream, DTMF and Dbh (see the package documentation).
+// msleep, Event, Stream, DTMF, Dbh, API, EventConsumer, Session, bridge,
+// getGlobalVariable, setGlobalVariable and running (see the package
+// documentation).
 func Module(opts Options) *starlarkstruct.Module {
 	e := &env{opts: opts.withDefaults()}
 	m := &starlarkstruct.Module{
