@@ -52,7 +52,7 @@ func newRig(t *testing.T, opts ...esltest.Option) *rig {
 
 // call places a call into a fresh outbound server whose handler runs src's
 // handler(session, args) and returns what happened once the call is over.
-func (r *rig) call(src string, vars map[string]string) *callResult {
+func (r *rig) call(src string, vars map[string]string, opts ...esltest.CallOption) *callResult {
 	t := r.t
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -119,7 +119,7 @@ func (r *rig) call(src string, vars map[string]string) *callResult {
 	}
 	go srv.Serve(l)
 	defer srv.Close()
-	ch, err := r.sw.PlaceCall(ctx, l.Addr().String(), vars)
+	ch, err := r.sw.PlaceCall(ctx, l.Addr().String(), vars, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

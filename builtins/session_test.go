@@ -3,6 +3,8 @@ package builtins
 import (
 	"strings"
 	"testing"
+
+	"github.com/fsstar/fsstar/esl/esltest"
 )
 
 func TestSessionBasics(t *testing.T) {
@@ -381,4 +383,19 @@ def handler(session, args):
     return [n, time.now() - t0 > 200 * time.millisecond, sim.var("playback_ms"), sim.media()]
 `, nil)
 	c.check(t, `[1, True, "1000", "fileman pause, fileman pause"]`)
+}
+
+// In static mode (socket without "async full") there is no api on the
+// call's connection: variables go through getvar and the set app.
+func TestSessionStaticMode(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.setVariable("fsstar_static", "s1")
+    n = session.streamFile("tone_stream://%(100,0,440)")
+    return [session.answered(), session.getVariable("fsstar_static"), session.getVariable("fsstar_nope"), n, session.ready()]
+`, nil, esltest.Static())
+	c.check(t, `[True, "s1", None, 1, True]`)
+	c.apps(t, "answer", "set fsstar_static=s1", "playback tone_stream://%(100,0,440)")
 }
