@@ -33,6 +33,7 @@ type callResult struct {
 	err     error          // handler's error
 	hook    []string       // what the hangup hook was called with, in order
 	session *Session
+	notes   []string // what the script gave sim.note
 	ch      *esltest.Channel
 	call    *Call
 }
@@ -69,7 +70,7 @@ func (r *rig) call(src string, vars map[string]string, opts ...esltest.CallOptio
 		thread := &starlark.Thread{Name: conn.UUID(), Print: func(_ *starlark.Thread, msg string) { t.Log(msg) }}
 		SetCall(thread, call)
 		pre := Predeclared(r.opts)
-		pre["sim"] = r.simModule(res.ch)
+		pre["sim"] = r.simModule(res)
 		globals, err := starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "test.star", src, pre)
 		if err == nil {
 			res.value, err = starlark.Call(thread, globals["handler"], starlark.Tuple{s, starlark.String(conn.Variable("fsstar_args"))}, nil)
@@ -142,8 +143,17 @@ func (r *rig) call(src string, vars map[string]string, opts ...esltest.CallOptio
 }
 
 // simModule lets a script act as the caller on the simulated switch.
-func (r *rig) simModule(ch *esltest.Channel) *starlarkstruct.Module {
+func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
+	ch := res.ch
 	return &starlarkstruct.Module{Name: "sim", Members: starlark.StringDict{
+		"note": starlark.NewBuiltin("sim.note", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var s string
+			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "s", &s); err != nil {
+				return nil, err
+			}
+			res.notes = append(res.notes, s)
+			return starlark.None, nil
+		}),
 		"dtmf": starlark.NewBuiltin("sim.dtmf", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var digits string
 			var after int

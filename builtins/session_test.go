@@ -399,3 +399,38 @@ def handler(session, args):
 	c.check(t, `[True, "s1", None, 1, True]`)
 	c.apps(t, "answer", "set fsstar_static=s1", "playback tone_stream://%(100,0,440)")
 }
+
+func TestSessionMoreState(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.flushEvents()
+    out = [session.get_uuid() == session.uuid, session.hangupState()]
+    session.waitForAnswer(1)
+    b = freeswitch.Session("user/1000")
+    b.destroy()
+    out.append(b.ready())
+    sim.note(b.uuid)
+    con = freeswitch.EventConsumer("CUSTOM", "fsstar::fire")
+    e = freeswitch.Event("CUSTOM", "fsstar::fire")
+    e.fire()  # over the call's own connection
+    out.append(con.pop(1, 2000).getHeader("Event-Subclass"))
+    return out
+`, nil)
+	c.check(t, `[True, "CS_EXECUTE", False, "fsstar::fire"]`)
+	b := r.sw.Channel(c.notes[0])
+	if cause, err := b.WaitHangup(t.Context()); err != nil || cause != "NORMAL_CLEARING" {
+		t.Fatalf("destroy: b-leg cause %q, %v (auto hangup is on)", cause, err)
+	}
+
+	c = r.call(`
+def handler(session, args):
+    session.answer()
+    session.setAutoHangup(False)
+    session.destroy()
+    return session.ready()
+`, nil)
+	c.check(t, "False")
+	c.apps(t, "answer") // no hangup: auto hangup is off (the dialplan went on)
+}
