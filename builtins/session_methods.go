@@ -142,6 +142,16 @@ func (s *Session) hangupCause(thread *starlark.Thread, fn *starlark.Builtin, arg
 		return nil, err
 	}
 	s.sync()
+	s.mu.Lock()
+	waiting := s.hungUp && s.cause == "" && s.events != nil
+	s.mu.Unlock()
+	if waiting {
+		// The hangup was seen (a refused command, the connection) before its
+		// CHANNEL_HANGUP arrived: give the event a moment to bring the cause.
+		ctx, cancel := context.WithTimeout(s.call.ctx(), time.Second)
+		_ = s.waitFor(ctx, func() bool { return s.cause != "" })
+		cancel()
+	}
 	if c := s.HangupCause(); c != "" {
 		return starlark.String(c), nil
 	}
@@ -604,7 +614,7 @@ func (s *Session) flushDigits(thread *starlark.Thread, fn *starlark.Builtin, arg
 	if err := noArgs(fn, args, kwargs); err != nil {
 		return nil, err
 	}
-	s.dropQueued(true)
+	s.dropQueued()
 	if _, err := s.exec(thread, fn, "flush_dtmf", "", false); err != nil && err != errGone {
 		return nil, err
 	}
@@ -615,13 +625,13 @@ func (s *Session) flushEvents(thread *starlark.Thread, fn *starlark.Builtin, arg
 	if err := noArgs(fn, args, kwargs); err != nil {
 		return nil, err
 	}
-	s.dropQueued(false)
+	s.dropQueued()
 	return starlark.None, nil
 }
 
 // dropQueued reads the session's queued events: state events update the
 // state, DTMF are dropped (so they never reach the input callback).
-func (s *Session) dropQueued(dtmfOnly bool) {
+func (s *Session) dropQueued() {
 	s.mu.Lock()
 	sub := s.events
 	s.mu.Unlock()

@@ -143,10 +143,12 @@ func (a apiValue) run(thread *starlark.Thread, fn *starlark.Builtin, cmd string)
 		return nil, fmt.Errorf("%s: the command holds a line break", fn.Name())
 	}
 	out, err := a.env.api(CallOf(thread), cmd)
-	if ce, ok := errors.AsType[*esl.CommandError](err); ok && out == "" {
-		out = ce.Reply + "\n"
-		err = nil
-	} else if ok {
+	if ce, ok := errors.AsType[*esl.CommandError](err); ok {
+		// -ERR / -USAGE output is the command's answer, as the switch's API
+		// returns it; only a failed connection is an error.
+		if out == "" {
+			out = ce.Reply + "\n"
+		}
 		err = nil
 	}
 	if err != nil {
