@@ -35,23 +35,35 @@ func (s *Session) begin(fn *starlark.Builtin) error {
 	s.sync()
 	s.mu.Lock()
 	gone := !s.readyLocked()
-	asked := s.asked
 	s.mu.Unlock()
 	if gone {
 		return errGone
 	}
-	if !asked {
-		names := stateEvents
-		if s.ctl.client() != nil { // an outbound connection has these from the start
-			names = append([]string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}, stateEvents...)
-		}
-		if err := s.ctl.subscribe(s.call.ctx(), names...); err != nil {
-			return s.fail(fn, err)
-		}
-		s.mu.Lock()
-		s.asked = true
-		s.mu.Unlock()
+	if err := s.ask(); err != nil {
+		return s.fail(fn, err)
 	}
+	return nil
+}
+
+// ask asks the switch once for the events the session's state comes from
+// (no round trip when the outbound server subscribed them at connect).
+func (s *Session) ask() error {
+	s.mu.Lock()
+	asked := s.asked
+	s.mu.Unlock()
+	if asked {
+		return nil
+	}
+	names := stateEvents
+	if s.ctl.client() != nil { // an outbound connection has these from the start
+		names = append([]string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}, stateEvents...)
+	}
+	if err := s.ctl.subscribe(s.call.ctx(), names...); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.asked = true
+	s.mu.Unlock()
 	return nil
 }
 

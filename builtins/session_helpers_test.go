@@ -25,6 +25,8 @@ type rig struct {
 	addr   string
 	srv    *esl.Server
 	opts   Options
+	// bare leaves esl.Server.Events empty: the Session subscribes itself.
+	bare bool
 }
 
 // callResult is what one call's script did.
@@ -60,7 +62,11 @@ func (r *rig) call(src string, vars map[string]string, opts ...esltest.CallOptio
 	defer cancel()
 	res := &callResult{}
 	done := make(chan struct{})
-	srv := &esl.Server{Events: OutboundEvents(), Handler: esl.HandlerFunc(func(_ context.Context, conn *esl.Conn) {
+	var events []string
+	if !r.bare {
+		events = OutboundEvents()
+	}
+	srv := &esl.Server{Events: events, Handler: esl.HandlerFunc(func(_ context.Context, conn *esl.Conn) {
 		defer close(done)
 		call := &Call{Context: ctx, UUID: conn.UUID(), Client: r.client}
 		defer call.Close()

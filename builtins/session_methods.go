@@ -85,6 +85,11 @@ func stateMethod(f func(s *Session) bool) sessionMethod {
 			return nil, err
 		}
 		s.sync()
+		if s.Ready() && s.UUID() != "" {
+			if err := s.ask(); err != nil { // so that later changes are seen
+				s.log.Debug("could not subscribe to the channel's state events", "error", err)
+			}
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return starlark.Bool(f(s)), nil

@@ -73,6 +73,29 @@ def handler(session, args):
 `, nil)
 	c.check(t, `["fileman speed:+1, fileman seek:+500, break", "fileman speed:+1, fileman seek:+500, break", 1, True]`)
 	c.apps(t, "answer", "sleep 60000", "playback tone_stream://%(1000,0,440)")
+	if c.call.Conn.Subscribed("DTMF") {
+		t.Fatal("DTMF still subscribed after unsetInputCallback")
+	}
+}
+
+// Without OutboundEvents at connect, the Session asks for the state events
+// itself on first use, and sees an answer made outside its own apps.
+func TestSessionSubscribesStateEvents(t *testing.T) {
+	r := newRig(t)
+	r.bare = true
+	c := r.call(`
+def handler(session, args):
+    before = session.answered()
+    freeswitch.API().execute("uuid_answer", session.uuid)
+    return [before, session.answered(), session.mediaReady()]
+`, nil)
+	c.check(t, `[False, True, True]`)
+	for _, n := range OutboundEvents() {
+		if !c.call.Conn.Subscribed(n) {
+			t.Errorf("%s not subscribed", n)
+		}
+	}
+	c.apps(t)
 }
 
 func TestSessionInputCallbackError(t *testing.T) {
