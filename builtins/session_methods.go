@@ -147,16 +147,7 @@ func (s *Session) hangupCause(thread *starlark.Thread, fn *starlark.Builtin, arg
 		return nil, err
 	}
 	s.sync()
-	s.mu.Lock()
-	waiting := s.hungUp && s.cause == "" && s.events != nil
-	s.mu.Unlock()
-	if waiting {
-		// The hangup was seen (a refused command, the connection) before its
-		// CHANNEL_HANGUP arrived: give the event a moment to bring the cause.
-		ctx, cancel := context.WithTimeout(s.call.ctx(), time.Second)
-		_ = s.waitFor(ctx, func() bool { return s.cause != "" })
-		cancel()
-	}
+	s.awaitHangupEvent(func() bool { return s.cause != "" })
 	if c := s.HangupCause(); c != "" {
 		return starlark.String(c), nil
 	}
@@ -252,9 +243,26 @@ func (s *Session) getVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 	return starlark.String(out), nil
 }
 
+// awaitHangupEvent waits up to a second for the hangup event when the
+// hangup was seen first some other way (a refused command, the
+// connection's disconnect notice) and done (called under s.mu) says what it
+// should bring is still missing.
+func (s *Session) awaitHangupEvent(done func() bool) {
+	s.mu.Lock()
+	waiting := s.hungUp && s.events != nil && !done()
+	s.mu.Unlock()
+	if !waiting {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.call.ctx(), time.Second)
+	defer cancel()
+	_ = s.waitFor(ctx, done)
+}
+
 // finalVariable answers getVariable after hangup from the last hangup
 // event's variable_* headers (the channel is gone, the hook still asks).
 func (s *Session) finalVariable(name string) starlark.Value {
+	s.awaitHangupEvent(func() bool { return s.final != nil })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.final == nil {

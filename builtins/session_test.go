@@ -87,6 +87,7 @@ func TestSessionSubscribesStateEvents(t *testing.T) {
 def handler(session, args):
     before = session.answered()
     freeswitch.API().execute("uuid_answer", session.uuid)
+    session.waitForAnswer(5)  # the event and the api reply travel apart
     return [before, session.answered(), session.mediaReady()]
 `, nil)
 	c.check(t, `[False, True, True]`)
