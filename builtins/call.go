@@ -14,7 +14,8 @@ import (
 // runs the call. The engine makes one for every run of an entry point, puts it
 // on the thread with Attach (or SetCall) before executing, and calls Close
 // when the run ends. The Session half adds its fields here (the call's ESL
-// connection and Session value) so that every builtin reaches them the same way. Builtins never keep state in package variables: everything a call owns
+// connection and Session value) so that every builtin reaches them the same
+// way. Builtins never keep state in package variables: everything a call owns
 // is reached from here.
 //
 // Every field is optional. A thread without a Call (a test, the REPL before it
@@ -45,6 +46,17 @@ type Call struct {
 	// `sendevent <name>` with the event's headers and body). Event.fire fails
 	// with an error naming it when there is none.
 	FireEvent func(ctx context.Context, ev *esl.Event) error
+
+	// Conn is the call's own outbound connection (the socket app that
+	// brought the call to fsstar), nil for runtime jobs, fsapi and xml_fetch.
+	// API(), consoleLog and Event.fire go over it when it is there (it needs
+	// "async full"), so they reach the switch that owns the call.
+	Conn *esl.Conn
+
+	// Client is the inbound connection used for what the call's Conn cannot
+	// do (freeswitch.Session, EventConsumer) and for API() without a Conn.
+	// Nil means Options.Client, the server-wide one.
+	Client *esl.Client
 
 	mu      sync.Mutex
 	closers []func() error

@@ -2,7 +2,9 @@
 // the freeswitch module (mod_lua / mod_python names, spelled as they spell
 // them), a read-only files module, and go.starlark.net's json, time and math.
 //
-//	freeswitch = module(consoleLog, consoleCleanLog, msleep, Event, Stream, DTMF, Dbh)
+//	freeswitch = module(consoleLog, consoleCleanLog, msleep, Event, Stream, DTMF, Dbh,
+//	                    API, EventConsumer, Session, bridge, getGlobalVariable,
+//	                    setGlobalVariable, running)
 //	files      = module(read, csv, exists)
 //	json, time, math   as in go.starlark.net/lib/json, lib/time, lib/math
 //
@@ -29,9 +31,10 @@
 // written at hclog's error level, warning at warn, console, notice and info at
 // info, debug at debug; the field fs_level keeps the FreeSWITCH name. Trailing
 // line breaks are dropped. Any other level is an error (the switch would log
-// a typo silently at debug). When the call has a Call.SwitchLog hook the line
-// also goes to the switch's own log (over ESL: `api log <level> <msg>`); a
-// failure there is logged locally and does not fail the script.
+// a typo silently at debug). When the call reaches a switch (see The switch;
+// a Call.SwitchLog hook replaces that) the line also goes to the switch's own
+// log (over ESL: `api log <level> <msg>`); a failure there is logged locally
+// and does not fail the script.
 //
 // def consoleCleanLog(msg):
 //
@@ -78,9 +81,10 @@
 //	                          (text/event-json) or "xml" (text/event-xml)
 //	e.merge(other)            appends every header of the Event other (not
 //	                          its body); True
-//	e.fire()                  sends the event to the switch (ESL sendevent)
-//	                          through Call.FireEvent; True. Without a switch
-//	                          connection it fails with an error naming Event.fire.
+//	e.fire()                  sends the event to the switch (ESL sendevent,
+//	                          or the Call.FireEvent hook); True. Without a
+//	                          switch connection it fails with an error
+//	                          naming Event.fire.
 //
 // # Stream
 //
@@ -191,11 +195,210 @@
 // Reports whether path names a file or directory in a script directory. An
 // invalid path is an error, not False.
 //
-// # Names that need the switch
+// # The switch
 //
-// These mod_lua / mod_python names belong to the freeswitch module but need
-// the ESL connection, and come with it (see docs/api.md): Session (and all
-// its methods), API (execute, executeString, getTime), EventConsumer (bind,
-// pop), bridge, getGlobalVariable, setGlobalVariable, running. Until then a
-// script using them fails with "module has no .<name> field or method".
+// What reaches the switch goes over the call's own outbound connection
+// (Call.Conn, "async full") when the call has one, so that a call's commands
+// go to the switch that owns it, and else over the inbound connection
+// (Call.Client, else Options.Client). Without either, these names fail with
+// an error saying no switch / no inbound ESL connection is configured.
+// consoleLog also writes to the switch's log (`api log <level> <msg>`) and
+// Event.fire sends `sendevent`.
+//
+// def API():
+//
+// Returns an API object:
+//
+//	api.execute(cmd, args="")  runs `api <cmd> <args>` and returns its output
+//	                           as the switch wrote it (an -ERR output too);
+//	                           only a broken connection is an error
+//	api.executeString(s)       runs `api <s>` (command and arguments in one)
+//	api.getTime()              milliseconds since the epoch (fsstar's clock)
+//
+// def getGlobalVariable(name):
+//
+// The global variable name (`api global_getvar`), or None when unset.
+//
+// def setGlobalVariable(name, value):
+//
+// Sets a global variable (`api global_setvar name=value`); None.
+//
+// def running():
+//
+// True while the call (for a runtime job, the service) has not been
+// cancelled: hangup grace over, request timeout, shutdown.
+//
+// def EventConsumer(event_name="", subclass="", queue_len=5000):
+//
+// Returns a consumer of the switch's events on the inbound connection:
+// `event plain <event_name> [<subclass>]` ("all" for every event; a subclass
+// makes it CUSTOM). Events are queued for the consumer, at most queue_len;
+// a consumer that falls behind further is closed and pop fails saying so
+// (nothing is dropped silently). The queue is dropped when the call ends.
+//
+//	con.bind(event_name, subclass="")  one more event; True
+//	con.pop(block=0, timeout=0)        the next event as an Event, or None:
+//	                                   without block at once, with block
+//	                                   waiting up to timeout ms (0: until
+//	                                   the call ends)
+//	con.cleanup()                      drops the queue; pop then fails
+//
+// The switch-side subscription stays (the inbound connection is shared).
+//
+// def Session(dest_or_uuid=None, a_leg=None):
+//
+// Returns a Session controlled over the inbound connection. A uuid attaches
+// to that existing channel (an error when there is none). A dial string
+// ("user/1000", "{x=y}sofia/gw/...", no spaces) is originated with a uuid
+// fsstar chooses,
+//
+//	bgapi originate {origination_uuid=<uuid>,originate_timeout=60}<dest> &park()
+//
+// and then controlled by that uuid. As in
+// mod_python, a failed originate is not an error: ready() is False and
+// hangupCause() says why ("USER_BUSY"). a_leg, a Session, is recorded in
+// the variable fsstar_a_leg_uuid. Without arguments, an empty Session for
+// originate().
+//
+// def bridge(session_a, session_b):
+//
+// Bridges two channels (`api uuid_bridge <a> <b>`) and returns None once
+// CHANNEL_BRIDGE arrived (the +OK is not the bridge). Unlike mod_python it
+// does not block for the length of the bridge.
+//
+// # Session
+//
+// session is the first argument of handler(session, args) (the call that
+// reached fsstar through the outbound socket) and what freeswitch.Session
+// returns. str(session) is its uuid; two Session values of one channel are
+// equal. Attribute:
+//
+//	session.uuid   the channel's uuid (mod_python's get_uuid() too)
+//
+// Every application goes out as `sendmsg` execute with event-lock and an
+// Event-UUID fsstar chose, and the method returns when the matching
+// CHANNEL_EXECUTE_COMPLETE arrives, so answer(); sleep(1000) takes a second.
+// The state methods answer from the channel's events (CHANNEL_ANSWER,
+// CHANNEL_PROGRESS_MEDIA, CHANNEL_BRIDGE/UNBRIDGE, CHANNEL_HANGUP[_COMPLETE])
+// and the connect reply, without a round trip.
+//
+// After hangup (as in mod_python, and so that an ordinary hangup does not
+// end a script with an error): media and application methods return at
+// once with their empty result (streamFile 0, read "", execute None);
+// ready() is False; getVariable answers from the variables of the hangup
+// event; methods that would change the channel (setVariable, transfer,
+// sendEvent, bridge) fail with "<method>: session hung up". When the call's
+// context ends (grace period over, shutdown), a blocking method fails with
+// "<method>: interrupted: <cause>".
+//
+//	session.answer()                  app answer; None
+//	session.preAnswer()               app pre_answer; None
+//	session.hangup(cause="normal_clearing")
+//	                                  app hangup <CAUSE>; None
+//	session.ready()                   True while the channel is up (and its
+//	                                  connection, and destroy() not called)
+//	session.answered()                CHANNEL_ANSWER seen
+//	session.mediaReady()              answered or early media, and ready
+//	session.bridged()                 CHANNEL_BRIDGE seen, no UNBRIDGE since
+//	session.hangupCause()             the Hangup-Cause of the hangup event
+//	                                  ("USER_BUSY"), "NONE" while up
+//	session.getState()                Channel-State of the last event
+//	session.hangupState()             the same ("CS_EXECUTE", "CS_HANGUP"...)
+//	session.setVariable(name, value)  `api uuid_setvar` (visible to the very
+//	                                  next app); None
+//	session.getVariable(name)         `api uuid_getvar`: the current value, or
+//	                                  None when unset (_undef_)
+//	session.execute(app, data="")     runs any dialplan app; None. "transfer"
+//	                                  and "park" mark the call transferred
+//	session.streamFile(file, sample=0)
+//	                                  app playback (file@@sample to start
+//	                                  later); 1, or 0 after hangup
+//	session.sleep(ms)                 app sleep; 1, or 0 after hangup
+//	session.say(tosay, module_name, say_type, say_method, say_gender=None)
+//	                                  app say <module> <type> <method>
+//	                                  [<gender>] <text>; None
+//	session.sayPhrase(phrase_name, phrase_data="", phrase_lang=None)
+//	                                  app phrase <name>[,<data>]; None. A
+//	                                  phrase_lang is an error (the app takes
+//	                                  the channel variable language)
+//	session.set_tts_params(tts_name, voice_name)
+//	                                  kept for speak; None
+//	session.speak(text)               app speak <engine>|<voice>|<text> (just
+//	                                  <text> without set_tts_params: the
+//	                                  channel's tts_engine / tts_voice); 1/0
+//	session.recordFile(file, max_len=0, silence_threshold=0, silence_secs=0)
+//	                                  app record <file> <max_len> <threshold>
+//	                                  <secs>; 1, or 0 after hangup
+//	session.read(min_digits, max_digits, prompt_audio_file, timeout, valid_terminators)
+//	                                  app read ... fsstar_digits ...; the
+//	                                  digits from variable_fsstar_digits of
+//	                                  the EXECUTE_COMPLETE ("" on timeout)
+//	session.playAndGetDigits(min_digits, max_digits, max_tries, timeout,
+//	        terminators, audio_files, bad_input_audio_files, digits_regex,
+//	        var_name=None, digit_timeout=None, transfer_on_failure=None)
+//	                                  app play_and_get_digits; the digits
+//	                                  from variable_<var_name> (default
+//	                                  fsstar_digits), "" when none were valid
+//	session.getDigits(maxdigits, terminators, timeout, interdigit=0)
+//	                                  app read 1 <max> silence_stream://1 ...
+//	                                  (digits pressed earlier and still queued
+//	                                  in the switch count); the digits
+//	session.collectDigits(abs_timeout)
+//	                                  gives the DTMF of the next abs_timeout
+//	                                  ms to the input callback (required);
+//	                                  a result other than ""/"true" ends it
+//	session.flushDigits()             app flush_dtmf, and drops the DTMF
+//	                                  fsstar queued; None
+//	session.flushEvents()             reads the session's queued events; None
+//	session.transfer(extension, dialplan="", context="")
+//	                                  `api uuid_transfer`; the call is then
+//	                                  Transferred and the hook's what is
+//	                                  "transfer"; None
+//	session.originate(a_leg_session, dest, timeout=60)
+//	                                  on a Session(): originate as
+//	                                  freeswitch.Session(dest) does; ready()
+//	session.waitForAnswer(calling_session=None)
+//	                                  waits for CHANNEL_ANSWER or hangup (an
+//	                                  int instead: a timeout in seconds,
+//	                                  default 60); None
+//	session.setAutoHangup(val)        False: when the script ends the server
+//	                                  sends resume instead of hanging up
+//	session.setHangupHook(func, arg=None)
+//	                                  func(session, what[, arg]) runs once,
+//	                                  after the hangup ("hangup") or after the
+//	                                  script transferred the call
+//	                                  ("transfer"), on a thread of its own
+//	session.setInputCallback(cbfunc, funcargs=None)
+//	                                  see Input callbacks; subscribes DTMF
+//	session.unsetInputCallback()      removes it and the DTMF subscription
+//	session.sendEvent(event)          `sendevent` of the Event with Unique-ID
+//	                                  set to the channel; None
+//	session.setEventData(event)       adds the channel's headers
+//	                                  (`api uuid_dump <uuid> json`) to event
+//	session.getXMLCDR()               the channel's uuid_dump as
+//	                                  text/event-xml (the live channel, not
+//	                                  the final CDR)
+//	session.destroy()                 hangs up when auto hangup is on and the
+//	                                  call was not transferred, then forgets
+//	                                  the session (its queue, callbacks);
+//	                                  later methods fail
+//
+// Names ESL cannot express (insertFile, detectSpeech, getPrivate,
+// setPrivate, setDTMFCallback, setLUA, setPython...) fail with
+// "Session.<name>: not available over the event socket (...)".
+//
+// # Input callbacks
+//
+// While streamFile, sleep, speak, say, sayPhrase or recordFile run, every
+// DTMF the caller presses calls, on the script's own thread,
+//
+//	cbfunc(session, "dtmf", DTMF(digit, duration), funcargs)
+//
+// (without funcargs when setInputCallback got none). Its result acts on the
+// media as in FreeSWITCH: None, "" and "true" go on; "pause", "speed[:v]",
+// "volume[:v]", "seek[:v]" (e.g. "seek:+500"), "restart" and "truncate" go
+// to `api uuid_fileman <uuid> <result>`; "stop", "false", "break" and any
+// other string end the media (`api uuid_break <uuid>`). An error raised by
+// the callback ends the media and the method fails with it. DTMF is
+// subscribed only while a callback is set.
 package builtins

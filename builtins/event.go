@@ -49,6 +49,7 @@ func eventName(s string) (string, bool) {
 type Event struct {
 	ev     *esl.Event
 	frozen bool
+	client *esl.Client // the server's inbound connection, for fire without a call connection
 }
 
 var (
@@ -291,12 +292,22 @@ func (e *Event) fire(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 		return nil, err
 	}
 	c := CallOf(thread)
-	if c == nil || c.FireEvent == nil {
+	client := e.client
+	if c != nil && c.Client != nil {
+		client = c.Client
+	}
+	if (c == nil || (c.FireEvent == nil && c.Conn == nil)) && client == nil {
 		return nil, fmt.Errorf("%s: no switch connection to send the event over (this call has no ESL connection)", fn.Name())
 	}
 	// Send a copy: the script may change its event again while it is on its way.
 	ev := &esl.Event{Headers: slices.Clone(e.ev.Headers), Body: bytes.Clone(e.ev.Body)}
-	if err := c.FireEvent(c.ctx(), ev); err != nil {
+	var err error
+	if c != nil && c.FireEvent != nil {
+		err = c.FireEvent(c.ctx(), ev)
+	} else {
+		err = sendEvent(c.ctx(), c, client, ev)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
 	}
 	return starlark.True, nil

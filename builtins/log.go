@@ -81,9 +81,7 @@ func (e *env) log(thread *starlark.Thread, name string, level hclog.Level, msg s
 	} else {
 		l.Log(level, line, "fs_level", name)
 	}
-	if c != nil && c.SwitchLog != nil {
-		if err := c.SwitchLog(c.ctx(), name, msg, clean); err != nil {
-			l.Warn("could not forward a log line to the switch", "error", err)
-		}
+	if err := e.switchLog(c, name, msg, clean); err != nil {
+		l.Warn("could not forward a log line to the switch", "error", err)
 	}
 }

@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"github.com/fsstar/fsstar/esl"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/lib/json"
 	"go.starlark.net/lib/math"
@@ -32,6 +33,12 @@ type Options struct {
 	// Logger is used by consoleLog when the thread has no Call or the Call
 	// no Logger. Nil means discard.
 	Logger hclog.Logger
+
+	// Client is the server-wide inbound ESL connection. freeswitch.Session,
+	// EventConsumer, bridge, the global variables and API() without a call
+	// connection use it (a Call's own Client wins). Nil: those fail with an
+	// error saying no inbound ESL connection is configured.
+	Client *esl.Client
 
 	// MaxStreamBytes bounds what one Stream may hold (default 1 MiB).
 	MaxStreamBytes int
@@ -73,19 +80,28 @@ func (e *env) logger(c *Call) hclog.Logger {
 }
 
 // Module returns the frozen `freeswitch` module: consoleLog, consoleCleanLog,
-// msleep, Event, Stream, DTMF and Dbh (see the package documentation).
+// msleep, Event, Stream, DTMF, Dbh, API, EventConsumer, Session, bridge,
+// getGlobalVariable, setGlobalVariable and running (see the package
+// documentation).
 func Module(opts Options) *starlarkstruct.Module {
 	e := &env{opts: opts.withDefaults()}
 	m := &starlarkstruct.Module{
 		Name: "freeswitch",
 		Members: starlark.StringDict{
-			"consoleLog":      newBuiltin("freeswitch.consoleLog", e.consoleLog),
-			"consoleCleanLog": newBuiltin("freeswitch.consoleCleanLog", e.consoleCleanLog),
-			"msleep":          newBuiltin("freeswitch.msleep", msleep),
-			"Event":           newBuiltin("freeswitch.Event", newEvent),
-			"Stream":          newBuiltin("freeswitch.Stream", e.newStream),
-			"DTMF":            newBuiltin("freeswitch.DTMF", newDTMF),
-			"Dbh":             newBuiltin("freeswitch.Dbh", e.newDbh),
+			"consoleLog":        newBuiltin("freeswitch.consoleLog", e.consoleLog),
+			"consoleCleanLog":   newBuiltin("freeswitch.consoleCleanLog", e.consoleCleanLog),
+			"msleep":            newBuiltin("freeswitch.msleep", msleep),
+			"Event":             newBuiltin("freeswitch.Event", e.newEvent),
+			"Stream":            newBuiltin("freeswitch.Stream", e.newStream),
+			"DTMF":              newBuiltin("freeswitch.DTMF", newDTMF),
+			"Dbh":               newBuiltin("freeswitch.Dbh", e.newDbh),
+			"API":               newBuiltin("freeswitch.API", e.newAPI),
+			"getGlobalVariable": newBuiltin("freeswitch.getGlobalVariable", e.getGlobalVariable),
+			"setGlobalVariable": newBuiltin("freeswitch.setGlobalVariable", e.setGlobalVariable),
+			"running":           newBuiltin("freeswitch.running", running),
+			"Session":           newBuiltin("freeswitch.Session", e.newSession),
+			"bridge":            newBuiltin("freeswitch.bridge", e.bridge),
+			"EventConsumer":     newBuiltin("freeswitch.EventConsumer", e.newConsumer),
 		},
 	}
 	m.Freeze()
@@ -119,4 +135,12 @@ func Predeclared(opts Options) starlark.StringDict {
 		"time":       time.Module,
 		"math":       math.Module,
 	}
+}
+
+func (e *env) newEvent(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	v, err := newEvent(thread, fn, args, kwargs)
+	if ev, ok := v.(*Event); ok {
+		ev.client = e.opts.Client
+	}
+	return v, err
 }

@@ -26,7 +26,7 @@ func TestPredeclared(t *testing.T) {
 		t.Fatalf("Predeclared names = %v, want %v", names, want)
 	}
 	fs := pre["freeswitch"].(*starlarkstruct.Module)
-	if got, want := fs.AttrNames(), []string{"DTMF", "Dbh", "Event", "Stream", "consoleCleanLog", "consoleLog", "msleep"}; !slices.Equal(got, want) {
+	if got, want := fs.AttrNames(), []string{"API", "DTMF", "Dbh", "Event", "EventConsumer", "Session", "Stream", "bridge", "consoleCleanLog", "consoleLog", "getGlobalVariable", "msleep", "running", "setGlobalVariable"}; !slices.Equal(got, want) {
 		t.Fatalf("freeswitch members = %v, want %v", got, want)
 	}
 	runCases(t, Options{}, []scriptCase{
@@ -35,7 +35,7 @@ func TestPredeclared(t *testing.T) {
 		{name: "math", src: `result = math.floor(2.5)`, want: `2`},
 		{name: "module str", src: `result = str(freeswitch)`, want: `"<module \"freeswitch\">"`},
 		{name: "module frozen", src: `freeswitch.msleep = None`, wantErr: `can't assign to .msleep field of module`},
-		{name: "reserved name", src: `freeswitch.API()`, wantErr: `module has no .API field or method`},
+		{name: "unknown name", src: `freeswitch.insertFile()`, wantErr: `module has no .insertFile field or method`},
 	})
 }
 

@@ -39,3 +39,6 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return context.Cause(ctx)
 	}
 }
+
+// nowMillis is fsstar's clock in milliseconds since the epoch (API.getTime).
+func nowMillis() int64 { return time.Now().UnixMilli() }

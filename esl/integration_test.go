@@ -228,3 +228,68 @@ func TestNewClientStartsBeforeTheSwitch(t *testing.T) {
 	}
 	_ = sw
 }
+
+// TestOutboundUnsubscribe checks that Conn.Unsubscribe sends nixevent for
+// what was subscribed (and nothing else), and that the switch then stops
+// sending those events.
+func TestOutboundUnsubscribe(t *testing.T) {
+	sw := esltest.NewSwitch(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	result := make(chan error, 1)
+	ready := make(chan *esl.Subscription)
+	next := make(chan struct{})
+	srv := &esl.Server{Handler: esl.HandlerFunc(func(ctx context.Context, c *esl.Conn) {
+		result <- func() error {
+			if c.Subscribed("DTMF") {
+				return errors.New("DTMF subscribed before Subscribe")
+			}
+			sub, err := c.DTMF(ctx)
+			if err != nil {
+				return err
+			}
+			if !c.Subscribed("DTMF") || !c.Subscribed("CHANNEL_HANGUP") {
+				return errors.New("Subscribed is false after Subscribe")
+			}
+			ready <- sub
+			<-next
+			if err := c.Unsubscribe(ctx, "DTMF", "NOT_SUBSCRIBED"); err != nil {
+				return err
+			}
+			if c.Subscribed("DTMF") {
+				return errors.New("DTMF still subscribed after Unsubscribe")
+			}
+			ready <- sub
+			<-next
+			return nil
+		}()
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+	ch, err := sw.PlaceCall(ctx, l.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := <-ready
+	ch.SendDTMF("1")
+	if ev, err := sub.Next(ctx); err != nil || ev.Get("DTMF-Digit") != "1" {
+		t.Fatalf("DTMF while subscribed: %v %v", ev, err)
+	}
+	next <- struct{}{}
+	<-ready
+	ch.SendDTMF("2")
+	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancelShort()
+	if ev, err := sub.Next(short); err == nil {
+		t.Fatalf("DTMF after Unsubscribe: %v", ev)
+	}
+	next <- struct{}{}
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+	ch.Hangup("")
+}

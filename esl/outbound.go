@@ -3,6 +3,7 @@ package esl
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -183,6 +184,38 @@ func (c *Conn) Subscribe(ctx context.Context, names ...string) error {
 	c.events = append(c.events, missing...)
 	c.mu.Unlock()
 	return nil
+}
+
+// Unsubscribe removes event names from the call's subscription ("nixevent
+// names..."). Names not subscribed are skipped without a round trip.
+func (c *Conn) Unsubscribe(ctx context.Context, names ...string) error {
+	c.mu.Lock()
+	var present []string
+	for _, n := range names {
+		if slices.Contains(c.events, n) {
+			present = append(present, n)
+		}
+	}
+	c.mu.Unlock()
+	if len(present) == 0 {
+		return nil
+	}
+	if _, err := c.k.command(ctx, "nixevent "+strings.Join(present, " "), nil, nil); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.events = slices.DeleteFunc(c.events, func(n string) bool { return slices.Contains(present, n) })
+	c.mu.Unlock()
+	return nil
+}
+
+// Subscribed reports whether the event name is part of the call's
+// subscription (at connect or through Subscribe), so that a caller can
+// undo only what it added itself.
+func (c *Conn) Subscribed(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return contains(c.events, name)
 }
 
 func contains(list []string, s string) bool {

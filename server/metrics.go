@@ -80,7 +80,6 @@ var (
 	descLoadFailures   = prometheus.NewDesc("fsstar_module_load_failures_total", "Failed module builds.", nil, nil)
 	descESLUp          = prometheus.NewDesc("fsstar_esl_connected", "1 when the inbound ESL connection is up.", nil, nil)
 	descESLReconnects  = prometheus.NewDesc("fsstar_esl_reconnects_total", "Inbound ESL reconnects.", nil, nil)
-	descESLDialFails   = prometheus.NewDesc("fsstar_esl_dial_failures_total", "Failed first dials of the inbound ESL.", nil, nil)
 	descESLQueue       = prometheus.NewDesc("fsstar_esl_event_queue_depth", "Events queued on inbound ESL subscriptions.", nil, nil)
 	descESLOverflows   = prometheus.NewDesc("fsstar_esl_overflows_total", "Inbound ESL subscriptions closed by overflow.", nil, nil)
 	descESLPending     = prometheus.NewDesc("fsstar_esl_pending_commands", "Inbound ESL commands waiting for a reply.", nil, nil)
@@ -89,7 +88,7 @@ var (
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descEntryCalls, descEntryErrors, descEntryCancelled, descEntrySteps,
 		descInFlight, descRunSeconds, descModules, descLoads, descReloads, descLoadFailures,
-		descESLUp, descESLReconnects, descESLDialFails, descESLQueue, descESLOverflows, descESLPending} {
+		descESLUp, descESLReconnects, descESLQueue, descESLOverflows, descESLPending} {
 		ch <- d
 	}
 }
@@ -128,7 +127,6 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(descESLUp, prometheus.GaugeValue, es.up)
 	ch <- prometheus.MustNewConstMetric(descESLReconnects, prometheus.CounterValue, float64(es.reconnects))
-	ch <- prometheus.MustNewConstMetric(descESLDialFails, prometheus.CounterValue, float64(c.s.dialFails.Load()))
 	ch <- prometheus.MustNewConstMetric(descESLQueue, prometheus.GaugeValue, float64(es.queue))
 	ch <- prometheus.MustNewConstMetric(descESLOverflows, prometheus.CounterValue, float64(es.overflows))
 	ch <- prometheus.MustNewConstMetric(descESLPending, prometheus.GaugeValue, float64(es.pending))

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -76,14 +75,4 @@ func getvar(ctx context.Context, c *esl.Client, id, name string) string {
 		return ""
 	}
 	return v
-}
-
-// fireEvent sends a script's event over the shared inbound connection.
-func (s *Server) fireEvent(ctx context.Context, ev *esl.Event) error {
-	c := s.client.Load()
-	if c == nil {
-		return errors.New("fire event: not connected to the switch's inbound event socket yet")
-	}
-	_, err := c.SendEvent(ctx, ev)
-	return err
 }

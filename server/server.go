@@ -36,9 +36,7 @@ type Server struct {
 	db   *builtins.DBPool
 	opts builtins.Options
 
-	client    atomic.Pointer[esl.Client]
-	clientMu  sync.Mutex // serializes dialing and closing the client
-	dialFails atomic.Uint64
+	client atomic.Pointer[esl.Client] // set by Start; connects in the background
 
 	outbound *esl.Server
 	httpSrv  *http.Server
@@ -231,11 +229,7 @@ func (s *Server) Start() error {
 			}
 		}()
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.dialLoop()
-	}()
+	s.startClient()
 	for _, spec := range cfg.StartupScripts {
 		module, args := splitAppValue(spec)
 		if _, err := s.StartJob(module, args); err != nil {
@@ -308,55 +302,47 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) closeAll() {
 	s.closeOnce.Do(func() {
 		s.cancelBase(ErrShutdown)
-		s.clientMu.Lock()
 		if c := s.client.Swap(nil); c != nil {
 			c.Close()
 		}
-		s.clientMu.Unlock()
 		s.ld.Close()
 		s.db.Close()
 	})
 }
 
-// Client returns the shared inbound ESL connection, or nil while it is not
-// connected yet.
+// Client returns the shared inbound ESL connection (nil before Start). It
+// may not be connected yet: its commands then fail with esl.ErrConnLost.
 func (s *Server) Client() *esl.Client { return s.client.Load() }
 
-// dialLoop dials the switch until it succeeds or the server stops; the
-// client then reconnects on its own. A first success triggers the orphan scan.
-func (s *Server) dialLoop() {
+// startClient makes the shared inbound ESL client. It connects in the
+// background and reconnects on its own (esl.NewClient), so the service
+// starts while the switch is down; the first connection triggers the
+// orphan scan.
+func (s *Server) startClient() {
 	cfg := s.cfg
-	backoff := 100 * time.Millisecond
-	for {
-		c, err := esl.Dial(s.base, cfg.ESLAddress,
-			esl.WithPassword(cfg.ESLPassword),
-			esl.WithLogger(s.log.Named("inbound")),
-			esl.WithReconnect(esl.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 10 * time.Second}),
-			esl.WithStateHook(func(st esl.State, err error) {
-				if st == esl.StateDisconnected {
-					s.log.Warn("inbound ESL disconnected; reconnecting", "switch", cfg.ESLAddress, "error", redact(err, cfg.ESLPassword))
-				}
-			}))
-		if err == nil {
-			s.clientMu.Lock()
-			if s.base.Err() != nil {
-				s.clientMu.Unlock()
-				c.Close()
-				return
+	connected := make(chan struct{})
+	var once sync.Once
+	c := esl.NewClient(cfg.ESLAddress,
+		esl.WithPassword(cfg.ESLPassword),
+		esl.WithLogger(s.log.Named("inbound")),
+		esl.WithReconnect(esl.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 10 * time.Second}),
+		esl.WithStateHook(func(st esl.State, err error) {
+			switch st {
+			case esl.StateDisconnected:
+				s.log.Warn("inbound ESL disconnected; reconnecting", "switch", cfg.ESLAddress, "error", redact(err, cfg.ESLPassword))
+			case esl.StateConnected:
+				s.log.Info("inbound ESL connected", "switch", cfg.ESLAddress)
+				once.Do(func() { close(connected) })
 			}
-			s.client.Store(c)
-			s.clientMu.Unlock()
-			s.log.Info("inbound ESL connected", "switch", cfg.ESLAddress)
-			s.scanOrphans(s.base, c)
-			return
-		}
-		s.dialFails.Add(1)
-		s.log.Warn("inbound ESL not connected; retrying", "switch", cfg.ESLAddress, "error", redact(err, cfg.ESLPassword), "retry_in", backoff)
+		}))
+	s.client.Store(c)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
 		select {
+		case <-connected:
+			s.scanOrphans(s.base, c)
 		case <-s.base.Done():
-			return
-		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, 10*time.Second)
-	}
+	}()
 }

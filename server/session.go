@@ -25,14 +25,16 @@ type callSession interface {
 
 // newCallSession makes the Session of an outbound call.
 func newCallSession(call *builtins.Call, conn *esl.Conn) callSession {
-	return newStubSession(call, conn)
+	return builtins.NewOutboundSession(call, conn)
 }
 
 // configureOptions adds the server-wide values to the builtins' Options.
 func (s *Server) configureOptions(o *builtins.Options) {}
 
-// configureCall gives a call the switch-facing hooks that go over the
-// shared inbound connection.
+// configureCall gives a call the shared inbound connection, for what its
+// own connection cannot do (API() without one, EventConsumer, Session(dest)).
 func (s *Server) configureCall(c *builtins.Call) {
-	c.FireEvent = s.fireEvent
+	if c.Client == nil {
+		c.Client = s.client.Load()
+	}
 }

@@ -273,6 +273,7 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		}
 		return "+OK\n"
 	case "uuid_break":
+		ch.recordMedia(strings.TrimSpace("break " + rest))
 		if rest == "all" {
 			for {
 				select {
@@ -290,10 +291,17 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		}
 		return "+OK\n"
 	case "uuid_fileman":
+		ch.recordMedia("fileman " + rest)
 		c, _, _ := strings.Cut(rest, ":")
-		if c == "stop" {
+		switch c {
+		case "stop":
 			select {
 			case ch.brk <- struct{}{}:
+			default:
+			}
+		case "pause", "restart":
+			select {
+			case ch.fman <- c:
 			default:
 			}
 		}

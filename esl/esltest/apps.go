@@ -165,6 +165,11 @@ func terminators(s string) string {
 // var_name regexp digit_timeout transfer_on_failure.
 func appPlayAndGetDigits(ctx context.Context, ch *Channel, arg string) string {
 	a := strings.Fields(arg)
+	for i, f := range a {
+		if f == "''" || f == `""` { // an empty argument, as switch_separate_string reads quotes
+			a[i] = ""
+		}
+	}
 	for len(a) < 11 {
 		a = append(a, "")
 	}

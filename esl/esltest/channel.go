@@ -48,6 +48,7 @@ type Channel struct {
 	queue  chan *execution // sendmsg executes, served by park and socket
 	dtmfCh chan struct{}   // a digit arrived
 	brk    chan struct{}   // uuid_break
+	fman   chan string     // uuid_fileman pause / restart for the media playing
 	done   chan struct{}   // closed at CHANNEL_DESTROY
 
 	answeredCh chan struct{} // closed at answer
@@ -62,6 +63,7 @@ type Channel struct {
 	hungup      bool
 	hangupCause string
 	apps        []AppRun
+	media       []string // uuid_break and uuid_fileman commands, in order
 	curApp      string
 	curArg      string
 	appCancel   context.CancelFunc
@@ -128,6 +130,24 @@ func (ch *Channel) Apps() []AppRun {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	return append([]AppRun(nil), ch.apps...)
+}
+
+// MediaCommands returns the uuid_break and uuid_fileman commands the channel
+// received, in order, as "break" / "break all" and "fileman <cmd>" (for
+// example "fileman pause" or "fileman speed:+1"). The simulated media acts
+// on break, "fileman stop", "fileman pause" (a toggle: the media's clock
+// stops until the next pause) and "fileman restart"; the others are only
+// recorded, so that a test can see what a script asked for.
+func (ch *Channel) MediaCommands() []string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return append([]string(nil), ch.media...)
+}
+
+func (ch *Channel) recordMedia(cmd string) {
+	ch.mu.Lock()
+	ch.media = append(ch.media, cmd)
+	ch.mu.Unlock()
 }
 
 // Done is closed when the channel is destroyed (after CHANNEL_DESTROY).

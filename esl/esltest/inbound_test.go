@@ -3,6 +3,7 @@ package esltest
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fsstar/fsstar/esl"
 )
@@ -168,8 +169,14 @@ func TestSendmsgExecute(t *testing.T) {
 		}
 	}
 	c.waitEvent(endless("PLAYBACK_START"))
+	if out := c.api("uuid_fileman " + id + " pause"); out != "+OK\n" {
+		t.Fatalf("uuid_fileman: %q", out)
+	}
 	if out := c.api("uuid_break " + id); out != "+OK\n" {
 		t.Fatalf("uuid_break: %q", out)
+	}
+	if got := strings.Join(ch.MediaCommands(), ","); got != "fileman pause,break" {
+		t.Fatalf("MediaCommands: %q", got)
 	}
 	if ev := c.waitEvent(endless("PLAYBACK_STOP")); ev.Get("Playback-Status") != "break" {
 		t.Fatalf("PLAYBACK_STOP: %s", ev)
@@ -189,5 +196,38 @@ func TestSendmsgExecute(t *testing.T) {
 	}
 	if got := strings.Join(names, " "); got != "playback play_and_get_digits playback park" {
 		t.Fatalf("apps: %s", got)
+	}
+}
+
+// TestFilemanPause checks that uuid_fileman pause stops the media's clock
+// until the next pause, as the switch's file handle pause flag does.
+func TestFilemanPause(t *testing.T) {
+	sw := NewSwitch(t)
+	c := dialSwitch(t, sw, true)
+	c.cmd("event plain PLAYBACK_START PLAYBACK_STOP")
+	id := uuidOf(c.api("originate {origination_uuid=0b1e6c1e-3c53-4e4f-9a0e-6f3d1d4e5a01}loopback/park/fsstar &park"))
+	c.send("sendmsg "+id, esl.Headers{
+		{Name: "call-command", Value: "execute"}, {Name: "execute-app-name", Value: "playback"},
+		{Name: "execute-app-arg", Value: "tone_stream://%(1000,0,440)"}, // 10 ms of real time
+	}, nil)
+	c.reply()
+	c.waitEvent(named("PLAYBACK_START"))
+	if out := c.api("uuid_fileman " + id + " pause"); out != "+OK\n" {
+		t.Fatalf("uuid_fileman: %q", out)
+	}
+	time.Sleep(300 * time.Millisecond) // 30 simulated seconds
+	for _, a := range sw.Channel(id).Apps() {
+		if a.Name == "playback" {
+			t.Fatalf("paused media ended: %+v", a)
+		}
+	}
+	if out := c.api("uuid_fileman " + id + " pause"); out != "+OK\n" {
+		t.Fatalf("uuid_fileman: %q", out)
+	}
+	if ev := c.waitEvent(named("PLAYBACK_STOP")); ev.Get("Playback-Status") != "done" {
+		t.Fatalf("PLAYBACK_STOP: %s", ev)
+	}
+	if got := strings.Join(sw.Channel(id).MediaCommands(), ","); got != "fileman pause,fileman pause" {
+		t.Fatalf("MediaCommands %q", got)
 	}
 }

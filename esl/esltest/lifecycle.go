@@ -39,6 +39,7 @@ func (sw *Switch) newChannel(spec chanSpec) (*Channel, error) {
 		queue:      make(chan *execution, 256),
 		dtmfCh:     make(chan struct{}, 1),
 		brk:        make(chan struct{}, 1),
+		fman:       make(chan string, 8),
 		done:       make(chan struct{}),
 		answeredCh: make(chan struct{}),
 		state:      "CS_INIT",

@@ -76,6 +76,9 @@ func (ch *Channel) play(ctx context.Context, file string, stop func(rune) bool) 
 	case <-ch.brk:
 	default:
 	}
+	for len(ch.fman) > 0 { // nor does a pause
+		<-ch.fman
+	}
 	d, forever := ch.sw.mediaDuration(file)
 	typ, _, ok := strings.Cut(file, "://")
 	if !ok {
@@ -87,10 +90,15 @@ func (ch *Channel) play(ctx context.Context, file string, stop func(rune) bool) 
 	ch.sw.publish(ev)
 	start := time.Now()
 	var timer <-chan time.Time
+	var t *time.Timer
+	var deadline time.Time      // when the media ends, unless paused
+	var remaining time.Duration // what is left while paused
+	paused := false
 	if !forever {
-		t := time.NewTimer(ch.sw.scaled(d))
+		t = time.NewTimer(ch.sw.scaled(d))
 		defer t.Stop()
 		timer = t.C
+		deadline = time.Now().Add(ch.sw.scaled(d))
 	}
 	status := "done"
 loop:
@@ -111,6 +119,25 @@ loop:
 			status = "break"
 			break loop
 		case <-ch.dtmfCh:
+		case c := <-ch.fman:
+			if t == nil {
+				continue // endless media: nothing to pause or restart
+			}
+			switch {
+			case c == "pause" && !paused: // uuid_fileman pause toggles
+				remaining = time.Until(deadline)
+				t.Stop()
+				timer, paused = nil, true
+			case c == "pause":
+				deadline = time.Now().Add(remaining)
+				t.Reset(remaining)
+				timer, paused = t.C, false
+			case c == "restart" && paused:
+				remaining = ch.sw.scaled(d)
+			case c == "restart":
+				deadline = time.Now().Add(ch.sw.scaled(d))
+				t.Reset(ch.sw.scaled(d))
+			}
 		}
 	}
 	played := d

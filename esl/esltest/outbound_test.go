@@ -175,6 +175,11 @@ func TestLingerTimeoutAndRoute(t *testing.T) {
 		c.cmd("linger 2")
 		execute(c, "answer", "", "x")
 		c.reply()
+		// A hangup message is not queued behind the execute: wait for the
+		// answer, or the originate below may see the call end unanswered.
+		c.waitEvent(func(ev *esl.Event) bool {
+			return ev.Name() == "CHANNEL_EXECUTE_COMPLETE" && ev.Get("Application-UUID") == "x"
+		})
 		c.send("sendmsg", esl.Headers{{Name: "call-command", Value: "hangup"}}, nil)
 		c.reply()
 		for {

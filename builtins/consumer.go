@@ -1,0 +1,229 @@
+package builtins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+	"go.starlark.net/starlark"
+)
+
+// DefaultConsumerQueue is the queue size of an EventConsumer when none is
+// given: past it the consumer is closed (see esl's overflow policy) and pop
+// fails with an error saying so.
+const DefaultConsumerQueue = 5000
+
+// consumer is an EventConsumer: events asked of the switch on the inbound
+// client, queued (bounded) until the script pops them.
+type consumer struct {
+	client *esl.Client
+	call   *Call
+	size   int
+
+	mu     sync.Mutex
+	names  []string // Match.Names; empty with all
+	all    bool
+	sub    *esl.Subscription
+	moved  []*esl.Event // events queued by a subscription bind replaced
+	closed bool
+}
+
+var _ starlark.HasAttrs = (*consumer)(nil)
+
+func (c *consumer) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.all {
+		return "<EventConsumer all>"
+	}
+	return "<EventConsumer " + strings.Join(c.names, " ") + ">"
+}
+func (c *consumer) Type() string          { return "EventConsumer" }
+func (c *consumer) Freeze()               {}
+func (c *consumer) Truth() starlark.Bool  { return starlark.True }
+func (c *consumer) Hash() (uint32, error) { return 0, errors.New("unhashable type: EventConsumer") }
+func (c *consumer) AttrNames() []string   { return []string{"bind", "cleanup", "pop"} }
+
+func (c *consumer) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "bind":
+		return newMethod(c, "EventConsumer.bind", c.bind), nil
+	case "pop":
+		return newMethod(c, "EventConsumer.pop", c.pop), nil
+	case "cleanup":
+		return newMethod(c, "EventConsumer.cleanup", c.cleanup), nil
+	}
+	return nil, nil
+}
+
+// newConsumer is freeswitch.EventConsumer(event_name="", subclass="", queue_len=5000).
+func (e *env) newConsumer(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name, subclass string
+	size := DefaultConsumerQueue
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "event_name?", &name, "subclass?", &subclass, "queue_len?", &size); err != nil {
+		return nil, err
+	}
+	if size < 1 || size > 1_000_000 {
+		return nil, fmt.Errorf("%s: queue_len %d is out of range (1 to 1000000)", fn.Name(), size)
+	}
+	call := CallOf(thread)
+	client := e.client(call)
+	if client == nil {
+		return nil, fmt.Errorf("%s: %w", fn.Name(), errNoClient)
+	}
+	c := &consumer{client: client, call: call, size: size}
+	if call != nil {
+		call.OnClose(func() error { c.close(); return nil })
+	}
+	if name != "" {
+		if err := c.add(fn, name, subclass); err != nil {
+			c.close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (c *consumer) bind(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name, subclass string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "event_name", &name, "subclass?", &subclass); err != nil {
+		return nil, err
+	}
+	if err := c.add(fn, name, subclass); err != nil {
+		return nil, err
+	}
+	return starlark.True, nil
+}
+
+// add asks the switch for name (and subclass) and widens the consumer's
+// subscription to it. Events queued so far are kept, in order.
+func (c *consumer) add(fn *starlark.Builtin, name, subclass string) error {
+	if strings.ContainsAny(name+subclass, " \t\r\n") || name == "" {
+		return fmt.Errorf("%s: invalid event name %q / subclass %q", fn.Name(), name, subclass)
+	}
+	upper := strings.ToUpper(name)
+	if subclass != "" {
+		upper = "CUSTOM"
+	} else if _, ok := eventName(upper); !ok && upper != "ALL" {
+		return fmt.Errorf("%s: unknown event name %q", fn.Name(), name)
+	}
+	wire := []string{upper}
+	if subclass != "" {
+		wire = append(wire, subclass)
+	}
+	if err := c.client.Subscribe(c.call.ctx(), wire...); err != nil {
+		return fmt.Errorf("%s: %w", fn.Name(), err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return fmt.Errorf("%s: the consumer was cleaned up", fn.Name())
+	}
+	match := subclass
+	if match == "" {
+		match = upper
+	}
+	switch {
+	case upper == "ALL":
+		c.all = true
+	default:
+		c.names = append(c.names, match)
+	}
+	m := esl.Match{Names: c.names, Buffer: c.size}
+	if c.all {
+		m.Names = nil
+	}
+	old := c.sub
+	c.sub = c.client.Listen(m)
+	if old != nil {
+		for ev := old.TryNext(); ev != nil; ev = old.TryNext() {
+			c.moved = append(c.moved, ev)
+		}
+		old.Close()
+	}
+	return nil
+}
+
+// pop(block=0, timeout=0): the next event, or None. Without block it does
+// not wait; with block it waits up to timeout ms (0: until the call ends).
+func (c *consumer) pop(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var block, timeout int
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "block?", &block, "timeout?", &timeout); err != nil {
+		return nil, err
+	}
+	if timeout < 0 || time.Duration(timeout) > maxSleep/time.Millisecond {
+		return nil, fmt.Errorf("%s: timeout %d ms is out of range", fn.Name(), timeout)
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, fmt.Errorf("%s: the consumer was cleaned up", fn.Name())
+	}
+	if len(c.moved) > 0 {
+		ev := c.moved[0]
+		c.moved = c.moved[1:]
+		c.mu.Unlock()
+		return NewEvent(ev), nil
+	}
+	sub := c.sub
+	c.mu.Unlock()
+	if sub == nil {
+		return nil, fmt.Errorf("%s: the consumer is bound to no event (bind first)", fn.Name())
+	}
+	if ev := sub.TryNext(); ev != nil {
+		return NewEvent(ev), nil
+	}
+	if block == 0 {
+		return c.ended(fn, sub)
+	}
+	ctx := c.call.ctx()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Millisecond)
+		defer cancel()
+	}
+	ev, err := sub.Next(ctx)
+	if err == nil {
+		return NewEvent(ev), nil
+	}
+	if cerr := c.call.ctx().Err(); cerr != nil {
+		return nil, fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(c.call.ctx()))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return starlark.None, nil
+	}
+	return nil, fmt.Errorf("%s: %w", fn.Name(), err)
+}
+
+// ended is pop's answer when nothing is queued: None, or why the
+// subscription ended (an overflow, the connection closed).
+func (c *consumer) ended(fn *starlark.Builtin, sub *esl.Subscription) (starlark.Value, error) {
+	if err := sub.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", fn.Name(), err)
+	}
+	return starlark.None, nil
+}
+
+func (c *consumer) cleanup(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	c.close()
+	return starlark.None, nil
+}
+
+// close drops the queue. The switch-side subscription stays: the inbound
+// client is shared, other consumers may need the same events.
+func (c *consumer) close() {
+	c.mu.Lock()
+	sub := c.sub
+	c.sub, c.moved, c.closed = nil, nil, true
+	c.mu.Unlock()
+	if sub != nil {
+		sub.Close()
+	}
+}

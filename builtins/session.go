@@ -1,0 +1,437 @@
+package builtins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/fsstar/fsstar/esl"
+	"github.com/hashicorp/go-hclog"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// stateEvents are the channel events a Session asks of the switch, besides
+// those an outbound connection has from the start (CHANNEL_EXECUTE_COMPLETE,
+// CHANNEL_HANGUP, CHANNEL_HANGUP_COMPLETE). Each comes once or twice per call.
+var stateEvents = []string{"CHANNEL_ANSWER", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE"}
+
+// sessionEvents are the events a Session reads from its connection.
+var sessionEvents = append([]string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "DTMF"}, stateEvents...)
+
+// sessionQueue is the queue size of a Session's event subscription.
+const sessionQueue = 1024
+
+// OutboundEvents returns the event names a Session of an outbound call reads
+// besides the ones esl.Server always subscribes. Put them in esl.Server.Events
+// to save the one "event plain" round trip the Session otherwise makes on
+// first use.
+func OutboundEvents() []string { return append([]string(nil), stateEvents...) }
+
+// ErrHungUp is matched (errors.Is) by the errors of Session methods that
+// cannot do anything useful once the channel has hung up (setVariable,
+// transfer, sendEvent...). Media and application methods do not fail: as in
+// mod_python they return at once with an empty result.
+var ErrHungUp = errors.New("session hung up")
+
+// Session is a call leg a script controls, the value of `session` in
+// handler(session, args) and of freeswitch.Session(...). It implements
+// starlark.HasAttrs (attribute uuid and the mod_python methods, see the
+// package documentation). str(session) is its uuid.
+//
+// The server-facing methods (AutoHangup, Transferred, Ready, HangupHook,
+// TakeHangupHook, HangupWhat) are safe to call from any goroutine; the
+// Starlark methods run on the call's thread.
+type Session struct {
+	call *Call
+	ctl  channelCtl
+	log  hclog.Logger
+
+	mu          sync.Mutex
+	uuid        string
+	events      *esl.Subscription
+	asked       bool // stateEvents were asked of the switch
+	answered    bool
+	mediaReady  bool
+	bridged     bool
+	hungUp      bool
+	lost        error // the connection went away without a hangup
+	state       string
+	cause       string
+	final       *esl.Event // the last CHANNEL_HANGUP[_COMPLETE]: variables after hangup
+	hook        starlark.Callable
+	hookArgs    starlark.Value
+	hookTaken   bool
+	cb          starlark.Callable
+	cbArgs      starlark.Value
+	dtmfAdded   bool // DTMF was subscribed for the input callback
+	autoHangup  bool
+	transferred bool
+	ttsEngine   string
+	ttsVoice    string
+	destroyed   bool
+}
+
+var (
+	_ starlark.HasAttrs   = (*Session)(nil)
+	_ starlark.Comparable = (*Session)(nil)
+)
+
+// NewOutboundSession returns the Session of a call that reached fsstar
+// through the outbound socket: conn is its connection, call its per-call
+// state (whose Conn it sets when empty). It talks to the switch only when the
+// script calls a method. Its initial state (answered, Channel-State) comes
+// from the connect reply; put OutboundEvents() in esl.Server.Events to spare
+// the one subscription round trip of the first method call.
+//
+// The Session notices the hangup from conn itself: media methods then return
+// at once and ready() is False. call.Context should therefore outlive the
+// hangup by a grace period (and end when the server gives up on the script),
+// rather than be the handler's context, which ends at the hangup: a script
+// needs a moment to see ready() turn False and finish. When the script has
+// ended the server does, in this order: hang up (AutoHangup, Ready and not
+// Transferred) or send resume (not AutoHangup); wait for the hangup
+// (conn.Done); run the hook once: fn, args, ok := TakeHangupHook(), then
+// fn(session, HangupWhat()[, args]) (engine.HangupHook does that); Close the
+// call.
+func NewOutboundSession(call *Call, conn *esl.Conn) *Session {
+	if call == nil {
+		call = &Call{}
+	}
+	if call.Conn == nil {
+		call.Conn = conn
+	}
+	log := call.Logger
+	if log == nil {
+		log = conn.Logger()
+	}
+	s := newSession(call, outboundCtl{conn}, conn.UUID(), log)
+	s.observe(conn.Channel())
+	return s
+}
+
+func newSession(call *Call, ctl channelCtl, uuid string, log hclog.Logger) *Session {
+	if log == nil {
+		log = call.Logger
+	}
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	s := &Session{call: call, ctl: ctl, uuid: uuid, log: log, autoHangup: true}
+	if uuid != "" {
+		s.events = ctl.listen(esl.Match{UUID: uuid, Names: sessionEvents, Buffer: sessionQueue})
+	}
+	return s
+}
+
+// UUID returns the channel's uuid ("" for a Session() not yet originated).
+func (s *Session) UUID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uuid
+}
+
+// AutoHangup reports whether the server should hang the call up when the
+// script ends (true unless the script called setAutoHangup(False)). When it
+// is false the server sends "resume" so the dialplan goes on.
+func (s *Session) AutoHangup() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.autoHangup
+}
+
+// Transferred reports whether the script transferred the call away
+// (transfer(), or execute("transfer", ...)): the server must not hang it up.
+func (s *Session) Transferred() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transferred
+}
+
+// Ready reports whether the channel is up, as far as the events seen so far
+// tell, and its connection too (session.ready() is also False after
+// destroy(); Ready is not, so that the server still hangs up or resumes a
+// channel the script forgot).
+func (s *Session) Ready() bool {
+	s.checkDown() // not sync: the script's thread alone reads the event queue
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uuid != "" && !s.hungUp && s.lost == nil
+}
+
+func (s *Session) readyLocked() bool {
+	return s.uuid != "" && !s.hungUp && s.lost == nil && !s.destroyed
+}
+
+// HangupHook returns the hook set by setHangupHook, with its args (nil when
+// setHangupHook got none: call fn(session, what) then, as mod_python does).
+func (s *Session) HangupHook() (fn starlark.Callable, args starlark.Value, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hook, s.hookArgs, s.hook != nil
+}
+
+// TakeHangupHook is HangupHook for the one caller that runs the hook: it
+// returns the hook once and then ok == false, so the hook runs exactly once
+// however many goroutines race to run it.
+func (s *Session) TakeHangupHook() (fn starlark.Callable, args starlark.Value, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hook == nil || s.hookTaken {
+		return nil, nil, false
+	}
+	s.hookTaken = true
+	return s.hook, s.hookArgs, true
+}
+
+// HangupWhat is the `what` argument of the hangup hook: "transfer" when the
+// script transferred the call away, else "hangup".
+func (s *Session) HangupWhat() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.transferred {
+		return "transfer"
+	}
+	return "hangup"
+}
+
+// HangupCause returns the hangup cause seen so far ("" while up).
+func (s *Session) HangupCause() string {
+	s.checkDown()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cause
+}
+
+func (s *Session) String() string { return s.UUID() }
+func (s *Session) Type() string   { return "Session" }
+func (s *Session) Freeze()        {} // a Session is the call's own, never shared between calls
+func (s *Session) Truth() starlark.Bool {
+	return starlark.True
+}
+func (s *Session) Hash() (uint32, error) {
+	u := s.UUID()
+	if u == "" {
+		return 0, errors.New("unhashable: a Session without a channel")
+	}
+	return starlark.String(u).Hash()
+}
+
+// CompareSameType makes two Session values of the same channel equal.
+func (s *Session) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	t := y.(*Session)
+	switch op {
+	case syntax.EQL:
+		return s == t || (s.UUID() != "" && s.UUID() == t.UUID()), nil
+	case syntax.NEQ:
+		return !(s == t || (s.UUID() != "" && s.UUID() == t.UUID())), nil
+	}
+	return false, fmt.Errorf("%s not supported for Session", op)
+}
+
+func (s *Session) Attr(name string) (starlark.Value, error) {
+	if name == "uuid" {
+		return starlark.String(s.UUID()), nil
+	}
+	if m, ok := sessionMethods[name]; ok {
+		return newMethod(s, "Session."+name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			return m(s, thread, fn, args, kwargs)
+		}), nil
+	}
+	if why, ok := sessionRefused[name]; ok {
+		return newMethod(s, "Session."+name, func(_ *starlark.Thread, fn *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return nil, fmt.Errorf("%s: not available over the event socket (%s)", fn.Name(), why)
+		}), nil
+	}
+	return nil, nil
+}
+
+func (s *Session) AttrNames() []string {
+	names := []string{"uuid"}
+	for n := range sessionMethods {
+		names = append(names, n)
+	}
+	for n := range sessionRefused {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// sessionRefused are mod_lua / mod_python Session names that ESL cannot
+// express: calling them fails with an error naming them.
+var sessionRefused = map[string]string{
+	"insertFile":        "files are played by the switch; record or play them whole",
+	"detectSpeech":      "use execute(\"detect_speech\", ...)",
+	"getPrivate":        "no access to the switch's memory",
+	"setPrivate":        "no access to the switch's memory",
+	"setDTMFCallback":   "use setInputCallback",
+	"setLUA":            "no in-switch interpreter",
+	"setPython":         "no in-switch interpreter",
+	"check_hangup_hook": "the server runs the hangup hook",
+	"run_dtmf_callback": "DTMF reaches the input callback while media runs",
+}
+
+// sync reads the events queued for the session and updates its state.
+func (s *Session) sync() {
+	s.mu.Lock()
+	sub := s.events
+	s.mu.Unlock()
+	if sub != nil {
+		for ev := sub.TryNext(); ev != nil; ev = sub.TryNext() {
+			s.observe(ev)
+		}
+		s.checkSub(sub)
+	}
+	s.checkDown()
+}
+
+// checkSub replaces a subscription that overflowed (the script did not read
+// its events for a long time); state events may have been lost, the next
+// ones correct the state.
+func (s *Session) checkSub(sub *esl.Subscription) {
+	if err := sub.Err(); errors.Is(err, esl.ErrOverflow) {
+		s.log.Warn("session event queue overflowed; events were lost", "queue", sub.Cap())
+		s.mu.Lock()
+		if s.events == sub && !s.destroyed {
+			s.events = s.ctl.listen(esl.Match{UUID: s.uuid, Names: sessionEvents, Buffer: sessionQueue})
+		}
+		s.mu.Unlock()
+	}
+}
+
+// checkDown looks at the connection: a hangup it saw, or its loss.
+func (s *Session) checkDown() {
+	err := s.ctl.down()
+	if err == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if herr, ok := errors.AsType[*esl.HangupError](err); ok {
+		s.hungUp = true
+		if s.cause == "" {
+			s.cause = herr.Cause
+		}
+		if herr.Event != nil && s.final == nil {
+			s.final = herr.Event
+		}
+		if s.state == "" || !strings.HasPrefix(s.state, "CS_HANGUP") && s.state != "CS_REPORTING" && s.state != "CS_DESTROY" {
+			s.state = "CS_HANGUP"
+		}
+		return
+	}
+	if s.lost == nil && !s.hungUp {
+		s.lost = err
+	}
+}
+
+// observe updates the state from one event about the channel (or the connect
+// reply's channel data).
+func (s *Session) observe(ev *esl.Event) {
+	if ev == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uuid != "" && ev.UniqueID() != "" && ev.UniqueID() != s.uuid {
+		return
+	}
+	if st := ev.Get("Channel-State"); st != "" {
+		s.state = st
+	}
+	switch ev.Get("Answer-State") {
+	case "answered":
+		s.answered, s.mediaReady = true, true
+	case "early":
+		s.mediaReady = true
+	}
+	switch ev.Name() {
+	case "CHANNEL_ANSWER":
+		s.answered, s.mediaReady = true, true
+	case "CHANNEL_PROGRESS_MEDIA":
+		s.mediaReady = true
+	case "CHANNEL_BRIDGE":
+		s.bridged = true
+	case "CHANNEL_UNBRIDGE":
+		s.bridged = false
+	case "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE":
+		s.hungUp = true
+		if c := ev.Get("Hangup-Cause"); c != "" {
+			s.cause = c
+		}
+		s.final = ev
+	}
+}
+
+// channelCtl is how a Session reaches its channel: its own outbound
+// connection, or the inbound client and the uuid.
+type channelCtl interface {
+	execute(ctx context.Context, uuid, app, arg string) (*esl.Event, error)
+	api(ctx context.Context, cmd string) (string, error)
+	subscribe(ctx context.Context, names ...string) error
+	// unsubscribe stops names this session subscribed (never a shared
+	// connection's).
+	unsubscribe(ctx context.Context, names ...string) error
+	subscribed(name string) bool
+	listen(m esl.Match) *esl.Subscription
+	sendEvent(ctx context.Context, ev *esl.Event) error
+	// down returns why the channel cannot be reached any more: a
+	// *esl.HangupError, or the connection's end. Nil while it can.
+	down() error
+	// client is the inbound client, if the control goes through one.
+	client() *esl.Client
+}
+
+type outboundCtl struct{ conn *esl.Conn }
+
+func (o outboundCtl) execute(ctx context.Context, _, app, arg string) (*esl.Event, error) {
+	return o.conn.Execute(ctx, app, arg)
+}
+func (o outboundCtl) api(ctx context.Context, cmd string) (string, error) {
+	return o.conn.API(ctx, cmd)
+}
+func (o outboundCtl) subscribe(ctx context.Context, names ...string) error {
+	if !o.conn.Full() {
+		return nil // myevents: every event of the channel comes already
+	}
+	return o.conn.Subscribe(ctx, names...)
+}
+func (o outboundCtl) unsubscribe(ctx context.Context, names ...string) error {
+	if !o.conn.Full() {
+		return nil
+	}
+	return o.conn.Unsubscribe(ctx, names...)
+}
+func (o outboundCtl) subscribed(name string) bool          { return !o.conn.Full() || o.conn.Subscribed(name) }
+func (o outboundCtl) listen(m esl.Match) *esl.Subscription { return o.conn.Listen(m) }
+func (o outboundCtl) sendEvent(ctx context.Context, ev *esl.Event) error {
+	return connSendEvent(ctx, o.conn, ev)
+}
+func (o outboundCtl) down() error         { return o.conn.Err() }
+func (o outboundCtl) client() *esl.Client { return nil }
+
+// inboundCtl controls a channel by uuid over the inbound client. Its event
+// subscriptions are the client's, shared with other calls: it never
+// unsubscribes.
+type inboundCtl struct{ c *esl.Client }
+
+func (i inboundCtl) execute(ctx context.Context, uuid, app, arg string) (*esl.Event, error) {
+	return i.c.Execute(ctx, uuid, app, arg, esl.ExecuteOptions{EventLock: true})
+}
+func (i inboundCtl) api(ctx context.Context, cmd string) (string, error) { return i.c.API(ctx, cmd) }
+func (i inboundCtl) subscribe(ctx context.Context, names ...string) error {
+	return i.c.Subscribe(ctx, names...)
+}
+func (i inboundCtl) unsubscribe(context.Context, ...string) error { return nil }
+func (i inboundCtl) subscribed(string) bool                       { return false }
+func (i inboundCtl) listen(m esl.Match) *esl.Subscription         { return i.c.Listen(m) }
+func (i inboundCtl) sendEvent(ctx context.Context, ev *esl.Event) error {
+	_, err := i.c.SendEvent(ctx, ev)
+	return err
+}
+func (i inboundCtl) down() error         { return nil }
+func (i inboundCtl) client() *esl.Client { return i.c }

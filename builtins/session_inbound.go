@@ -1,0 +1,301 @@
+package builtins
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+	"go.starlark.net/starlark"
+)
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// newUUID returns a random (version 4) uuid for origination_uuid.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// newSession is freeswitch.Session(dest_or_uuid=None, a_leg=None).
+func (e *env) newSession(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var dest string
+	var aLeg starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "dest_or_uuid?", &dest, "a_leg?", &aLeg); err != nil {
+		return nil, err
+	}
+	call := CallOf(thread)
+	if call == nil {
+		call = &Call{}
+	}
+	client := e.client(call)
+	if client == nil {
+		return nil, fmt.Errorf("%s: %w", fn.Name(), errNoClient)
+	}
+	s := newSession(call, inboundCtl{client}, "", e.logger(call))
+	call.OnClose(func() error { s.close(); return nil })
+	if dest == "" {
+		return s, nil // originate() later
+	}
+	if uuidRE.MatchString(dest) {
+		if err := s.attach(fn, client, dest); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	a, err := legUUID(fn, aLeg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.dial(fn, client, dest, 60, a); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewInboundSession returns a Session controlling the existing channel
+// uuid over the inbound client, as freeswitch.Session(uuid) does (for an
+// fsapi call that names its channel, or a runtime job). Its event queue is
+// dropped when call is closed. It fails when there is no such channel.
+func NewInboundSession(call *Call, client *esl.Client, uuid string) (*Session, error) {
+	if call == nil {
+		call = &Call{}
+	}
+	if client == nil {
+		return nil, errNoClient
+	}
+	if !uuidRE.MatchString(uuid) {
+		return nil, fmt.Errorf("freeswitch.Session: %q is not a uuid", uuid)
+	}
+	s := newSession(call, inboundCtl{client}, "", call.Logger)
+	call.OnClose(func() error { s.close(); return nil })
+	if err := s.attach(sessionBuiltin, client, uuid); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sessionBuiltin names the errors of NewInboundSession.
+var sessionBuiltin = starlark.NewBuiltin("freeswitch.Session", nil)
+
+func legUUID(fn *starlark.Builtin, v starlark.Value) (string, error) {
+	switch v := v.(type) {
+	case starlark.NoneType:
+		return "", nil
+	case *Session:
+		return v.UUID(), nil
+	}
+	return "", fmt.Errorf("%s: a_leg must be a Session or None, not %s", fn.Name(), v.Type())
+}
+
+// attach controls an existing channel by uuid over the inbound client.
+func (s *Session) attach(fn *starlark.Builtin, client *esl.Client, uuid string) error {
+	ctx := s.call.ctx()
+	s.mu.Lock()
+	s.uuid = uuid
+	s.events = client.Listen(esl.Match{UUID: uuid, Names: sessionEvents, Buffer: sessionQueue})
+	s.mu.Unlock()
+	if err := s.begin(fn); err != nil && err != errGone {
+		return err
+	}
+	out, err := client.API(ctx, "uuid_dump "+uuid+" json")
+	if err != nil {
+		return fmt.Errorf("%s: no channel %s: %w", fn.Name(), uuid, err)
+	}
+	d, err := esl.ParseJSON([]byte(out))
+	if err != nil {
+		return fmt.Errorf("%s: uuid_dump %s: %v", fn.Name(), uuid, err)
+	}
+	s.observe(d)
+	return nil
+}
+
+// dial originates dest with a uuid fsstar chose (origination_uuid), parks
+// it, and controls it by that uuid. A failed originate is not an error: the
+// session is then not ready and hangupCause() says why, as in mod_python.
+func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, timeout int, aLeg string) error {
+	if strings.ContainsAny(dest, " \t\r\n") {
+		return fmt.Errorf("%s: invalid dial string %q (no spaces or line breaks)", fn.Name(), dest)
+	}
+	if timeout <= 0 {
+		timeout = 60
+	}
+	s.mu.Lock()
+	if s.uuid != "" {
+		s.mu.Unlock()
+		return fmt.Errorf("%s: the session already has a channel (%s)", fn.Name(), s.uuid)
+	}
+	u := newUUID()
+	s.uuid = u
+	s.events = client.Listen(esl.Match{UUID: u, Names: sessionEvents, Buffer: sessionQueue})
+	s.mu.Unlock()
+	if err := s.begin(fn); err != nil {
+		return err
+	}
+	vars := "origination_uuid=" + u + ",originate_timeout=" + strconv.Itoa(timeout)
+	if aLeg != "" {
+		vars += ",fsstar_a_leg_uuid=" + aLeg
+	}
+	if rest, ok := strings.CutPrefix(dest, "{"); ok {
+		dest = "{" + vars + "," + rest
+	} else {
+		dest = "{" + vars + "}" + dest
+	}
+	ev, err := client.BgAPI(s.call.ctx(), "originate "+dest+" &park()")
+	if ce, ok := errors.AsType[*esl.CommandError](err); ok {
+		cause := strings.TrimSpace(strings.TrimPrefix(ce.Reply, "-ERR"))
+		s.log.Info("originate failed", "dest", dest, "cause", cause)
+		s.mu.Lock()
+		s.hungUp, s.cause = true, cause
+		s.mu.Unlock()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: originate %s: %w", fn.Name(), dest, err)
+	}
+	_ = ev
+	s.sync()
+	s.mu.Lock()
+	s.answered, s.mediaReady = true, true // originate returns +OK once the leg answered
+	s.mu.Unlock()
+	return nil
+}
+
+// originate is Session.originate(a_leg_session, dest, timeout=60): a
+// Session made with freeswitch.Session() dials dest.
+func (s *Session) originate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var aLeg starlark.Value
+	var dest string
+	timeout := 60
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "a_leg_session", &aLeg, "dest", &dest, "timeout?", &timeout); err != nil {
+		return nil, err
+	}
+	a, err := legUUID(fn, aLeg)
+	if err != nil {
+		return nil, err
+	}
+	client := s.ctl.client()
+	if client == nil {
+		return nil, fmt.Errorf("%s: the call's own session cannot originate; use freeswitch.Session()", fn.Name())
+	}
+	if err := s.dial(fn, client, dest, timeout, a); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	ok := s.readyLocked()
+	s.mu.Unlock()
+	return starlark.Bool(ok), nil
+}
+
+// waitForAnswer(session=None) waits until the channel answers or hangs up
+// (mod_python passes the calling session, which is not needed here); an
+// int instead is a timeout in seconds (default 60).
+func (s *Session) waitForAnswer(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var x starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "calling_session?", &x); err != nil {
+		return nil, err
+	}
+	timeout := 60 * time.Second
+	switch v := x.(type) {
+	case starlark.NoneType, *Session:
+	case starlark.Int:
+		n, ok := v.Int64()
+		if !ok || n < 0 {
+			return nil, fmt.Errorf("%s: invalid timeout %s", fn.Name(), v)
+		}
+		timeout = time.Duration(n) * time.Second
+	default:
+		return nil, fmt.Errorf("%s: want a Session or a timeout in seconds, not %s", fn.Name(), x.Type())
+	}
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return starlark.None, nil
+		}
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(s.call.ctx(), timeout)
+	defer cancel()
+	if err := s.waitFor(ctx, func() bool { return s.answered || !s.readyLocked() }); err != nil && s.call.ctx().Err() != nil {
+		return nil, fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(s.call.ctx()))
+	}
+	return starlark.None, nil
+}
+
+// waitFor reads the session's events until cond (called under s.mu) holds
+// or ctx ends.
+func (s *Session) waitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.sync()
+		s.mu.Lock()
+		ok, sub := cond(), s.events
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		if sub == nil {
+			return errors.New("session destroyed")
+		}
+		ev, err := sub.Next(ctx)
+		if err != nil {
+			if errors.Is(err, esl.ErrOverflow) {
+				continue
+			}
+			if ctx.Err() != nil {
+				return err
+			}
+			s.checkDown()
+			s.mu.Lock()
+			ok = cond()
+			s.mu.Unlock()
+			if ok {
+				return nil
+			}
+			return err
+		}
+		s.observe(ev)
+	}
+}
+
+// bridge is freeswitch.bridge(a, b): uuid_bridge, then wait for
+// CHANNEL_BRIDGE (the +OK is not the bridge). It returns None once bridged.
+func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var a, b *Session
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "session_a", &a, "session_b", &b); err != nil {
+		return nil, err
+	}
+	for _, s := range []*Session{a, b} {
+		if err := s.begin(fn); err != nil {
+			if err == errGone {
+				return nil, fmt.Errorf("%s: %s: %w", fn.Name(), s.UUID(), ErrHungUp)
+			}
+			return nil, err
+		}
+	}
+	if _, err := a.api(fn, "uuid_bridge "+a.UUID()+" "+b.UUID()); err != nil {
+		if err == errGone {
+			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	ctx := a.call.ctx()
+	if err := a.waitFor(ctx, func() bool { return a.bridged || !a.readyLocked() }); err != nil {
+		return nil, fmt.Errorf("%s: waiting for CHANNEL_BRIDGE: %w", fn.Name(), err)
+	}
+	if !a.Ready() {
+		return nil, fmt.Errorf("%s: %s: %w", fn.Name(), a.UUID(), ErrHungUp)
+	}
+	// CHANNEL_BRIDGE is about the a-leg only (the b-leg is its Other-Leg).
+	b.mu.Lock()
+	b.bridged = true
+	b.mu.Unlock()
+	return starlark.None, nil
+}

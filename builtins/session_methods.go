@@ -1,0 +1,875 @@
+package builtins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+	"go.starlark.net/starlark"
+)
+
+type sessionMethod = func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
+
+// sessionMethods are the Starlark methods of a Session, by name.
+var sessionMethods map[string]sessionMethod
+
+func init() {
+	sessionMethods = map[string]sessionMethod{
+		"answer":             appMethod("answer"),
+		"preAnswer":          appMethod("pre_answer"),
+		"hangup":             (*Session).hangup,
+		"hangupCause":        (*Session).hangupCause,
+		"hangupState":        (*Session).getState,
+		"getState":           (*Session).getState,
+		"ready":              stateMethod(func(s *Session) bool { return s.readyLocked() }),
+		"answered":           stateMethod(func(s *Session) bool { return s.answered }),
+		"bridged":            stateMethod(func(s *Session) bool { return s.bridged }),
+		"mediaReady":         stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() }),
+		"get_uuid":           (*Session).getUUID,
+		"setVariable":        (*Session).setVariable,
+		"getVariable":        (*Session).getVariable,
+		"execute":            (*Session).execute,
+		"streamFile":         (*Session).streamFile,
+		"sleep":              (*Session).sleep,
+		"say":                (*Session).say,
+		"sayPhrase":          (*Session).sayPhrase,
+		"speak":              (*Session).speak,
+		"set_tts_params":     (*Session).setTTSParams,
+		"recordFile":         (*Session).recordFile,
+		"read":               (*Session).read,
+		"playAndGetDigits":   (*Session).playAndGetDigits,
+		"getDigits":          (*Session).getDigits,
+		"collectDigits":      (*Session).collectDigits,
+		"flushDigits":        (*Session).flushDigits,
+		"flushEvents":        (*Session).flushEvents,
+		"transfer":           (*Session).transfer,
+		"originate":          (*Session).originate,
+		"waitForAnswer":      (*Session).waitForAnswer,
+		"setAutoHangup":      (*Session).setAutoHangup,
+		"setHangupHook":      (*Session).setHangupHook,
+		"setInputCallback":   (*Session).setInputCallback,
+		"unsetInputCallback": (*Session).unsetInputCallback,
+		"sendEvent":          (*Session).sendEvent,
+		"setEventData":       (*Session).setEventData,
+		"getXMLCDR":          (*Session).getXMLCDR,
+		"destroy":            (*Session).destroy,
+	}
+}
+
+// noArgs is UnpackArgs for a method without parameters.
+func noArgs(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) error {
+	return starlark.UnpackArgs(fn.Name(), args, kwargs)
+}
+
+// appMethod is a method without parameters that runs app; None.
+func appMethod(app string) sessionMethod {
+	return func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if err := noArgs(fn, args, kwargs); err != nil {
+			return nil, err
+		}
+		if _, err := s.exec(thread, fn, app, "", false); err != nil && err != errGone {
+			return nil, err
+		}
+		return starlark.None, nil
+	}
+}
+
+// stateMethod reports a part of the state the session's events tell.
+func stateMethod(f func(s *Session) bool) sessionMethod {
+	return func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if err := noArgs(fn, args, kwargs); err != nil {
+			return nil, err
+		}
+		s.sync()
+		if s.Ready() && s.UUID() != "" {
+			if err := s.ask(); err != nil { // so that later changes are seen
+				s.log.Debug("could not subscribe to the channel's state events", "error", err)
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return starlark.Bool(f(s)), nil
+	}
+}
+
+// done1 is what media methods return: 1 when the app ran to its end, 0
+// when the channel hung up first.
+func done1(err error) (starlark.Value, error) {
+	if err == errGone {
+		return starlark.MakeInt(0), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return starlark.MakeInt(1), nil
+}
+
+// checkArg refuses an argument that would break the sendmsg or api line.
+func checkArg(fn *starlark.Builtin, name, v string) error {
+	if strings.ContainsAny(v, "\r\n") {
+		return fmt.Errorf("%s: %s holds a line break", fn.Name(), name)
+	}
+	return nil
+}
+
+func (s *Session) getUUID(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	return starlark.String(s.UUID()), nil
+}
+
+func (s *Session) hangup(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	cause := "normal_clearing"
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "cause?", &cause); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(cause, " \t\r\n") {
+		return nil, fmt.Errorf("%s: invalid cause %q", fn.Name(), cause)
+	}
+	// The hangup app: its CHANNEL_EXECUTE_COMPLETE may come after
+	// CHANNEL_HANGUP, which is success here.
+	if _, err := s.exec(thread, fn, "hangup", strings.ToUpper(cause), false); err != nil && err != errGone {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.hungUp = true // the hangup is under way; CHANNEL_HANGUP sets the cause
+	s.mu.Unlock()
+	return starlark.None, nil
+}
+
+func (s *Session) hangupCause(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	s.sync()
+	s.awaitHangupEvent(func() bool { return s.cause != "" })
+	if c := s.HangupCause(); c != "" {
+		return starlark.String(c), nil
+	}
+	return starlark.String("NONE"), nil // SWITCH_CAUSE_NONE, as the switch says while the call is up
+}
+
+func (s *Session) getState(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	s.sync()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == "" {
+		return starlark.String("CS_NEW"), nil
+	}
+	return starlark.String(s.state), nil
+}
+
+func (s *Session) setVariable(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name, value string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name, "value", &value); err != nil {
+		return nil, err
+	}
+	if err := checkVarName(name); err != nil {
+		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
+	}
+	if err := checkArg(fn, "value", value); err != nil {
+		return nil, err
+	}
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	if o, ok := s.ctl.(outboundCtl); ok {
+		if err := o.conn.SetVar(s.call.ctx(), name, value); err != nil {
+			if err = s.fail(fn, err); err == errGone {
+				err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+			}
+			return nil, err
+		}
+		return starlark.None, nil
+	}
+	if _, err := s.api(fn, "uuid_setvar "+s.uuid+" "+name+" "+value); err != nil {
+		if err == errGone {
+			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) getVariable(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	if err := checkVarName(name); err != nil {
+		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
+	}
+	err := s.begin(fn)
+	if err == errGone {
+		return s.finalVariable(name), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o, ok := s.ctl.(outboundCtl); ok && !o.conn.Full() {
+		v, ok, err := o.conn.GetVar(s.call.ctx(), name)
+		if err != nil {
+			if err = s.fail(fn, err); err == errGone {
+				return s.finalVariable(name), nil
+			}
+			return nil, err
+		}
+		if !ok || v == "_undef_" {
+			return starlark.None, nil
+		}
+		return starlark.String(v), nil
+	}
+	out, err := s.api(fn, "uuid_getvar "+s.uuid+" "+name)
+	if err == errGone {
+		return s.finalVariable(name), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out == "_undef_" {
+		return starlark.None, nil
+	}
+	return starlark.String(out), nil
+}
+
+// awaitHangupEvent waits up to a second for the hangup event when the
+// hangup was seen first some other way (a refused command, the
+// connection's disconnect notice) and done (called under s.mu) says what it
+// should bring is still missing.
+func (s *Session) awaitHangupEvent(done func() bool) {
+	s.mu.Lock()
+	waiting := s.hungUp && s.events != nil && !done()
+	s.mu.Unlock()
+	if !waiting {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.call.ctx(), time.Second)
+	defer cancel()
+	_ = s.waitFor(ctx, done)
+}
+
+// finalVariable answers getVariable after hangup from the last hangup
+// event's variable_* headers (the channel is gone, the hook still asks).
+func (s *Session) finalVariable(name string) starlark.Value {
+	s.awaitHangupEvent(func() bool { return s.final != nil })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.final == nil {
+		return starlark.None
+	}
+	if v, ok := s.final.Headers.Lookup("variable_" + name); ok {
+		return starlark.String(v)
+	}
+	return starlark.None
+}
+
+func (s *Session) execute(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var app, data string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "app", &app, "data?", &data); err != nil {
+		return nil, err
+	}
+	if app == "" || strings.ContainsAny(app, " \t\r\n") {
+		return nil, fmt.Errorf("%s: invalid application name %q", fn.Name(), app)
+	}
+	_, err := s.exec(thread, fn, app, data, false)
+	if err != nil && err != errGone {
+		return nil, err
+	}
+	if err == nil && (app == "transfer" || app == "park") {
+		s.mu.Lock()
+		s.transferred = true
+		s.mu.Unlock()
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) streamFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var file string
+	var sample int
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "file", &file, "sample?", &sample); err != nil {
+		return nil, err
+	}
+	if err := checkArg(fn, "file", file); err != nil {
+		return nil, err
+	}
+	if sample < 0 {
+		return nil, fmt.Errorf("%s: negative sample %d", fn.Name(), sample)
+	}
+	if sample > 0 {
+		file += "@@" + strconv.Itoa(sample)
+	}
+	_, err := s.exec(thread, fn, "playback", file, true)
+	return done1(err)
+}
+
+func (s *Session) sleep(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var ms, sync int
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "ms", &ms, "sync?", &sync); err != nil {
+		return nil, err
+	}
+	if ms < 0 || time.Duration(ms) > maxSleep/time.Millisecond {
+		return nil, fmt.Errorf("%s: %d ms is out of range (0 to %d)", fn.Name(), ms, maxSleep/time.Millisecond)
+	}
+	_, err := s.exec(thread, fn, "sleep", strconv.Itoa(ms), true)
+	return done1(err)
+}
+
+func (s *Session) say(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var text, module, typ, method string
+	var gender starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "tosay", &text, "module_name", &module, "say_type", &typ, "say_method", &method, "say_gender?", &gender); err != nil {
+		return nil, err
+	}
+	parts := []string{module, typ, method}
+	if g, ok := gender.(starlark.String); ok && g != "" {
+		parts = append(parts, string(g))
+	} else if gender != starlark.None {
+		return nil, fmt.Errorf("%s: say_gender must be a string or None, not %s", fn.Name(), gender.Type())
+	}
+	for _, p := range parts {
+		if p == "" || strings.ContainsAny(p, " \t\r\n") {
+			return nil, fmt.Errorf("%s: invalid argument %q (one word each: module, type, method, gender)", fn.Name(), p)
+		}
+	}
+	if err := checkArg(fn, "tosay", text); err != nil {
+		return nil, err
+	}
+	_, err := s.exec(thread, fn, "say", strings.Join(parts, " ")+" "+text, true)
+	if err != nil && err != errGone {
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) sayPhrase(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name, data string
+	var lang starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "phrase_name", &name, "phrase_data?", &data, "phrase_lang?", &lang); err != nil {
+		return nil, err
+	}
+	if lang != starlark.None {
+		return nil, fmt.Errorf("%s: phrase_lang cannot be passed over the event socket (the phrase app takes the language from the channel variable \"language\": setVariable(\"language\", ...) first)", fn.Name())
+	}
+	if name == "" || strings.ContainsAny(name, ", \t\r\n") {
+		return nil, fmt.Errorf("%s: invalid phrase name %q", fn.Name(), name)
+	}
+	if err := checkArg(fn, "phrase_data", data); err != nil {
+		return nil, err
+	}
+	arg := name
+	if data != "" {
+		arg += "," + data
+	}
+	_, err := s.exec(thread, fn, "phrase", arg, true)
+	if err != nil && err != errGone {
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) speak(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var text string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "text", &text); err != nil {
+		return nil, err
+	}
+	if err := checkArg(fn, "text", text); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	engine, voice := s.ttsEngine, s.ttsVoice
+	s.mu.Unlock()
+	arg := text
+	if engine != "" {
+		arg = engine + "|" + voice + "|" + text
+	}
+	_, err := s.exec(thread, fn, "speak", arg, true)
+	return done1(err)
+}
+
+func (s *Session) setTTSParams(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var engine, voice string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "tts_name", &engine, "voice_name", &voice); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(engine+voice, "|\r\n") {
+		return nil, fmt.Errorf("%s: engine and voice may not hold '|' or line breaks", fn.Name())
+	}
+	s.mu.Lock()
+	s.ttsEngine, s.ttsVoice = engine, voice
+	s.mu.Unlock()
+	return starlark.None, nil
+}
+
+func (s *Session) recordFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var file string
+	var maxLen, threshold, secs int
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "file", &file, "max_len?", &maxLen, "silence_threshold?", &threshold, "silence_secs?", &secs); err != nil {
+		return nil, err
+	}
+	if file == "" || strings.ContainsAny(file, " \t\r\n") {
+		return nil, fmt.Errorf("%s: invalid file name %q", fn.Name(), file)
+	}
+	if maxLen < 0 || threshold < 0 || secs < 0 {
+		return nil, fmt.Errorf("%s: negative limit", fn.Name())
+	}
+	arg := fmt.Sprintf("%s %d %d %d", file, maxLen, threshold, secs)
+	_, err := s.exec(thread, fn, "record", arg, true)
+	return done1(err)
+}
+
+// digitsVar is the channel variable read and play_and_get_digits leave
+// their result in when the script names none.
+const digitsVar = "fsstar_digits"
+
+func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var minD, maxD, timeout int
+	var file, terms string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "min_digits", &minD, "max_digits", &maxD, "prompt_audio_file", &file, "timeout", &timeout, "valid_terminators", &terms); err != nil {
+		return nil, err
+	}
+	if err := checkDigits(fn, minD, maxD, timeout); err != nil {
+		return nil, err
+	}
+	if file == "" || strings.ContainsAny(file, " \t\r\n") {
+		return nil, fmt.Errorf("%s: invalid prompt file %q", fn.Name(), file)
+	}
+	arg := fmt.Sprintf("%d %d %s %s %d %s", minD, maxD, file, digitsVar, timeout, termArg(terms))
+	return s.digits(thread, fn, "read", arg, digitsVar)
+}
+
+func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var minD, maxD, tries, timeout int
+	var terms, audio, bad, regex string
+	var varName, digitTimeout, transfer starlark.Value = starlark.None, starlark.None, starlark.None
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs,
+		"min_digits", &minD, "max_digits", &maxD, "max_tries", &tries, "timeout", &timeout,
+		"terminators", &terms, "audio_files", &audio, "bad_input_audio_files", &bad, "digits_regex", &regex,
+		"var_name?", &varName, "digit_timeout?", &digitTimeout, "transfer_on_failure?", &transfer); err != nil {
+		return nil, err
+	}
+	if err := checkDigits(fn, minD, maxD, timeout); err != nil {
+		return nil, err
+	}
+	if tries < 1 {
+		return nil, fmt.Errorf("%s: max_tries must be at least 1", fn.Name())
+	}
+	v := digitsVar
+	if sv, ok := varName.(starlark.String); ok && sv != "" {
+		v = string(sv)
+	} else if varName != starlark.None && !ok {
+		return nil, fmt.Errorf("%s: var_name must be a string or None", fn.Name())
+	}
+	for name, w := range map[string]string{"audio_files": audio, "bad_input_audio_files": bad, "digits_regex": regex, "var_name": v} {
+		if strings.ContainsAny(w, " \t\r\n") {
+			return nil, fmt.Errorf("%s: %s may not hold spaces or line breaks: %q", fn.Name(), name, w)
+		}
+	}
+	orNone := func(w string) string {
+		if w == "" {
+			return "''" // an empty argument, as the dialplan writes it
+		}
+		return w
+	}
+	parts := []string{strconv.Itoa(minD), strconv.Itoa(maxD), strconv.Itoa(tries), strconv.Itoa(timeout), termArg(terms),
+		orNone(audio), orNone(bad), v, orNone(regex)}
+	dt := ""
+	if digitTimeout != starlark.None {
+		n, err := starlark.AsInt32(digitTimeout)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%s: digit_timeout must be a non-negative int or None", fn.Name())
+		}
+		dt = strconv.Itoa(n)
+	}
+	if transfer != starlark.None {
+		t, ok := transfer.(starlark.String)
+		if !ok || strings.ContainsAny(string(t), "\r\n") {
+			return nil, fmt.Errorf("%s: transfer_on_failure must be a string or None", fn.Name())
+		}
+		if dt == "" {
+			dt = strconv.Itoa(timeout)
+		}
+		parts = append(parts, dt, string(t))
+	} else if dt != "" {
+		parts = append(parts, dt)
+	}
+	return s.digits(thread, fn, "play_and_get_digits", strings.Join(parts, " "), v)
+}
+
+// digits runs a digit-collecting app and returns variable v of its
+// CHANNEL_EXECUTE_COMPLETE ("" when none, or when the call hung up).
+func (s *Session) digits(thread *starlark.Thread, fn *starlark.Builtin, app, arg, v string) (starlark.Value, error) {
+	ev, err := s.exec(thread, fn, app, arg, false)
+	if err == errGone {
+		return starlark.String(""), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return starlark.String(ev.Variable(v)), nil
+}
+
+func checkDigits(fn *starlark.Builtin, minD, maxD, timeout int) error {
+	if minD < 0 || maxD < 1 || minD > maxD || maxD > 128 {
+		return fmt.Errorf("%s: want 0 <= min_digits <= max_digits <= 128 and max_digits >= 1, got %d and %d", fn.Name(), minD, maxD)
+	}
+	if timeout < 0 {
+		return fmt.Errorf("%s: negative timeout %d", fn.Name(), timeout)
+	}
+	return nil
+}
+
+// termArg is the terminators argument of read / play_and_get_digits; none
+// is written "none" as the switch's dialplan does.
+func termArg(t string) string {
+	t = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, t)
+	if t == "" {
+		return "none"
+	}
+	return t
+}
+
+func (s *Session) getDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var maxD, timeout, inter int
+	var terms string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "maxdigits", &maxD, "terminators", &terms, "timeout", &timeout, "interdigit?", &inter); err != nil {
+		return nil, err
+	}
+	if err := checkDigits(fn, 0, maxD, timeout); err != nil {
+		return nil, err
+	}
+	if inter < 0 {
+		return nil, fmt.Errorf("%s: negative interdigit %d", fn.Name(), inter)
+	}
+	arg := fmt.Sprintf("1 %d silence_stream://1 %s %d %s", maxD, digitsVar, timeout, termArg(terms))
+	if inter > 0 {
+		arg += " " + strconv.Itoa(inter)
+	}
+	return s.digits(thread, fn, "read", arg, digitsVar)
+}
+
+func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var timeout int
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "abs_timeout", &timeout); err != nil {
+		return nil, err
+	}
+	if timeout < 0 || time.Duration(timeout) > maxSleep/time.Millisecond {
+		return nil, fmt.Errorf("%s: timeout %d ms is out of range", fn.Name(), timeout)
+	}
+	s.mu.Lock()
+	cb := s.cb
+	s.mu.Unlock()
+	if cb == nil {
+		return nil, fmt.Errorf("%s: no input callback is set (setInputCallback first)", fn.Name())
+	}
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return starlark.None, nil
+		}
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(s.call.ctx(), time.Duration(timeout)*time.Millisecond)
+	defer cancel()
+	for {
+		s.mu.Lock()
+		sub := s.events
+		s.mu.Unlock()
+		ev, err := sub.Next(ctx)
+		if err != nil {
+			if errors.Is(err, esl.ErrOverflow) {
+				s.checkSub(sub)
+				continue
+			}
+			break
+		}
+		s.observe(ev)
+		if ev.Name() == "CHANNEL_HANGUP" {
+			break
+		}
+		if ev.Name() != "DTMF" {
+			continue
+		}
+		res, err := s.callback(thread, "dtmf", &DTMF{Digit: strings.ToUpper(ev.Get("DTMF-Digit")), Duration: atoi(ev.Get("DTMF-Duration"))})
+		if err != nil {
+			return nil, err
+		}
+		if r := strings.ToLower(strings.TrimSpace(res)); r != "" && r != "true" && r != "undefined" {
+			break // as switch_ivr_collect_digits_callback: a non-success result ends it
+		}
+	}
+	if err := s.call.ctx().Err(); err != nil {
+		return nil, fmt.Errorf("%s: interrupted: %w", fn.Name(), err)
+	}
+	return starlark.None, nil
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func (s *Session) flushDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	s.dropQueued()
+	if _, err := s.exec(thread, fn, "flush_dtmf", "", false); err != nil && err != errGone {
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) flushEvents(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	s.dropQueued()
+	return starlark.None, nil
+}
+
+// dropQueued reads the session's queued events: state events update the
+// state, DTMF are dropped (so they never reach the input callback).
+func (s *Session) dropQueued() {
+	s.mu.Lock()
+	sub := s.events
+	s.mu.Unlock()
+	if sub == nil {
+		return
+	}
+	for ev := sub.TryNext(); ev != nil; ev = sub.TryNext() {
+		s.observe(ev)
+	}
+	s.checkSub(sub)
+}
+
+func (s *Session) transfer(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var ext, dialplan, context string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "extension", &ext, "dialplan?", &dialplan, "context?", &context); err != nil {
+		return nil, err
+	}
+	for _, w := range []string{ext, dialplan, context} {
+		if strings.ContainsAny(w, " \t\r\n") {
+			return nil, fmt.Errorf("%s: invalid argument %q", fn.Name(), w)
+		}
+	}
+	if ext == "" {
+		return nil, fmt.Errorf("%s: empty extension", fn.Name())
+	}
+	if context != "" && dialplan == "" {
+		dialplan = "XML"
+	}
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	cmd := strings.TrimSpace(strings.Join([]string{"uuid_transfer", s.uuid, ext, dialplan, context}, " "))
+	if _, err := s.api(fn, cmd); err != nil {
+		if err == errGone {
+			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	s.mu.Lock()
+	s.transferred = true
+	s.mu.Unlock()
+	return starlark.None, nil
+}
+
+func (s *Session) setAutoHangup(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var on bool
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "val", &on); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.autoHangup = on
+	s.mu.Unlock()
+	return starlark.None, nil
+}
+
+func (s *Session) setHangupHook(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var hook starlark.Callable
+	var hargs starlark.Value
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "func", &hook, "arg?", &hargs); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hookTaken {
+		return nil, fmt.Errorf("%s: the hangup hook has already run", fn.Name())
+	}
+	s.hook, s.hookArgs = hook, hargs
+	return starlark.None, nil
+}
+
+func (s *Session) setInputCallback(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var cb starlark.Callable
+	var cargs starlark.Value
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "cbfunc", &cb, "funcargs?", &cargs); err != nil {
+		return nil, err
+	}
+	if err := s.begin(fn); err != nil && err != errGone {
+		return nil, err
+	} else if err == nil {
+		s.mu.Lock()
+		added := s.dtmfAdded
+		s.mu.Unlock()
+		if !added && !s.ctl.subscribed("DTMF") {
+			if err := s.ctl.subscribe(s.call.ctx(), "DTMF"); err != nil {
+				return nil, s.fail(fn, err)
+			}
+			added = true
+		}
+		s.mu.Lock()
+		s.dtmfAdded = added
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	s.cb, s.cbArgs = cb, cargs
+	s.mu.Unlock()
+	return starlark.None, nil
+}
+
+func (s *Session) unsetInputCallback(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.cb, s.cbArgs = nil, nil
+	added := s.dtmfAdded
+	s.dtmfAdded = false
+	s.mu.Unlock()
+	if added && s.ctl.down() == nil {
+		if err := s.ctl.unsubscribe(s.call.ctx(), "DTMF"); err != nil {
+			if err = s.fail(fn, err); err != errGone {
+				return nil, err
+			}
+		}
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) sendEvent(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var e *Event
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "sendME", &e); err != nil {
+		return nil, err
+	}
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	ev := &esl.Event{Headers: append(esl.Headers(nil), e.ev.Headers...), Body: append([]byte(nil), e.ev.Body...)}
+	ev.Headers.Set("Unique-ID", s.uuid)
+	if err := s.ctl.sendEvent(s.call.ctx(), ev); err != nil {
+		return nil, s.fail(fn, err)
+	}
+	return starlark.None, nil
+}
+
+// dump returns the channel's data ("api uuid_dump <uuid> json").
+func (s *Session) dump(fn *starlark.Builtin) (*esl.Event, error) {
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			s.mu.Lock()
+			final := s.final
+			s.mu.Unlock()
+			if final != nil {
+				return final, nil
+			}
+			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	out, err := s.api(fn, "uuid_dump "+s.uuid+" json")
+	if err != nil {
+		if err == errGone {
+			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	ev, err := esl.ParseJSON([]byte(out))
+	if err != nil {
+		return nil, fmt.Errorf("%s: uuid_dump: %v", fn.Name(), err)
+	}
+	return ev, nil
+}
+
+func (s *Session) setEventData(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var e *Event
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "e", &e); err != nil {
+		return nil, err
+	}
+	if err := e.checkMutable(fn); err != nil {
+		return nil, err
+	}
+	d, err := s.dump(fn)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range d.Headers {
+		if strings.HasPrefix(h.Name, "Event-") || h.Name == "Core-UUID" || strings.HasPrefix(h.Name, "FreeSWITCH-") {
+			continue
+		}
+		e.ev.Headers.Add(h.Name, h.Value)
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) getXMLCDR(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	d, err := s.dump(fn)
+	if err != nil {
+		return nil, err
+	}
+	return starlark.String(d.MarshalXMLText()), nil
+}
+
+func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	// As CoreSession::destroy: with auto hangup on, a channel still up and
+	// not transferred is hung up first.
+	s.mu.Lock()
+	hang := s.autoHangup && !s.transferred && !s.destroyed
+	s.mu.Unlock()
+	if hang && s.Ready() {
+		if _, err := s.exec(thread, fn, "hangup", "NORMAL_CLEARING", false); err != nil && err != errGone {
+			return nil, err
+		}
+	}
+	s.close()
+	return starlark.None, nil
+}
+
+// close forgets the session locally: its event queue and callbacks. It
+// does not hang the channel up; the hangup hook stays for the server.
+func (s *Session) close() {
+	s.mu.Lock()
+	sub := s.events
+	s.destroyed, s.events, s.cb, s.cbArgs = true, nil, nil, nil
+	s.mu.Unlock()
+	if sub != nil {
+		sub.Close()
+	}
+}

@@ -1,0 +1,460 @@
+package builtins
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fsstar/fsstar/esl/esltest"
+)
+
+func TestSessionBasics(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    out = [str(session) == session.uuid, session.ready(), session.answered(), session.getState()]
+    session.answer()
+    out += [session.answered(), session.mediaReady()]
+    session.setVariable("fsstar_test", "a b")
+    session.execute("log", "INFO ${fsstar_test}")
+    out += [session.getVariable("fsstar_test"), session.getVariable("no_such_var"), session.hangupCause()]
+    session.hangup("user_busy")
+    out += [session.ready(), session.hangupCause()]
+    return out
+`, nil)
+	c.check(t, `[True, True, False, "CS_EXECUTE", True, True, "a b", None, "NONE", False, "USER_BUSY"]`)
+	c.apps(t, "answer", "log INFO ${fsstar_test}", "hangup USER_BUSY")
+	if cause := c.ch.HangupCause(); cause != "USER_BUSY" {
+		t.Fatalf("cause %q", cause)
+	}
+	if !strings.Contains(c.ch.Var("fsstar_test"), "a b") {
+		t.Fatalf("var %q", c.ch.Var("fsstar_test"))
+	}
+}
+
+// A long tone: 60 simulated seconds, 600 ms of real time at the default scale.
+const longTone = `"tone_stream://%(60000,0,440)"`
+
+func TestSessionInputCallbackPauseThenStop(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    seen = []
+    def on_input(session, what, obj, args):
+        seen.append((what, obj.digit, args))
+        return {"1": "pause", "2": "true", "3": "stop"}[obj.digit]
+    session.answer()
+    session.setInputCallback(on_input, "x")
+    sim.dtmf("1", 1000)
+    sim.dtmf("2", 2000)
+    sim.dtmf("3", 3000)
+    t0 = time.now()
+    n = session.streamFile(`+longTone+`)
+    return [n, seen, sim.media(), int(sim.var("playback_ms")) < 60000]
+`, nil)
+	c.check(t, `[1, [("dtmf", "1", "x"), ("dtmf", "2", "x"), ("dtmf", "3", "x")], "fileman pause, break", True]`)
+}
+
+func TestSessionInputCallbackResults(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def on_input(session, what, obj):  # no args: called with three
+    return {"1": "speed:+1", "2": None, "3": "seek:+500", "4": "false"}[obj.digit]
+
+def handler(session, args):
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("1234", 1000)
+    session.sleep(60000)
+    first = sim.media()
+    session.unsetInputCallback()
+    sim.dtmf("5", 200)
+    n = session.streamFile("tone_stream://%(1000,0,440)")
+    return [first, sim.media(), n, session.ready()]
+`, nil)
+	c.check(t, `["fileman speed:+1, fileman seek:+500, break", "fileman speed:+1, fileman seek:+500, break", 1, True]`)
+	c.apps(t, "answer", "sleep 60000", "playback tone_stream://%(1000,0,440)")
+	if c.call.Conn.Subscribed("DTMF") {
+		t.Fatal("DTMF still subscribed after unsetInputCallback")
+	}
+}
+
+// Without OutboundEvents at connect, the Session asks for the state events
+// itself on first use, and sees an answer made outside its own apps.
+func TestSessionSubscribesStateEvents(t *testing.T) {
+	r := newRig(t)
+	r.bare = true
+	c := r.call(`
+def handler(session, args):
+    before = session.answered()
+    freeswitch.API().execute("uuid_answer", session.uuid)
+    session.waitForAnswer(5)  # the event and the api reply travel apart
+    return [before, session.answered(), session.mediaReady()]
+`, nil)
+	c.check(t, `[False, True, True]`)
+	for _, n := range OutboundEvents() {
+		if !c.call.Conn.Subscribed(n) {
+			t.Errorf("%s not subscribed", n)
+		}
+	}
+	c.apps(t)
+}
+
+func TestSessionInputCallbackError(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def on_input(session, what, obj):
+    return 1 // 0
+
+def handler(session, args):
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("1", 500)
+    session.streamFile(`+longTone+`)
+`, nil)
+	if c.err == nil || !strings.Contains(c.err.Error(), "division by zero") {
+		t.Fatalf("err = %v", c.err)
+	}
+	if got := strings.Join(c.ch.MediaCommands(), ","); got != "break" {
+		t.Fatalf("media %q: a failing callback must end the media", got)
+	}
+}
+
+func TestSessionHangupDuringStreamFile(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def on_hangup(session, what, args):
+    return "%s %s %s %s %s" % (what, args, session.ready(), session.hangupCause(), session.getVariable("fsstar_mark"))
+
+def handler(session, args):
+    session.answer()
+    session.setVariable("fsstar_mark", "m1")
+    session.setHangupHook(on_hangup, "a")
+    sim.hangup_after("USER_BUSY", 100)
+    t0 = time.now()
+    n = session.streamFile(`+longTone+`)
+    fast = time.now() - t0 < 2 * time.second
+    after = [session.streamFile("x.wav"), session.read(1, 2, "x.wav", 100, "#"), session.getVariable("fsstar_mark")]
+    return [n, fast, session.ready(), session.hangupCause(), after]
+`, nil)
+	c.check(t, `[0, True, False, "USER_BUSY", [0, "", "m1"]]`)
+	if want := []string{`"hangup a False USER_BUSY m1"`}; strings.Join(c.hook, "|") != strings.Join(want, "|") {
+		t.Fatalf("hook calls %q, want %q (exactly once)", c.hook, want)
+	}
+	if _, _, ok := c.session.TakeHangupHook(); ok {
+		t.Fatal("TakeHangupHook returned the hook twice")
+	}
+	if c.session.Ready() {
+		t.Fatal("Ready after hangup")
+	}
+}
+
+func TestSessionSetVariableAfterHangupFails(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.hangup()
+    session.setVariable("x", "y")
+`, nil)
+	if c.err == nil || !strings.Contains(c.err.Error(), "Session.setVariable: session hung up") {
+		t.Fatalf("err = %v", c.err)
+	}
+	if c.ch.HangupCause() != "NORMAL_CLEARING" {
+		t.Fatalf("cause %q", c.ch.HangupCause())
+	}
+}
+
+func TestSessionDigits(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    sim.dtmf("42#", 1500)
+    a = session.read(1, 4, "tone_stream://%(1000,0,350)", 5000, "#")
+    sim.dtmf("123", 1500)
+    b = session.playAndGetDigits(3, 3, 2, 5000, "#", "tone_stream://%(1000,0,350)", "silence_stream://10", "\\d+", "choice")
+    sim.dtmf("9", 1500)
+    c = session.playAndGetDigits(1, 1, 1, 5000, "#", "silence_stream://10", "", "")
+    sim.dtmf("77#", 100)
+    d = session.getDigits(5, "#", 3000)
+    e = session.getDigits(5, "#", 100)
+    return [a, b, sim.var("choice"), c, d, e]
+`, nil)
+	c.check(t, `["42", "123", "123", "9", "77", ""]`)
+	c.apps(t, "answer",
+		"read 1 4 tone_stream://%(1000,0,350) fsstar_digits 5000 #",
+		`play_and_get_digits 3 3 2 5000 # tone_stream://%(1000,0,350) silence_stream://10 choice \d+`,
+		"play_and_get_digits 1 1 1 5000 # silence_stream://10 '' fsstar_digits ''",
+		"read 1 5 silence_stream://1 fsstar_digits 3000 #",
+		"read 1 5 silence_stream://1 fsstar_digits 100 #")
+}
+
+func TestSessionCollectDigitsAndFlush(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    got = []
+    def on_input(session, what, obj):
+        got.append(obj.digit)
+        if obj.digit == "#":
+            return "break"
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("12#3", 100)
+    session.collectDigits(5000)
+    first = list(got)
+    session.flushDigits()
+    session.unsetInputCallback()
+    return [first, sim.media()]
+`, nil)
+	c.check(t, `[["1", "2", "#"], ""]`)
+	c.apps(t, "answer", "flush_dtmf")
+}
+
+func TestSessionMediaApps(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.preAnswer()
+    out = [session.mediaReady(), session.answered()]
+    session.answer()
+    out.append(session.streamFile("ivr/welcome.wav", 800))
+    out.append(session.sleep(100))
+    session.say("1234", "en", "number", "pronounced")
+    session.say("5", "en", "number", "pronounced", "feminine")
+    session.sayPhrase("voicemail_menu", "1:2")
+    out.append(session.speak("hello"))
+    session.set_tts_params("flite", "kal")
+    out.append(session.speak("hello world"))
+    out.append(session.recordFile("/tmp/msg.wav", 30, 200, 3))
+    session.execute("playback", "silence_stream://10")
+    return out
+`, nil)
+	c.check(t, `[True, False, 1, 1, 1, 1, 1]`)
+	c.apps(t, "pre_answer", "answer", "playback ivr/welcome.wav@@800", "sleep 100",
+		"say en number pronounced 1234", "say en number pronounced feminine 5", "phrase voicemail_menu,1:2",
+		"speak hello", "speak flite|kal|hello world", "record /tmp/msg.wav 30 200 3", "playback silence_stream://10")
+}
+
+func TestSessionErrors(t *testing.T) {
+	r := newRig(t)
+	for _, tc := range []struct{ src, want string }{
+		{`session.insertFile("a", "b", 0)`, "Session.insertFile: not available over the event socket"},
+		{`session.sayPhrase("m", "d", "de")`, "Session.sayPhrase: phrase_lang cannot be passed"},
+		{`session.collectDigits(100)`, "Session.collectDigits: no input callback is set"},
+		{`session.streamFile()`, "Session.streamFile: missing argument for file"},
+		{`session.setVariable("a b", "c")`, `Session.setVariable: invalid variable name "a b"`},
+		{`session.read(3, 1, "f", 1, "#")`, "Session.read: want 0 <= min_digits <= max_digits"},
+		{`session.originate(None, "user/1000")`, "Session.originate: the call's own session cannot originate"},
+		{"session.destroy()\n    session.answer()", "Session.answer: the session was destroyed"},
+	} {
+		c := r.call("def handler(session, args):\n    "+tc.src, nil)
+		if c.err == nil || !strings.Contains(c.err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.src, c.err, tc.want)
+		}
+	}
+}
+
+func TestSessionAutoHangupAndTransfer(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.setAutoHangup(False)
+`, nil)
+	c.check(t, "None")
+	if c.session.AutoHangup() {
+		t.Fatal("AutoHangup after setAutoHangup(False)")
+	}
+	r.sw.RouteApps("9999", esltestApp("playback", "silence_stream://10"))
+	c = r.call(`
+def on_hangup(session, what):
+    return what
+
+def handler(session, args):
+    session.answer()
+    session.setHangupHook(on_hangup)
+    session.transfer("9999", "XML", "default")
+    return session.ready()
+`, nil)
+	c.check(t, "True")
+	if !c.session.Transferred() || c.session.HangupWhat() != "transfer" {
+		t.Fatalf("Transferred %v, HangupWhat %q", c.session.Transferred(), c.session.HangupWhat())
+	}
+	if strings.Join(c.hook, "|") != `"transfer"` {
+		t.Fatalf("hook %q", c.hook)
+	}
+}
+
+func TestSessionOriginateAndBridge(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    b = freeswitch.Session("user/1000", session)
+    out = [b.ready(), b.answered(), b.uuid != session.uuid, b.getVariable("fsstar_a_leg_uuid") == session.uuid]
+    freeswitch.bridge(session, b)
+    out += [session.bridged(), b.bridged()]
+    c = freeswitch.Session()
+    out.append(c.originate(session, "error/user_busy", 5))
+    out += [c.ready(), c.hangupCause()]
+    b.hangup()
+    out.append(b.ready())
+    return out
+`, nil)
+	c.check(t, `[True, True, True, True, True, True, False, False, "USER_BUSY", False]`)
+}
+
+func TestSessionAttachByUUID(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    other = freeswitch.Session(session.uuid)
+    other.setVariable("fsstar_from_attach", "yes")
+    e = freeswitch.Event("CUSTOM", "fsstar::data")
+    other.setEventData(e)
+    xml = other.getXMLCDR()
+    other.waitForAnswer(session)
+    return [other.ready(), other.answered(), session.getVariable("fsstar_from_attach"),
+            e.getHeader("Unique-ID") == session.uuid, e.getHeader("variable_fsstar_from_attach"),
+            "<Unique-ID>" + session.uuid in xml, str(other) == str(session), other == session]
+`, nil)
+	c.check(t, `[True, True, "yes", True, "yes", True, True, True]`)
+	cases := []string{`freeswitch.Session("00000000-0000-0000-0000-000000000000")`}
+	for _, src := range cases {
+		c := r.call("def handler(session, args):\n    "+src, nil)
+		if c.err == nil || !strings.Contains(c.err.Error(), "freeswitch.Session: no channel 00000000") {
+			t.Errorf("%s: err = %v", src, c.err)
+		}
+	}
+}
+
+func TestSessionSendEvent(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    con = freeswitch.EventConsumer("CUSTOM", "fsstar::session")
+    e = freeswitch.Event("CUSTOM", "fsstar::session")
+    e.addHeader("x", "1")
+    session.sendEvent(e)
+    got = con.pop(1, 2000)
+    return [got.getHeader("Unique-ID") == session.uuid, got.getHeader("x")]
+`, nil)
+	c.check(t, `[True, "1"]`)
+}
+
+func TestSessionInboundRemoteHangup(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    b = freeswitch.Session("user/1000")
+    freeswitch.API().execute("uuid_kill", b.uuid + " CALL_REJECTED")
+    n = b.streamFile("tone_stream://%(1000,0,440)")
+    return [n, b.ready(), b.hangupCause(), b.read(1, 2, "x.wav", 100, "#")]
+`, nil)
+	c.check(t, `[0, False, "CALL_REJECTED", ""]`)
+	c = r.call(`
+def handler(session, args):
+    b = freeswitch.Session("user/1000")
+    freeswitch.API().execute("uuid_kill", b.uuid)
+    b.sleep(10000)
+    b.setVariable("x", "y")
+`, nil)
+	if c.err == nil || !strings.Contains(c.err.Error(), "Session.setVariable: session hung up") {
+		t.Fatalf("err = %v", c.err)
+	}
+}
+
+func TestNewInboundSession(t *testing.T) {
+	r := newRig(t)
+	ctx := t.Context()
+	out, err := r.client.API(ctx, "originate {origination_uuid=11111111-2222-4333-8444-555555555555}user/1000 &park()")
+	if err != nil || !strings.HasPrefix(out, "+OK") {
+		t.Fatalf("originate: %q %v", out, err)
+	}
+	call := newCall(t)
+	s, err := NewInboundSession(call, r.client, "11111111-2222-4333-8444-555555555555")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Ready() || s.UUID() != "11111111-2222-4333-8444-555555555555" {
+		t.Fatalf("Ready %v, uuid %s", s.Ready(), s.UUID())
+	}
+	r.sw.Channel(s.UUID()).Hangup("USER_BUSY")
+	if _, err := r.sw.Channel(s.UUID()).WaitHangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewInboundSession(call, r.client, "11111111-2222-4333-8444-000000000000"); err == nil || !strings.Contains(err.Error(), "no channel") {
+		t.Fatalf("unknown uuid: %v", err)
+	}
+	if _, err := NewInboundSession(call, nil, "x"); err == nil {
+		t.Fatal("no client: no error")
+	}
+}
+
+func TestSessionInputCallbackPauseResume(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    def on_input(session, what, obj):
+        return "pause"  # a toggle, as in FreeSWITCH
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("1", 100)
+    sim.dtmf("2", 30000)  # 300 ms of real time later
+    t0 = time.now()
+    n = session.streamFile("tone_stream://%(1000,0,440)")  # 10 ms of real time
+    return [n, time.now() - t0 > 200 * time.millisecond, sim.var("playback_ms"), sim.media()]
+`, nil)
+	c.check(t, `[1, True, "1000", "fileman pause, fileman pause"]`)
+}
+
+// In static mode (socket without "async full") there is no api on the
+// call's connection: variables go through getvar and the set app.
+func TestSessionStaticMode(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.setVariable("fsstar_static", "s1")
+    n = session.streamFile("tone_stream://%(100,0,440)")
+    return [session.answered(), session.getVariable("fsstar_static"), session.getVariable("fsstar_nope"), n, session.ready()]
+`, nil, esltest.Static())
+	c.check(t, `[True, "s1", None, 1, True]`)
+	c.apps(t, "answer", "set fsstar_static=s1", "playback tone_stream://%(100,0,440)")
+}
+
+func TestSessionMoreState(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.flushEvents()
+    out = [session.get_uuid() == session.uuid, session.hangupState()]
+    session.waitForAnswer(1)
+    b = freeswitch.Session("user/1000")
+    b.destroy()
+    out.append(b.ready())
+    sim.note(b.uuid)
+    con = freeswitch.EventConsumer("CUSTOM", "fsstar::fire")
+    e = freeswitch.Event("CUSTOM", "fsstar::fire")
+    e.fire()  # over the call's own connection
+    out.append(con.pop(1, 2000).getHeader("Event-Subclass"))
+    return out
+`, nil)
+	c.check(t, `[True, "CS_EXECUTE", False, "fsstar::fire"]`)
+	b := r.sw.Channel(c.notes[0])
+	if cause, err := b.WaitHangup(t.Context()); err != nil || cause != "NORMAL_CLEARING" {
+		t.Fatalf("destroy: b-leg cause %q, %v (auto hangup is on)", cause, err)
+	}
+
+	c = r.call(`
+def handler(session, args):
+    session.answer()
+    session.setAutoHangup(False)
+    session.destroy()
+    return session.ready()
+`, nil)
+	c.check(t, "False")
+	c.apps(t, "answer") // no hangup: auto hangup is off (the dialplan went on)
+}
