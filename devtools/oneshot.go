@@ -68,14 +68,14 @@ func withServer(ctx context.Context, cfg server.Config, logw io.Writer, f func(*
 	return f(srv)
 }
 
-// waitClient waits for the server's inbound connection (its dial loop
-// reached the switch just now, so this is quick).
+// waitClient waits until the server's inbound connection is up (the switch
+// answered Check just now, so this is quick).
 func waitClient(ctx context.Context, srv *server.Server) error {
 	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
 	defer cancel()
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
-	for srv.Client() == nil {
+	for c := srv.Client(); c == nil || !c.Stats().Connected; c = srv.Client() {
 		select {
 		case <-ctx.Done():
 			return &UnreachableError{Addr: srv.Config().ESLAddress, Err: errors.New("connection not established in time")}

@@ -64,7 +64,7 @@ func newREPL(t *testing.T) (*REPL, *syncBuffer, *syncBuffer) {
 func TestComplete(t *testing.T) {
 	r, _, _ := newREPL(t)
 	ctx := context.Background()
-	if err := r.Exec(ctx, "setup", []byte("ev = freeswitch.Event('CUSTOM', 'a::b')\nlongname_1 = 1\nlongname_2 = 2\n")); err != nil {
+	if err := r.Exec(ctx, "setup", []byte("ev = freeswitch.Event('CUSTOM', 'a::b')\nlongname_1 = 1\napi = freeswitch.API()\nlongname_2 = 2\n")); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -73,7 +73,8 @@ func TestComplete(t *testing.T) {
 		partial string
 	}{
 		{"freeswitch.con", []string{"consoleCleanLog", "consoleLog"}, "con"},
-		{"freeswitch.", []string{"Event", "consoleLog", "msleep"}, ""},
+		{"freeswitch.", []string{"API", "Event", "EventConsumer", "Session", "consoleLog", "msleep"}, ""},
+		{"api.exe", []string{"execute", "executeString"}, "exe"},
 		{"ev.get", []string{"getBody", "getHeader", "getType"}, "get"},
 		{"longna", []string{"longname_1", "longname_2"}, "longna"},
 		{"fre", []string{"freeswitch"}, "fre"},
