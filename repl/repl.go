@@ -64,6 +64,9 @@ type REPL struct {
 	opts     Options
 	ld       *loader.Loader
 	db       *builtins.DBPool
+	ctx      *chunkContext
+	stop     context.CancelFunc
+	call     *builtins.Call // the session's: what chunks make lives as long
 	fileOpts syntax.FileOptions
 
 	mu      sync.Mutex // guards globals (completion reads them from readline's goroutine)
@@ -86,7 +89,11 @@ func New(opts Options) (*REPL, error) {
 	bopts := builtinsOptions(opts)
 	bopts.DB = db
 	predeclared := builtins.Predeclared(bopts)
-	r := &REPL{opts: opts, db: db, fileOpts: loader.DefaultFileOptions(), globals: maps.Clone(predeclared)}
+	base, stop := context.WithCancel(context.Background())
+	r := &REPL{opts: opts, db: db, stop: stop, ctx: newChunkContext(base),
+		fileOpts: loader.DefaultFileOptions(), globals: maps.Clone(predeclared)}
+	r.call = &builtins.Call{Context: r.ctx, Logger: opts.Logger.Named("script")}
+	configureCall(r.call, opts)
 	r.fileOpts.Recursion = opts.Recursion
 	// A session redefines names as the user experiments, and load() binds
 	// globally, as in the Starlark REPL.
@@ -102,8 +109,9 @@ func New(opts Options) (*REPL, error) {
 			loader.WithLogger(opts.Logger.Named("loader")),
 			loader.WithRecursion(opts.Recursion),
 			loader.WithWatch(watch),
-			loader.WithThreadSetup(func(th *starlark.Thread) { builtins.SetCall(th, r.newCall(context.Background())) }))
+			loader.WithThreadSetup(func(th *starlark.Thread) { builtins.SetCall(th, r.call) }))
 		if err != nil {
+			stop()
 			db.Close()
 			return nil, err
 		}
@@ -112,11 +120,14 @@ func New(opts Options) (*REPL, error) {
 	return r, nil
 }
 
-// Close stops the loader's watcher and closes the database handles.
+// Close releases what the session made (sessions it originated are hung
+// up, consumers and database handles closed), stops the loader's watcher
+// and closes the database pool.
 func (r *REPL) Close() error {
-	var err error
+	err := r.call.Close()
+	r.stop()
 	if r.ld != nil {
-		err = r.ld.Close()
+		err = errors.Join(err, r.ld.Close())
 	}
 	return errors.Join(err, r.db.Close())
 }
@@ -141,15 +152,8 @@ func (r *REPL) global(name string) (starlark.Value, bool) {
 	return v, ok
 }
 
-// newCall makes the per-chunk builtins.Call: the chunk's context and logger
-// and the switch-facing hooks.
-func (r *REPL) newCall(ctx context.Context) *builtins.Call {
-	c := &builtins.Call{Context: ctx, Logger: r.opts.Logger.Named("script")}
-	configureCall(c, r.opts)
-	return c
-}
-
-// thread makes a fresh thread for one chunk, cancelled with ctx.
+// thread makes a fresh thread for one chunk, on the session's Call, with
+// ctx as the running chunk's context: cancelling it stops the chunk.
 func (r *REPL) thread(ctx context.Context) (*starlark.Thread, func()) {
 	th := &starlark.Thread{
 		Name:  "repl",
@@ -159,11 +163,14 @@ func (r *REPL) thread(ctx context.Context) (*starlark.Thread, func()) {
 	if r.opts.MaxSteps > 0 {
 		th.SetMaxExecutionSteps(r.opts.MaxSteps)
 	}
-	c := r.newCall(ctx)
-	stop := builtins.Attach(th, c)
+	leave := r.ctx.enter(ctx)
+	builtins.SetCall(th, r.call)
+	// As builtins.Attach, on the chunk's own context (the Call's stands
+	// for it only while the chunk runs).
+	untie := context.AfterFunc(ctx, func() { th.Cancel(context.Cause(ctx).Error()) })
 	return th, func() {
-		stop()
-		c.Close()
+		untie()
+		leave()
 	}
 }
 
