@@ -118,10 +118,10 @@ func TestLoopInterrupt(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- r.Loop(context.Background(), LoopOptions{Stdin: in, Interrupt: interrupt}) }()
 
+	deadline := time.Now().Add(20 * time.Second)
 	// interruptUntil sends Ctrl-C until stderr shows the n-th cancellation.
 	interruptUntil := func(n int) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
 		for strings.Count(errs.String(), "interrupted (Ctrl-C)") < n {
 			if time.Now().After(deadline) {
 				t.Fatalf("the chunk was not interrupted; stderr: %s", errs.String())
@@ -138,6 +138,18 @@ func TestLoopInterrupt(t *testing.T) {
 	// A builtin blocked on the call's context ends as well.
 	io.WriteString(feed, "freeswitch.msleep(600000)\n")
 	interruptUntil(2)
+	// A Session made in one statement is interrupted in a later one, and
+	// lives on.
+	io.WriteString(feed, "s = freeswitch.Session('user/1000')\ns.answer()\nprint('ready')\n")
+	for !strings.Contains(out.String(), "ready") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no session; stderr: %s", errs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	io.WriteString(feed, "s.sleep(600000)\n")
+	interruptUntil(3)
+	io.WriteString(feed, "s.ready()\n")
 	io.WriteString(feed, "1 + 1\nload('ivr.menu', 'PROMPT')\nPROMPT\n")
 	feed.Close()
 	select {
@@ -148,7 +160,7 @@ func TestLoopInterrupt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Loop did not end at end of input")
 	}
-	if got, want := out.String(), "2\n\"welcome.wav\"\n"; got != want {
+	if got, want := out.String(), "ready\nTrue\n2\n\"welcome.wav\"\n"; got != want {
 		t.Errorf("stdout = %q, want %q (stderr %q)", got, want, errs.String())
 	}
 	if !strings.Contains(errs.String(), "Traceback") {
