@@ -34,18 +34,22 @@ type Limits struct {
 	MaxBodyBytes int
 }
 
-// DefaultLimits are the limits a zero Limits stands for.
-var DefaultLimits = Limits{MaxHeaders: 4096, MaxHeaderBytes: 1 << 20, MaxBodyBytes: 64 << 20}
+// Defaults a zero field of Limits stands for.
+const (
+	DefaultMaxHeaders     = 4096
+	DefaultMaxHeaderBytes = 1 << 20
+	DefaultMaxBodyBytes   = 64 << 20
+)
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxHeaders <= 0 {
-		l.MaxHeaders = DefaultLimits.MaxHeaders
+		l.MaxHeaders = DefaultMaxHeaders
 	}
 	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = DefaultLimits.MaxHeaderBytes
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = DefaultLimits.MaxBodyBytes
+		l.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	return l
 }
