@@ -58,7 +58,8 @@ func Check(ctx context.Context, addr, password string) error {
 }
 
 // StartSim starts the simulated switch (esltest) on 127.0.0.1 with a free
-// port, in simulated time sped up as in the tests. Close stops it.
+// port and esltest's defaults: password ClueCon, simulated media time 100
+// times faster than real time. Close stops it.
 func StartSim() (*esltest.Switch, error) {
 	sw, err := esltest.New()
 	if err != nil {

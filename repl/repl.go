@@ -14,6 +14,11 @@
 // files) plus what the session defines; load("ivr.main", "handler") finds
 // modules in the script directories through a loader, and binds globally as
 // in the Starlark REPL.
+//
+// What a statement makes lives for the whole session: a call originated with
+// freeswitch.Session(dest) in one line is used in the next ones, and so are
+// an EventConsumer or a Dbh handle. Close releases them (originated calls
+// are hung up).
 package repl
 
 import (
