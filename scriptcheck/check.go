@@ -15,6 +15,7 @@ package scriptcheck
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -83,7 +84,14 @@ func Check(dirs []string, opts Options) (Result, error) {
 		loader.WithRecursion(opts.Recursion),
 		loader.WithMaxSteps(opts.MaxSteps),
 		loader.WithLoadTimeout(opts.LoadTimeout),
-		loader.WithLogger(hclog.NewNullLogger()))
+		loader.WithLogger(hclog.NewNullLogger()),
+		loader.WithThreadSetup(func(th *starlark.Thread) {
+			// Builtins that block (msleep) end with the load timeout too.
+			ctx, cancel := context.WithTimeoutCause(context.Background(), opts.LoadTimeout,
+				fmt.Errorf("top-level code ran longer than %v", opts.LoadTimeout))
+			time.AfterFunc(opts.LoadTimeout, cancel) // the context lives as long as its deadline
+			builtins.SetCall(th, &builtins.Call{Context: ctx})
+		}))
 	if err != nil {
 		return Result{}, err
 	}

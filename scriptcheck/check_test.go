@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.starlark.net/syntax"
 )
@@ -80,5 +81,27 @@ func TestCheckCountsAndSorts(t *testing.T) {
 	}
 	if _, err := Check([]string{filepath.Join(dir, "nope")}, Options{}); err == nil {
 		t.Error("Check of a missing directory: no error")
+	}
+}
+
+// TestCheckBlockingTopLevel: top-level code that blocks is stopped by the
+// load timeout and reported.
+func TestCheckBlockingTopLevel(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "slow.star"), []byte("freeswitch.msleep(600000)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "spin.star"), []byte("while True:\n    pass\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check([]string{dir}, Options{LoadTimeout: 100 * time.Millisecond, MaxSteps: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 2 {
+		t.Fatalf("problems = %v, want 2", res.Problems)
+	}
+	for _, p := range res.Problems {
+		t.Log(p)
 	}
 }
