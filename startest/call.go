@@ -111,12 +111,16 @@ func (t *T) call(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn.Name(), err)
 	}
+	// Presses and the hangup are timed on the channel's app clock (simulated
+	// time while it runs apps), not from when the call was placed: the
+	// script's own round trips, hundreds of simulated milliseconds at a
+	// fast time scale, would otherwise decide whether a digit reaches a
+	// prompt or the silence before it.
 	for _, p := range presses {
-		ch.SendDTMFAfter(p.at, p.digits)
+		ch.AtAppTime(p.at, func() { ch.SendDTMF(p.digits) })
 	}
 	if hangupAt >= 0 {
-		stop := time.AfterFunc(t.env.Real(hangupAt), func() { ch.Hangup("NORMAL_CLEARING") })
-		go func() { <-ch.Done(); stop.Stop() }()
+		ch.AtAppTime(hangupAt, func() { ch.Hangup("NORMAL_CLEARING") })
 	}
 	c := &callValue{t: t, ch: ch, module: module, where: t.where(thread), expectError: expectError, timeout: time.Duration(timeout) * time.Millisecond, placed: true}
 	t.mu.Lock()
@@ -219,7 +223,7 @@ func (c *callValue) Attr(name string) (starlark.Value, error) {
 			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "digits", &digits, "after?", &after); err != nil {
 				return nil, err
 			}
-			c.ch.SendDTMFAfter(time.Duration(after)*time.Millisecond, digits)
+			c.ch.AtAppTime(c.ch.AppTime()+time.Duration(after)*time.Millisecond, func() { c.ch.SendDTMF(digits) })
 			return starlark.None, nil
 		}), nil
 	case "wait":

@@ -42,6 +42,11 @@ func Demo(o DemoOptions) error {
 		return err
 	}
 	defer env.Close()
+	// The menu's extensions, as a dialplan would have them: here each one
+	// answers with a prompt and hangs up.
+	for _, ext := range []string{"1001", "1002", "1003", "operator"} {
+		env.Switch.RouteApps(ext, esltest.App{Name: "playback", Arg: "ivr/ivr-hold_connect_call.wav"}, esltest.App{Name: "hangup", Arg: "NORMAL_CLEARING"})
+	}
 	stop := env.Subscribe(func(l LogLine) {
 		if l.FSLevel != "" {
 			p.say(l.ID, "  script logs: %s", strings.TrimSpace(l.Msg))
@@ -135,26 +140,39 @@ func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, 
 	}
 	p.watch(ch.UUID())
 	p.printf("call %d → %s  (from %s)\n", n, module, cid)
-	for _, d := range dtmf {
-		timer := time.AfterFunc(env.Real(d.at), func() {
-			select {
-			case <-ch.Done():
-				return
-			default:
-			}
-			p.printf("  caller pressed %s\n", d.digits)
-			ch.SendDTMF(d.digits)
-		})
-		defer timer.Stop()
-	}
+	var mu sync.Mutex
 	shown := 0
+	// show narrates the apps completed since the last call, and the
+	// transfer when the socket app ends with one.
 	show := func() {
+		mu.Lock()
+		defer mu.Unlock()
 		apps := ch.Apps()
 		for ; shown < len(apps); shown++ {
-			if line := describeApp(apps[shown]); line != "" {
+			a := apps[shown]
+			if a.Name == "socket" {
+				if src := ch.Var("transfer_source"); src != "" {
+					// <epoch>:<uuid>:bl_xfer:<ext>/<context>/<dialplan>
+					dest := src[strings.LastIndex(src, ":")+1:]
+					p.printf("  fsstar transferred the call to %s; its dialplan runs now\n", dest)
+				}
+				continue
+			}
+			if line := describeApp(a, ch); line != "" {
 				p.printf("  %s\n", line)
 			}
 		}
+	}
+	p.before(show)
+	for _, d := range dtmf {
+		// On the call's media clock, as t.call's dtmf: the script's own
+		// round trips do not move the press.
+		stop := ch.AtAppTime(d.at, func() {
+			show()
+			p.printf("  caller pressed %s\n", d.digits)
+			ch.SendDTMF(d.digits)
+		})
+		defer stop()
 	}
 	for {
 		select {
@@ -177,7 +195,7 @@ func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, 
 }
 
 // describeApp says what a dialplan application did, for a newcomer.
-func describeApp(a esltest.AppRun) string {
+func describeApp(a esltest.AppRun, ch *esltest.Channel) string {
 	switch a.Name {
 	case "socket":
 		return ""
@@ -191,7 +209,13 @@ func describeApp(a esltest.AppRun) string {
 		if len(f) > 5 {
 			prompt = " " + f[5]
 		}
-		return "menu: play" + prompt + " and collect digits"
+		got := "nothing"
+		if len(f) > 7 {
+			if d := ch.Var(f[7]); d != "" {
+				got = d
+			}
+		}
+		return "menu: play" + prompt + " and collect digits: got " + got
 	case "transfer":
 		return "transfer to extension " + a.Arg
 	case "set":
@@ -223,9 +247,10 @@ func httpDo(method, u, form string) (string, error) {
 // narrator serializes the demo's output; script log lines are shown only
 // for the call being narrated.
 type narrator struct {
-	mu      sync.Mutex
-	out     io.Writer
-	current string
+	mu       sync.Mutex
+	out      io.Writer
+	current  string
+	beforeFn func()
 }
 
 func (p *narrator) printf(format string, args ...any) {
@@ -234,18 +259,33 @@ func (p *narrator) printf(format string, args ...any) {
 	fmt.Fprintf(p.out, format, args...)
 }
 
+// say prints a line about call id if it is the call being narrated, after
+// what the call did before it (the before func of watch).
 func (p *narrator) say(id, format string, args ...any) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if id != p.current {
+		p.mu.Unlock()
 		return
 	}
-	fmt.Fprintf(p.out, format+"\n", args...)
+	before := p.beforeFn
+	p.mu.Unlock()
+	if before != nil {
+		before()
+	}
+	p.printf(format+"\n", args...)
+}
+
+// before sets what say calls first for the call being narrated.
+func (p *narrator) before(fn func()) {
+	p.mu.Lock()
+	p.beforeFn = fn
+	p.mu.Unlock()
 }
 
 func (p *narrator) watch(id string) {
 	p.mu.Lock()
 	p.current = id
+	p.beforeFn = nil
 	p.mu.Unlock()
 }
 

@@ -18,6 +18,8 @@ func TestDemo(t *testing.T) {
 		"  playback ivr/ivr-office_hours.wav\n",
 		"  hangup NORMAL_CLEARING\n",
 		"call 2 → ivr.main",
+		"  caller pressed 2\n  menu: play ivr/ivr-menu.wav and collect digits: got 2\n",
+		"  script logs: ivr sales: caller chose 2 (support)\n  fsstar transferred the call to 1002/default/XML; its dialplan runs now\n",
 		"call 3 → examples.call_logger",
 		"  script logs: call log: ",
 		"call 4 → examples.caller_name",

@@ -11,9 +11,14 @@
 //	    places a call whose dialplan runs the socket app towards the server with
 //	    fsstar_app="<module> <args>" and vars set (caller_id_number,
 //	    caller_id_name and destination_number also set the caller profile);
-//	    dtmf is a list of (ms, digits) pressed at simulated times after the
-//	    call starts; hangup_after hangs the caller up after ms of simulated
-//	    time; timeout (real ms) bounds the wait. A script error fails the test
+//	    dtmf is a list of (ms, digits) pressed at those times of the call's
+//	    media clock; hangup_after hangs the caller up at ms of it. The media
+//	    clock is simulated time while the channel runs an app (a prompt,
+//	    play_and_get_digits, sleep, bridge...): the time the script takes
+//	    between its commands does not count, as on a real switch where it is
+//	    a few milliseconds. So (2500, "2") with a 1 s welcome prompt before
+//	    the menu is pressed 1.5 s into the menu, however slow the machine.
+//	    timeout (real ms) bounds the wait. A script error fails the test
 //	    at the t.call line unless expect_error. Returns a call:
 //	        .uuid .answered .hangup_cause
 //	        .apps        [(name, arg)] of the applications executed, in order
@@ -22,7 +27,8 @@
 //	        .var(name)   a channel variable, or None
 //	        .logs        the script's log lines for the call (consoleLog, print, errors)
 //	        .errors      the script errors of the call
-//	        .hangup(cause="NORMAL_CLEARING")  .send_dtmf(digits, after=0)  .wait()
+//	        .hangup(cause="NORMAL_CLEARING")  .wait()
+//	        .send_dtmf(digits, after=0)  after ms more of the media clock
 //	t.channel(uuid)                         any channel of the switch (a b-leg), as a call
 //	t.fsapi(module, args="", env={})        what fsapi(None, stream, env, args) wrote
 //	t.xml_fetch(module=<xml-handler-script>, section="", params={})

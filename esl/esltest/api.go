@@ -343,7 +343,8 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		if len(ext) == 0 {
 			return uuidUsage[cmd]
 		}
-		ch.transfer(ext[0])
+		ext = append(ext, "", "")
+		ch.sessionTransfer(ext[0], ext[1], ext[2])
 		return "+OK\n"
 	case "uuid_answer":
 		ch.answer()

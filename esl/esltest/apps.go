@@ -50,8 +50,8 @@ func lookupApp(name string) (appFunc, bool) {
 		return appBridge, true
 	case "transfer":
 		return func(_ context.Context, ch *Channel, arg string) string {
-			ext, _, _ := strings.Cut(strings.TrimSpace(arg), " ")
-			ch.transfer(ext)
+			f := append(strings.Fields(arg), "", "", "")
+			ch.sessionTransfer(f[0], f[1], f[2])
 			return ""
 		}, true
 	case "park":
@@ -213,8 +213,8 @@ func appPlayAndGetDigits(ctx context.Context, ch *Channel, arg string) string {
 		ch.vars.unset(varName)
 	}
 	if a[10] != "" && ctx.Err() == nil {
-		ext, _, _ := strings.Cut(a[10], " ")
-		ch.transfer(ext)
+		f := append(a[10:], "", "") // "<ext> [<dialplan> [<context>]]", split with the rest
+		ch.sessionTransfer(f[0], f[1], f[2])
 	}
 	return ""
 }

@@ -74,6 +74,7 @@ type Channel struct {
 	bridged     *Channel
 	sock        *conn // the outbound socket controlling the channel
 	released    chan struct{}
+	clock       appClock // guarded by mu
 }
 
 type profile struct {

@@ -38,7 +38,13 @@
 //     info, speak, say, phrase, record, event, echo, socket. Media takes
 //     simulated time: tone_stream and silence_stream durations are computed,
 //     other files last one simulated second (WithFileDuration); WithTimeScale
-//     makes simulated time run faster than real time.
+//     makes simulated time run faster than real time. Channel.AtAppTime
+//     schedules on a channel's app clock, which runs only while the channel
+//     executes an app other than socket: a test's "press 2 at 2.5 s" then
+//     does not depend on how fast the script sends its commands.
+//   - Transfers (the transfer app, uuid_transfer, play_and_get_digits'
+//     transfer_on_failure) set transfer_source and push transfer_history as
+//     "<epoch>:<uuid>:bl_xfer:<ext>/<context>/<dialplan>".
 //   - Outbound: PlaceCall and Route connect to an outbound socket server as
 //     the socket app does, in async full or static mode, with linger,
 //     "linger N", resume and the disconnect notices as recorded.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
@@ -135,6 +136,34 @@ func (ch *Channel) takeTransfer() string {
 	return t
 }
 
+// sessionTransfer is switch_ivr_session_transfer: the variables
+// transfer_source and transfer_history (pushed) get
+// "<epoch>:<uuid>:bl_xfer:<ext>/<context>/<dialplan>" as FreeSWITCH writes
+// them, then the channel goes to ext. dialplan defaults to XML, context to
+// the caller profile's (else "default").
+func (ch *Channel) sessionTransfer(ext, dialplan, dpContext string) {
+	if dialplan == "" {
+		dialplan = "XML"
+	}
+	if dpContext == "" {
+		dpContext = ch.prof.context
+	}
+	if dpContext == "" {
+		dpContext = "default"
+	}
+	src := fmt.Sprintf("%d:%s:bl_xfer:%s/%s/%s", time.Now().Unix(), ch.uuid, ext, dpContext, dialplan)
+	ch.vars.set("transfer_source", src)
+	switch h, _ := ch.vars.get("transfer_history"); {
+	case h == "":
+		ch.vars.set("transfer_history", src)
+	case strings.HasPrefix(h, "ARRAY::"):
+		ch.vars.set("transfer_history", h+"|:"+src)
+	default:
+		ch.vars.set("transfer_history", "ARRAY::"+h+"|:"+src)
+	}
+	ch.transfer(ext)
+}
+
 // transfer sends the channel to another extension: the running app stops
 // and the extension's apps run next.
 func (ch *Channel) transfer(ext string) {
@@ -142,7 +171,6 @@ func (ch *Channel) transfer(ext string) {
 	ch.transferTo = ext
 	cancels := append([]context.CancelFunc(nil), ch.appCancels...)
 	ch.mu.Unlock()
-	ch.vars.set("transfer_destination", ext)
 	for _, cancel := range cancels {
 		cancel()
 	}
@@ -213,6 +241,10 @@ func (ch *Channel) execute(x *execution) {
 		ch.record(AppRun{Name: x.app.Name, Arg: x.app.Arg, UUID: x.uuid, Response: "invalid application", Start: time.Now(), End: time.Now()})
 		ch.Hangup("DESTINATION_OUT_OF_ORDER")
 		return
+	}
+	if clockCounts(x.app.Name) {
+		ch.clockStart()
+		defer ch.clockStop()
 	}
 	loops := max(x.loops, 1)
 	for l := 0; l < loops && !ch.isHungup(); l++ {

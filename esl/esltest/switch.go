@@ -215,6 +215,11 @@ func (sw *Switch) scaled(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * sw.opts.scale)
 }
 
+// unscaled converts real time into simulated time.
+func (sw *Switch) unscaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / sw.opts.scale)
+}
+
 // sleep waits for the simulated duration d; it fails when ctx ends first.
 func (sw *Switch) sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

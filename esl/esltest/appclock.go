@@ -1,0 +1,141 @@
+package esltest
+
+import (
+	"sync"
+	"time"
+)
+
+// The app clock of a channel measures simulated time only while the channel
+// runs an application other than socket: a prompt playing, digits being
+// collected, a sleep, a bridge, park. The time an outbound socket server
+// takes between two commands does not count. On a real switch a script's
+// round trips take a few milliseconds against prompts of seconds; with
+// WithTimeScale(0.01) the same round trips would be hundreds of simulated
+// milliseconds, and a digit "pressed 300 ms into the call" would land before
+// the script had even started its prompt.
+type appClock struct {
+	busy    int           // applications running that count
+	base    time.Duration // simulated time accumulated while busy
+	since   time.Time     // when busy last became > 0
+	changed chan struct{} // closed and replaced when busy starts or stops
+}
+
+// clockCounts reports whether app advances the app clock: every app but
+// socket, which only holds the channel for its server's commands.
+func clockCounts(app string) bool { return app != "socket" }
+
+// clockStart and clockStop bracket an application that counts.
+func (ch *Channel) clockStart() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	c := &ch.clock
+	if c.busy == 0 {
+		c.since = time.Now()
+		ch.clockChangedLocked()
+	}
+	c.busy++
+}
+
+func (ch *Channel) clockStop() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	c := &ch.clock
+	c.busy--
+	if c.busy == 0 {
+		c.base += ch.sw.unscaled(time.Since(c.since))
+		ch.clockChangedLocked()
+	}
+}
+
+func (ch *Channel) clockChangedLocked() {
+	if ch.clock.changed != nil {
+		close(ch.clock.changed)
+	}
+	ch.clock.changed = make(chan struct{})
+}
+
+// appTime returns the app clock, whether it is running, and a channel closed
+// when it starts or stops.
+func (ch *Channel) appTime() (now time.Duration, running bool, changed <-chan struct{}) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	c := &ch.clock
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	now = c.base
+	if c.busy > 0 {
+		now += ch.sw.unscaled(time.Since(c.since))
+	}
+	return now, c.busy > 0, c.changed
+}
+
+// AppTime returns the channel's app clock: the simulated time it has spent
+// running applications (other than socket) since it was created.
+func (ch *Channel) AppTime() time.Duration {
+	now, _, _ := ch.appTime()
+	return now
+}
+
+// AtAppTime calls f (on a goroutine of its own) when the channel's app
+// clock reaches at: after at of simulated time spent running applications
+// other than socket, so that the time a script takes between its commands
+// does not count. f is not called when the channel hangs up first or the
+// switch closes; stop cancels it.
+//
+// This is how a test says "the caller presses 2 one second into the menu"
+// without racing the script: ch.AtAppTime(t0+time.Second, func() { ch.SendDTMF("2") }).
+func (ch *Channel) AtAppTime(at time.Duration, f func()) (stop func()) {
+	sw := ch.sw
+	quit := make(chan struct{})
+	var once sync.Once
+	stopFn := func() { once.Do(func() { close(quit) }) }
+	sw.mu.Lock()
+	if sw.closed {
+		sw.mu.Unlock()
+		return stopFn
+	}
+	sw.wg.Add(1)
+	sw.mu.Unlock()
+	go func() {
+		defer sw.wg.Done()
+		for {
+			now, running, changed := ch.appTime()
+			if now >= at {
+				select {
+				case <-quit:
+				case <-ch.ctx.Done():
+				default:
+					f()
+				}
+				return
+			}
+			if !ch.waitAppTime(at-now, running, changed, quit) {
+				return
+			}
+		}
+	}()
+	return stopFn
+}
+
+// waitAppTime waits until left of simulated time has passed (when the clock
+// is running), the clock starts or stops, or it is time to give up (false).
+func (ch *Channel) waitAppTime(left time.Duration, running bool, changed <-chan struct{}, quit <-chan struct{}) bool {
+	var timer <-chan time.Time
+	if running {
+		t := time.NewTimer(ch.sw.scaled(left))
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+	case <-changed:
+	case <-quit:
+		return false
+	case <-ch.ctx.Done():
+		return false
+	case <-ch.sw.ctx.Done():
+		return false
+	}
+	return true
+}

@@ -1,0 +1,81 @@
+package esltest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+)
+
+// The app clock stands still while the outbound server thinks between
+// commands, so a digit pressed "300 ms into the call" reaches the prompt the
+// script starts after a (real) pause, not the silence before it. A
+// uuid_transfer leaves transfer_source / transfer_history as FreeSWITCH
+// writes them.
+func TestAppClockAndTransferVariables(t *testing.T) {
+	sw := NewSwitch(t, WithTimeScale(0.01))
+	errs := make(chan string, 10)
+	ready := make(chan *Channel, 1)
+	addr := outboundServer(t, func(c *client) {
+		defer close(errs)
+		f := c.cmd("connect")
+		id := f.Headers.Get("Unique-ID")
+		c.cmd("myevents")
+		ch := <-ready
+		time.Sleep(50 * time.Millisecond) // 5 simulated seconds of "script" time
+		if at := ch.AppTime(); at != 0 {
+			errs <- "app clock ran while the script thought: " + at.String()
+		}
+		execute(c, "play_and_get_digits", "1 1 1 5000 # silence_stream://1000 '' d \\d", "p-1")
+		c.reply()
+		ev := c.waitEvent(func(ev *esl.Event) bool {
+			return ev.Get("Application-UUID") == "p-1" && ev.Name() == "CHANNEL_EXECUTE_COMPLETE"
+		})
+		if ev.Variable("d") != "5" {
+			errs <- "pagd did not get the digit: " + ev.String()
+		}
+		if at := ch.AppTime(); at < 300*time.Millisecond || at > 2*time.Second {
+			errs <- "app clock after the digit: " + ch.AppTime().String()
+		}
+		if out := c.api("uuid_transfer " + id + " 1002 XML default"); out != "+OK\n" {
+			errs <- "uuid_transfer: " + out
+		}
+		for { // the transfer ends the socket app
+			if f, err := c.readErr(5 * time.Second); err != nil || f.ContentType() == esl.TypeDisconnectNotice {
+				return
+			}
+		}
+	})
+	ch, err := sw.PlaceCall(t.Context(), addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firedAt time.Duration
+	ch.AtAppTime(300*time.Millisecond, func() { firedAt = ch.AppTime(); ch.SendDTMF("5") })
+	stopped := false
+	stop := ch.AtAppTime(time.Millisecond, func() { stopped = true })
+	stop()
+	ready <- ch
+	cause, err := ch.WaitHangup(ctxTimeout(t, 10*time.Second))
+	if err != nil || cause != "NO_ROUTE_DESTINATION" {
+		t.Fatalf("hangup: %q %v", cause, err)
+	}
+	for e := range errs {
+		t.Error(e)
+	}
+	sw.Close()
+	if firedAt < 300*time.Millisecond {
+		t.Errorf("AtAppTime fired at %s", firedAt)
+	}
+	if stopped {
+		t.Error("a stopped AtAppTime fired")
+	}
+	src := ch.Var("transfer_source")
+	if !strings.HasSuffix(src, ":"+ch.UUID()+":bl_xfer:1002/default/XML") {
+		t.Errorf("transfer_source: %q", src)
+	}
+	if h := ch.Var("transfer_history"); h != src {
+		t.Errorf("transfer_history: %q, want %q", h, src)
+	}
+}
