@@ -2,15 +2,17 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"go.starlark.net/starlark"
 )
 
-// checkArity reports whether fn can be called with n positional
+// CheckArity reports whether fn can be called with n positional
 // arguments, in words a script writer understands:
 // "handler takes 1 parameter, handler(session, args) needs 2".
-// Callables other than Starlark functions are not checked.
-func checkArity(fn starlark.Value, n int, signature string) error {
+// Callables other than Starlark functions are not checked. `fsstar check`
+// uses it too, so the checker and the engine say the same thing.
+func CheckArity(fn starlark.Value, n int, signature string) error {
 	f, ok := fn.(*starlark.Function)
 	if !ok {
 		return nil
@@ -56,4 +58,17 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// EntrySignature tells how fsstar calls the entry point named name when no
+// "::function" is given (handler, fsapi, runtime, xml_fetch): the number of
+// positional arguments and the mod_python signature. ok is false for any
+// other name.
+func EntrySignature(name string) (n int, signature string, ok bool) {
+	for _, e := range entrySpec[:EntryHangupHook] {
+		if e.name == name {
+			return strings.Count(e.signature, ",") + 1, e.signature, true
+		}
+	}
+	return 0, "", false
 }

@@ -85,7 +85,7 @@ func (e *Engine) callback(ctx context.Context, kind Entry, info CallInfo, fn sta
 	case kind == EntryInputCallback && len(args) == 3:
 		sig = "input_callback(session, what, obj)"
 	}
-	if err := checkArity(fn, len(args), sig); err != nil {
+	if err := CheckArity(fn, len(args), sig); err != nil {
 		return nil, e.reject(kind, info, module, fn.Name(), err)
 	}
 	return e.run(ctx, kind, info, module, fn.Name(), fn, args)
@@ -113,7 +113,7 @@ func (e *Engine) entry(ctx context.Context, kind Entry, info CallInfo, args star
 	if _, ok := fn.(starlark.Callable); !ok {
 		return nil, e.reject(kind, info, module, function, fmt.Errorf("%s is a %s, not a function", function, fn.Type()))
 	}
-	if err := checkArity(fn, len(args), spec.signature); err != nil {
+	if err := CheckArity(fn, len(args), spec.signature); err != nil {
 		return nil, e.reject(kind, info, module, function, err)
 	}
 	return e.run(ctx, kind, info, module, function, fn, args)

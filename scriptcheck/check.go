@@ -164,8 +164,8 @@ func (c *checker) add(pos syntax.Position, format string, args ...any) {
 	c.problems = append(c.problems, Problem{File: pos.Filename(), Line: pos.Line, Col: pos.Col, Msg: fmt.Sprintf(format, args...)})
 }
 
-// file checks one file: name, syntax, resolution, loads, entry points,
-// then (when all that is fine) its top-level code.
+// file checks one file: name, syntax, resolution, loads, then (when all
+// that is fine) its top-level code and its entry points' arity.
 func (c *checker) file(sf scriptFile) {
 	start := syntax.MakePosition(&sf.path, 1, 1)
 	if sf.badName != nil {
@@ -201,9 +201,7 @@ func (c *checker) file(sf scriptFile) {
 		}
 	}
 	c.loads(f)
-	broken := len(c.problems) > before
-	c.entryPoints(sf, f)
-	if !broken {
+	if len(c.problems) == before {
 		c.run(sf)
 	}
 }
@@ -252,8 +250,9 @@ func (c *checker) run(sf scriptFile) {
 	if err != nil || !samePath(path, sf.path) {
 		return // shadowed by a file of the same name in an earlier directory
 	}
-	_, err = c.ld.Get(sf.module)
+	m, err := c.ld.Get(sf.module)
 	if err == nil {
+		c.entryPoints(sf, m)
 		return
 	}
 	start := syntax.MakePosition(&sf.path, 1, 1)
