@@ -195,29 +195,28 @@ func (c *core) dispatch(f *Frame) {
 	}
 }
 
+// deliverTo hands ev to the one-shot waiter registered under id in m
+// (c.jobs or c.execs), if any, and forgets it.
+func (c *core) deliverTo(m map[string]*waiter, id string, ev *Event) {
+	if id == "" {
+		return
+	}
+	c.mu.Lock()
+	w := m[id]
+	delete(m, id)
+	c.mu.Unlock()
+	if w != nil {
+		w.deliver(result{ev: ev})
+	}
+}
+
 // event routes one event: one-shot waiters first, then subscriptions.
 func (c *core) event(ev *Event) {
 	switch ev.Name() {
 	case "BACKGROUND_JOB":
-		if id := ev.Get("Job-UUID"); id != "" {
-			c.mu.Lock()
-			w := c.jobs[id]
-			delete(c.jobs, id)
-			c.mu.Unlock()
-			if w != nil {
-				w.deliver(result{ev: ev})
-			}
-		}
+		c.deliverTo(c.jobs, ev.Get("Job-UUID"), ev)
 	case "CHANNEL_EXECUTE_COMPLETE":
-		if id := ev.Get("Application-UUID"); id != "" {
-			c.mu.Lock()
-			w := c.execs[id]
-			delete(c.execs, id)
-			c.mu.Unlock()
-			if w != nil {
-				w.deliver(result{ev: ev})
-			}
-		}
+		c.deliverTo(c.execs, ev.Get("Application-UUID"), ev)
 	case "CHANNEL_HANGUP":
 		c.hangupSeen(ev)
 	}
