@@ -299,7 +299,7 @@ func LoadConfigFile(c *Config, path string) error {
 func RegisterFlags(fs *flag.FlagSet) *FlagValues {
 	fv := &FlagValues{set: map[string][]string{}}
 	for _, p := range Params() {
-		usage := p.Usage
+		usage := strings.ReplaceAll(p.Usage, "`", "'") // flag reads `x` as the value's name
 		if p.Default != "" {
 			usage += " (default " + strconv.Quote(p.Default) + ")"
 		}

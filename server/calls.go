@@ -1,0 +1,236 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"go.starlark.net/starlark"
+
+	"github.com/fsstar/fsstar/engine"
+	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/loader"
+)
+
+// instanceVar is set on every channel while this process controls it, so
+// that after a restart the orphan scan can tell the calls it left behind.
+const instanceVar = "fsstar_instance"
+
+// ServeESL runs one call that reached fsstar through the dialplan's socket
+// app: the module named by the app variable (else default-module) gets
+// handler(session, args). When it returns the call is hung up unless the
+// script turned auto-hangup off or transferred it; a missing module or a
+// failed script sends the call to the on-error policy. The hangup hook runs
+// exactly once. It implements esl.Handler.
+func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
+	start := time.Now()
+	s.metrics.active.Add(1)
+	defer s.metrics.active.Add(-1)
+	live := s.live.Load()
+	cfg := live.cfg
+	id := conn.UUID()
+	log := conn.Logger()
+
+	spec, args := splitAppValue(conn.Variable(cfg.AppVariable))
+	if spec == "" {
+		spec, args = splitAppValue(cfg.DefaultModule)
+	}
+	outcome := "ok"
+	defer func() { s.metrics.call(outcome, time.Since(start)) }()
+	if spec == "" {
+		log.Error("no module for the call: channel variable unset and no default-module", "variable", cfg.AppVariable)
+		outcome = "error"
+		s.applyOnError(conn, live.onError, log)
+		return
+	}
+	if _, _, err := loader.ParseSpec(spec); err != nil {
+		log.Error("bad module in the channel variable", "variable", cfg.AppVariable, "module", spec, "error", err)
+		outcome = "error"
+		s.applyOnError(conn, live.onError, log)
+		return
+	}
+	log = log.With("module", spec)
+
+	// The script's context outlives a hangup by hangup-grace, so it can
+	// finish its bookkeeping; a shutdown or a lost connection stops it at once.
+	sctx, cancelScript := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancelScript(context.Canceled)
+	var graceTimer *time.Timer
+	var timerMu sync.Mutex
+	stopWatch := context.AfterFunc(ctx, func() {
+		cause := context.Cause(ctx)
+		if errors.Is(cause, esl.ErrHangup) {
+			timerMu.Lock()
+			graceTimer = time.AfterFunc(cfg.HangupGrace, func() { cancelScript(cause) })
+			timerMu.Unlock()
+			return
+		}
+		cancelScript(cause)
+	})
+	defer func() {
+		stopWatch()
+		timerMu.Lock()
+		if graceTimer != nil {
+			graceTimer.Stop()
+		}
+		timerMu.Unlock()
+	}()
+
+	call, info := s.newCall(sctx, id, spec)
+	defer call.Close()
+	sess := newCallSession(call, conn)
+
+	// The hook runs once: when the hangup is seen, or after the handler
+	// when the script transferred the call.
+	var hookOnce sync.Once
+	hookDone := make(chan struct{})
+	runHook := func(what string) {
+		hookOnce.Do(func() {
+			defer close(hookDone)
+			fn, hargs, ok := sess.TakeHangupHook()
+			if !ok {
+				return
+			}
+			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HangupGrace)
+			defer cancel()
+			hcall, hinfo := s.newCall(hctx, id, spec)
+			defer hcall.Close()
+			hinfo.Fields = []any{"hangup_cause", hangupCause(conn)}
+			if _, err := s.eng.HangupHook(hctx, hinfo, fn, sess, starlark.String(what), hargs); err != nil {
+				s.metrics.scriptErrors.WithLabelValues("hangup_hook").Inc()
+			}
+		})
+	}
+	hookWatch := context.AfterFunc(ctx, func() {
+		if errors.Is(context.Cause(ctx), esl.ErrHangup) {
+			what := sess.HangupWhat()
+			if what == "" {
+				what = "hangup"
+			}
+			runHook(what)
+		}
+	})
+	defer hookWatch()
+
+	if conn.Full() {
+		if err := conn.SetVar(sctx, instanceVar, s.instance); err != nil && ctx.Err() == nil {
+			log.Debug("could not mark the channel", "error", err)
+		}
+	}
+
+	_, err := s.eng.Handler(sctx, info, sess, starlark.String(args))
+	hungUp := errors.Is(context.Cause(ctx), esl.ErrHangup)
+	switch {
+	case err != nil && !hungUp:
+		outcome = "error"
+		if errors.Is(err, loader.ErrNotFound) {
+			log.Error("module not found", "error", err)
+		}
+		// engine has logged the backtrace; the call must not be left hanging.
+		s.applyOnError(conn, s.live.Load().onError, log)
+	case err != nil:
+		outcome = "hangup"
+	case hungUp:
+	case sess.Transferred():
+		s.unmark(conn)
+		runHook("transfer")
+	case sess.AutoHangup():
+		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if herr := conn.Hangup(hctx, "NORMAL_CLEARING"); herr != nil && ctx.Err() == nil {
+			log.Warn("auto hangup failed", "error", herr)
+		}
+		cancel()
+	default:
+		// setAutoHangup(False): the dialplan goes on after the socket app.
+		s.unmark(conn)
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if rerr := conn.Resume(rctx); rerr != nil && ctx.Err() == nil {
+			log.Warn("resume failed", "error", rerr)
+		}
+		cancel()
+	}
+	// Wait (briefly) for the hangup so the hook sees it before the socket closes.
+	if ctx.Err() == nil && (err != nil || sess.AutoHangup()) && !sess.Transferred() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if errors.Is(context.Cause(ctx), esl.ErrHangup) {
+		hookWatch()
+		what := sess.HangupWhat()
+		if what == "" {
+			what = "hangup"
+		}
+		runHook(what)
+	}
+	select {
+	case <-hookDone:
+	default:
+		// No hangup seen and no transfer: nothing to wait for.
+		hookOnce.Do(func() { close(hookDone) })
+		<-hookDone
+	}
+}
+
+// unmark removes the instance marker from a channel that leaves fsstar alive.
+func (s *Server) unmark(conn *esl.Conn) {
+	if !conn.Full() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn.API(ctx, "uuid_setvar "+conn.UUID()+" "+instanceVar)
+}
+
+// applyOnError sends a call whose script is missing or failed to the
+// on-error policy: a hangup with a cause, or a transfer.
+func (s *Server) applyOnError(conn *esl.Conn, oe OnError, log interface {
+	Warn(string, ...any)
+	Info(string, ...any)
+}) {
+	s.metrics.onError.WithLabelValues(oe.Action).Inc()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	select {
+	case <-conn.Done():
+		if errors.Is(conn.Err(), esl.ErrHangup) {
+			return // already gone
+		}
+	default:
+	}
+	var err error
+	switch oe.Action {
+	case "transfer":
+		s.unmark(conn)
+		_, err = conn.Execute(ctx, "transfer", oe.Target)
+	default:
+		err = conn.Hangup(ctx, oe.Cause)
+	}
+	if err != nil && !errors.Is(err, esl.ErrHangup) {
+		log.Warn("on-error action failed", "action", oe.Action, "error", err)
+		return
+	}
+	log.Info("on-error applied", "action", oe.Action, "cause", oe.Cause, "target", oe.Target)
+}
+
+// hangupCause returns the Hangup-Cause of the call's CHANNEL_HANGUP.
+func hangupCause(conn *esl.Conn) string {
+	var he *esl.HangupError
+	if errors.As(conn.Err(), &he) {
+		return he.Cause
+	}
+	return ""
+}
+
+// splitAppValue splits `ivr.main arg1 arg2` into the module spec and its
+// arguments, as mod_python reads its app data.
+func splitAppValue(v string) (spec, args string) {
+	v = strings.TrimSpace(v)
+	spec, args, _ = strings.Cut(v, " ")
+	return spec, strings.TrimSpace(args)
+}
+
+var _ = engine.CallInfo{}

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+)
+
+// scanOrphans looks for calls an earlier fsstar process controlled and left
+// behind (after a crash or restart): channels that still carry the
+// fsstar_instance marker of another instance and are no longer inside the
+// socket app. They get the on-error policy over the inbound connection.
+// `show channels` lists no variables, so each candidate is asked with
+// uuid_getvar. It returns how many orphans it handled.
+func (s *Server) scanOrphans(ctx context.Context, c *esl.Client) int {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := c.API(ctx, "show channels as json")
+	if err != nil {
+		s.log.Warn("orphan scan: show channels failed", "error", err)
+		return 0
+	}
+	var list struct {
+		Rows []struct {
+			UUID string `json:"uuid"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		s.log.Warn("orphan scan: cannot read show channels", "error", err)
+		return 0
+	}
+	n := 0
+	oe := s.live.Load().onError
+	for _, row := range list.Rows {
+		id := row.UUID
+		inst := getvar(ctx, c, id, instanceVar)
+		if inst == "" || inst == s.instance {
+			continue
+		}
+		if getvar(ctx, c, id, "current_application") == "socket" {
+			continue // still held by a live socket (another fsstar)
+		}
+		log := s.log.With("uuid", id, "module", getvar(ctx, c, id, s.Config().AppVariable), "previous_instance", inst)
+		var err error
+		if oe.Action == "transfer" {
+			c.API(ctx, "uuid_setvar "+id+" "+instanceVar)
+			_, err = c.API(ctx, "uuid_transfer "+id+" "+oe.Target)
+		} else {
+			_, err = c.API(ctx, "uuid_kill "+id+" "+oe.Cause)
+		}
+		if err != nil {
+			log.Warn("orphaned call: on-error action failed", "action", oe.Action, "error", err)
+			continue
+		}
+		n++
+		s.metrics.orphans.WithLabelValues(oe.Action).Inc()
+		log.Warn("orphaned call from an earlier fsstar: on-error applied", "action", oe.Action)
+	}
+	if n > 0 {
+		s.log.Info("orphan scan done", "orphans", n)
+	}
+	return n
+}
+
+func getvar(ctx context.Context, c *esl.Client, id, name string) string {
+	v, err := c.API(ctx, "uuid_getvar "+id+" "+name)
+	if err != nil {
+		return ""
+	}
+	v = strings.TrimSpace(v)
+	if v == "_undef_" || strings.HasPrefix(v, "-ERR") {
+		return ""
+	}
+	return v
+}
+
+// fireEvent sends a script's event over the shared inbound connection.
+func (s *Server) fireEvent(ctx context.Context, ev *esl.Event) error {
+	c := s.client.Load()
+	if c == nil {
+		return errors.New("fire event: not connected to the switch's inbound event socket yet")
+	}
+	_, err := c.SendEvent(ctx, ev)
+	return err
+}

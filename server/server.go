@@ -1,0 +1,362 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-hclog"
+	"go.starlark.net/starlark"
+
+	"github.com/fsstar/fsstar/builtins"
+	"github.com/fsstar/fsstar/engine"
+	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/loader"
+)
+
+// Server is the `fsstar serve` service: the outbound ESL listener that runs
+// handler(session, args) for each call, the HTTP gateway (fsapi, xml_fetch,
+// runtime jobs, metrics), the shared inbound ESL connection and the startup
+// scripts. Start binds and serves; Shutdown drains; Run does both around a
+// context.
+type Server struct {
+	live     atomic.Pointer[liveConfig]
+	cfg      Config // the config New was given; fields that need a restart
+	log      hclog.Logger
+	instance string // marks the channels this process controls (orphan scan)
+
+	ld   *loader.Loader
+	eng  *engine.Engine
+	db   *builtins.DBPool
+	opts builtins.Options
+
+	client    atomic.Pointer[esl.Client]
+	clientMu  sync.Mutex // serializes dialing and closing the client
+	dialFails atomic.Uint64
+
+	outbound *esl.Server
+	httpSrv  *http.Server
+	outL     net.Listener
+	httpL    net.Listener
+
+	metrics *metrics
+	jobs    *jobs
+
+	// base is cancelled by Shutdown once draining is over; background work
+	// (dialing, startup scripts, jobs) runs under it.
+	base       context.Context
+	cancelBase context.CancelCauseFunc
+	draining   atomic.Bool
+	started    atomic.Bool
+	wg         sync.WaitGroup
+	serveErr   chan error
+	closeOnce  sync.Once
+}
+
+// liveConfig holds what SIGHUP may change while serving.
+type liveConfig struct {
+	cfg     Config
+	onError OnError
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger sets the logger (default: NewLogger(cfg) on stderr).
+func WithLogger(l hclog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// ErrShutdown is the cause of contexts cancelled because the service stops.
+var ErrShutdown = errors.New("fsstar is shutting down")
+
+// New assembles a Server from cfg: the loader over cfg.ScriptDirs, the
+// engine, the builtins, the database pool, the outbound ESL server and the
+// HTTP gateway. It binds nothing and dials nothing: Start does.
+func New(cfg Config, opts ...Option) (*Server, error) {
+	oe, err := ParseOnError(cfg.OnError)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.ScriptDirs) == 0 {
+		return nil, errors.New("server: no script-directory")
+	}
+	s := &Server{cfg: cfg, instance: uuid.NewString(), serveErr: make(chan error, 2)}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.log == nil {
+		s.log = NewLogger(cfg, nil)
+	}
+	s.live.Store(&liveConfig{cfg: cfg, onError: oe})
+	s.base, s.cancelBase = context.WithCancelCause(context.Background())
+
+	s.db = builtins.NewDBPool()
+	s.opts = builtins.Options{Roots: cfg.ScriptDirs, DB: s.db, Logger: s.log.Named("script"), MaxStreamBytes: int(cfg.MaxBodyBytes)}
+	s.configureOptions(&s.opts)
+
+	watch := loader.WatchAuto
+	switch cfg.Reload {
+	case "poll":
+		watch = loader.WatchPoll
+	case "off":
+		watch = loader.WatchOff
+	}
+	lopts := []loader.Option{
+		loader.WithLogger(s.log.Named("loader")),
+		loader.WithPredeclared(builtins.Predeclared(s.opts)),
+		loader.WithRecursion(cfg.Recursion),
+		loader.WithMaxSteps(cfg.MaxSteps),
+		loader.WithWatch(watch),
+	}
+	if cfg.PollInterval > 0 {
+		lopts = append(lopts, loader.WithPollInterval(cfg.PollInterval))
+	}
+	s.ld, err = loader.New(cfg.ScriptDirs, lopts...)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.eng = engine.New(s.ld,
+		engine.WithLogger(s.log.Named("engine")),
+		engine.WithMaxSteps(cfg.MaxSteps),
+		engine.WithThreadSetup(s.setupThread))
+	s.metrics = newMetrics(s)
+	s.jobs = newJobs()
+	s.ld.Subscribe(func(ev loader.Event) { s.metrics.reload(ev) })
+
+	s.outbound = &esl.Server{
+		Addr:    cfg.Listen,
+		Handler: esl.HandlerFunc(s.ServeESL),
+		Logger:  s.log.Named("outbound"),
+	}
+	s.httpSrv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          s.log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+	}
+	return s, nil
+}
+
+// callLocal is the thread-local key under which the server hands a prepared
+// *builtins.Call to setupThread.
+const callLocal = "fsstar.server.call"
+
+// setupThread attaches the run's builtins.Call: the one the server prepared
+// (CallInfo.Locals), or a fresh one from the engine's per-call state.
+func (s *Server) setupThread(thread *starlark.Thread, info engine.CallInfo) {
+	c, _ := thread.Local(callLocal).(*builtins.Call)
+	if c == nil {
+		c = &builtins.Call{Context: engine.Context(thread), Logger: engine.Logger(thread), UUID: info.UUID}
+	}
+	if c.Logger == nil {
+		c.Logger = engine.Logger(thread)
+	}
+	builtins.SetCall(thread, c)
+}
+
+// newCall prepares the builtins.Call of one run and the CallInfo that
+// carries it.
+func (s *Server) newCall(ctx context.Context, id, module string) (*builtins.Call, engine.CallInfo) {
+	c := &builtins.Call{Context: ctx, UUID: id}
+	s.configureCall(c)
+	return c, engine.CallInfo{UUID: id, Module: module, Locals: map[string]any{callLocal: c}}
+}
+
+// Config returns the configuration in force (after any Reconfigure).
+func (s *Server) Config() Config { return s.live.Load().cfg }
+
+// Engine returns the server's engine (for `fsstar run`/`api` in-process use).
+func (s *Server) Engine() *engine.Engine { return s.eng }
+
+// Addr returns the address of the outbound ESL listener once Start returned.
+func (s *Server) Addr() string {
+	if s.outL == nil {
+		return ""
+	}
+	return s.outL.Addr().String()
+}
+
+// HTTPAddr returns the address of the HTTP gateway once Start returned ("" when disabled).
+func (s *Server) HTTPAddr() string {
+	if s.httpL == nil {
+		return ""
+	}
+	return s.httpL.Addr().String()
+}
+
+// Start binds the listeners, starts serving calls and HTTP, dials the
+// switch's inbound ESL in the background (a failure is logged and retried),
+// scans for orphaned calls once connected, and starts the startup scripts.
+// It returns once the listeners are bound.
+func (s *Server) Start() error {
+	if !s.started.CompareAndSwap(false, true) {
+		return errors.New("server: already started")
+	}
+	cfg := s.cfg
+	var err error
+	s.outL, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		s.closeAll()
+		return fmt.Errorf("server: outbound listener: %w", err)
+	}
+	warnExposed(s.log, "listen", cfg.Listen, true)
+	if cfg.HTTPListen != "" {
+		s.httpL, err = net.Listen("tcp", cfg.HTTPListen)
+		if err != nil {
+			s.outL.Close()
+			s.closeAll()
+			return fmt.Errorf("server: http listener: %w", err)
+		}
+		warnExposed(s.log, "http-listen", cfg.HTTPListen, cfg.HTTPToken != "")
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.outbound.Serve(s.outL); err != nil && !errors.Is(err, esl.ErrServerClosed) {
+			s.log.Error("outbound listener stopped", "error", err)
+			s.serveErr <- err
+		}
+	}()
+	if s.httpL != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.httpSrv.Serve(rawSpaceListener{s.httpL}); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("http gateway stopped", "error", err)
+				s.serveErr <- err
+			}
+		}()
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.dialLoop()
+	}()
+	for _, spec := range cfg.StartupScripts {
+		module, args := splitAppValue(spec)
+		if _, err := s.StartJob(module, args); err != nil {
+			s.log.Error("startup script not started", "script", spec, "error", err)
+		}
+	}
+	s.log.Info("fsstar serving", "listen", s.Addr(), "http", s.HTTPAddr(), "esl", cfg.ESLAddress,
+		"scripts", cfg.ScriptDirs, "reload", s.ld.WatchMode().String())
+	return nil
+}
+
+// Run starts the server and serves until ctx ends, then drains for up to
+// the configured drain-timeout (see Shutdown). It returns nil after a clean
+// drain.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Start(); err != nil {
+		return err
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-s.serveErr:
+	}
+	dctx, cancel := context.WithTimeout(context.Background(), s.Config().DrainTimeout)
+	defer cancel()
+	return errors.Join(serveErr, s.Shutdown(dctx))
+}
+
+// Shutdown drains like net/http.Server.Shutdown: it stops accepting calls
+// and HTTP requests, cancels runtime jobs, lets calls in flight finish until
+// ctx ends, then cancels the rest (their scripts stop and the calls get the
+// on-error policy), closes the inbound connection, the loader and the
+// database pool. It returns ctx's error when calls had to be cancelled.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	s.log.Info("draining", "calls", s.metrics.active.Load())
+	s.jobs.cancelAll()
+	var errs []error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := s.outbound.Shutdown(ctx); err != nil && !errors.Is(err, esl.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("calls: %w", err))
+		}
+	}()
+	var herr error
+	go func() {
+		defer wg.Done()
+		if s.httpL != nil {
+			if err := s.httpSrv.Shutdown(ctx); err != nil {
+				herr = fmt.Errorf("http: %w", err)
+				s.httpSrv.Close()
+			}
+		}
+	}()
+	wg.Wait()
+	if herr != nil {
+		errs = append(errs, herr)
+	}
+	s.cancelBase(ErrShutdown)
+	s.jobs.wait()
+	s.wg.Wait()
+	s.closeAll()
+	s.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// closeAll releases what New and the dial loop acquired.
+func (s *Server) closeAll() {
+	s.closeOnce.Do(func() {
+		s.cancelBase(ErrShutdown)
+		s.clientMu.Lock()
+		if c := s.client.Swap(nil); c != nil {
+			c.Close()
+		}
+		s.clientMu.Unlock()
+		s.ld.Close()
+		s.db.Close()
+	})
+}
+
+// Client returns the shared inbound ESL connection, or nil while it is not
+// connected yet.
+func (s *Server) Client() *esl.Client { return s.client.Load() }
+
+// dialLoop dials the switch until it succeeds or the server stops; the
+// client then reconnects on its own. A first success triggers the orphan scan.
+func (s *Server) dialLoop() {
+	cfg := s.cfg
+	backoff := 100 * time.Millisecond
+	for {
+		c, err := esl.Dial(s.base, cfg.ESLAddress,
+			esl.WithPassword(cfg.ESLPassword),
+			esl.WithLogger(s.log.Named("inbound")),
+			esl.WithReconnect(esl.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 10 * time.Second}),
+			esl.WithStateHook(func(st esl.State, err error) {
+				if st == esl.StateDisconnected {
+					s.log.Warn("inbound ESL disconnected; reconnecting", "switch", cfg.ESLAddress, "error", redact(err, cfg.ESLPassword))
+				}
+			}))
+		if err == nil {
+			s.clientMu.Lock()
+			if s.base.Err() != nil {
+				s.clientMu.Unlock()
+				c.Close()
+				return
+			}
+			s.client.Store(c)
+			s.clientMu.Unlock()
+			s.log.Info("inbound ESL connected", "switch", cfg.ESLAddress)
+			s.scanOrphans(s.base, c)
+			return
+		}
+		s.dialFails.Add(1)
+		s.log.Warn("inbound ESL not connected; retrying", "switch", cfg.ESLAddress, "error", redact(err, cfg.ESLPassword), "retry_in", backoff)
+		select {
+		case <-s.base.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
