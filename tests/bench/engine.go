@@ -17,7 +17,7 @@ import (
 // engineResult is the engine's own cost per call, in process, with no
 // switch: what fsstar adds to any call before the script does anything.
 type engineResult struct {
-	BareNs, HandlerNs       float64 // a fresh Thread + starlark.Call; Engine.Handler
+	BareNs, HandlerNs         float64 // a fresh Thread + starlark.Call; Engine.Handler
 	BareAllocs, HandlerAllocs int64
 	BareBytes, HandlerBytes   int64
 	Err                       string
