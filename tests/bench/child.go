@@ -22,6 +22,8 @@ type child struct {
 	Addr string
 	// HTTP is its HTTP gateway address, when it has one.
 	HTTP string
+	// PProf is its net/http/pprof address (fsstar built for profiling).
+	PProf string
 
 	mu     sync.Mutex
 	output []string // the last lines of its stdout/stderr, for errors

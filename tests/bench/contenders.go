@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -31,6 +32,7 @@ type env struct {
 	scripts string // tests/bench/scripts
 	nodeDir string // tests/bench/node
 	work    string // temp dir of this run
+	profile string // where to write fsstar's CPU profiles ("" for none)
 }
 
 // contenders returns the floor (raw Go hanging up at once, to measure
@@ -89,11 +91,19 @@ func (e *env) startFsstar(ctx context.Context, eslAddr string) (*child, error) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}
-	c, err := startChild(ctx, "fsstar", argv, nil, e.root, nil, probe)
+	var env []string
+	pprofAddr := ""
+	if e.profile != "" {
+		if pprofAddr, err = freePort(); err != nil {
+			return nil, err
+		}
+		env = append(env, "FSSTAR_PPROF_LISTEN="+pprofAddr)
+	}
+	c, err := startChild(ctx, "fsstar", argv, env, e.root, nil, probe)
 	if err != nil {
 		return nil, err
 	}
-	c.Addr, c.HTTP = listen, httpAddr
+	c.Addr, c.HTTP, c.PProf = listen, httpAddr, pprofAddr
 	return c, nil
 }
 
@@ -123,13 +133,19 @@ func (e *env) startModesl(ctx context.Context, _ string) (*child, error) {
 	return startChild(ctx, "modesl", []string{"node", "handler.js", "0"}, nil, e.nodeDir, readyLine, nil)
 }
 
-// buildFsstar builds cmd/fsstar into dir.
-func buildFsstar(ctx context.Context, root, dir string) (string, error) {
+// buildFsstar builds cmd/fsstar into dir; with pprof it adds the
+// fsstar_pprof build tag (net/http/pprof on FSSTAR_PPROF_LISTEN), which
+// the default build never has.
+func buildFsstar(ctx context.Context, root, dir string, pprof bool) (string, error) {
 	if _, err := os.Stat(filepath.Join(root, "cmd", "fsstar")); err != nil {
 		return "", errors.New("cmd/fsstar is not on this branch")
 	}
 	out := filepath.Join(dir, "fsstar")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/fsstar")
+	args := []string{"build", "-o", out}
+	if pprof {
+		args = append(args, "-tags", "fsstar_pprof")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/fsstar")...)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/fsstar: %v: %s", err, b)
@@ -153,4 +169,33 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// profileDuring fetches a CPU profile of seconds from a child built with
+// fsstar_pprof into path; the returned channel closes when it is written.
+func profileDuring(c *child, seconds int, path string) <-chan struct{} {
+	done := make(chan struct{})
+	if c.PProf == "" || path == "" {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		client := &http.Client{Timeout: time.Duration(seconds+10) * time.Second}
+		resp, err := client.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", c.PProf, seconds))
+		if err != nil {
+			logf("profile %s: %v", path, err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(path)
+		if err != nil {
+			logf("profile: %v", err)
+			return
+		}
+		defer f.Close()
+		io.Copy(f, resp.Body)
+		logf("wrote %s", path)
+	}()
+	return done
 }

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,10 +42,15 @@ type config struct {
 	SVG         string
 	Only        map[string]bool // contender keys; empty means all
 	Budget      time.Duration   // per measurement window
+	Profile     string          // directory for pprof CPU profiles of fsstar
 	Args        []string
 }
 
-func main() {
+func main() { os.Exit(realMain()) }
+
+// realMain runs the harness and returns the exit code, so deferred work
+// (stopping children, the CPU profile) always runs.
+func realMain() int {
 	role := flag.String("role", "", "internal: run as a contender (raw) instead of the harness")
 	listen := flag.String("listen", "127.0.0.1:0", "internal: address of -role raw")
 	smoke := flag.Bool("smoke", false, "tiny run in seconds (CI); writes -out but is no benchmark")
@@ -57,23 +63,25 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
 	svg := flag.String("svg", "", "plot to write (default: beside -out, .svg)")
 	only := flag.String("only", "", "contenders to run, comma-separated (switch,fsstar,raw,modesl); default all")
+	profile := flag.String("profile", "", "build fsstar with -tags fsstar_pprof and write its CPU profiles (calls, xml_fetch) to this directory")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated switch) to this file")
 	budget := flag.Duration("budget", 60*time.Second, "time bound of one measurement window")
 	flag.Parse()
 
 	if *role != "" {
 		if *role != "raw" {
 			fmt.Fprintf(os.Stderr, "bench: unknown -role %q\n", *role)
-			os.Exit(2)
+			return 2
 		}
 		if err := runRaw(*listen); err != nil {
 			fmt.Fprintln(os.Stderr, "bench -role raw:", err)
-			os.Exit(1)
+			return 1
 		}
-		return
+		return 0
 	}
 
 	cfg := config{Smoke: *smoke, Calls: *calls, Concurrency: *conc, Repeat: *repeat, HTTPReqs: *httpReqs,
-		Reloads: *reloads, Out: *out, SVG: *svg, Budget: *budget, Args: os.Args[1:], Only: map[string]bool{}}
+		Reloads: *reloads, Out: *out, SVG: *svg, Budget: *budget, Profile: *profile, Args: os.Args[1:], Only: map[string]bool{}}
 	for _, s := range strings.Split(*park, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 {
 			cfg.Park = append(cfg.Park, n)
@@ -109,22 +117,32 @@ func main() {
 		cfg.SVG = strings.TrimSuffix(cfg.Out, filepath.Ext(cfg.Out)) + ".svg"
 	}
 
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		return 1
 	}
 	if err := writeReport(cfg, res); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		return 1
 	}
 	fmt.Printf("bench: wrote %s and %s in %s\n", cfg.Out, cfg.SVG, res.Took.Round(time.Second))
 	if failed := res.failures(); failed != "" {
 		fmt.Fprintln(os.Stderr, "bench: some measurements failed:", failed)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // logf prints progress to stderr.

@@ -75,7 +75,13 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		scripts: filepath.Join(root, "tests", "bench", "scripts"),
 		nodeDir: filepath.Join(root, "tests", "bench", "node")}
 	logf("building cmd/fsstar")
-	if e.fsstar, err = buildFsstar(ctx, root, work); err != nil {
+	if cfg.Profile != "" {
+		if err := os.MkdirAll(cfg.Profile, 0o755); err != nil {
+			return nil, err
+		}
+		e.profile = cfg.Profile
+	}
+	if e.fsstar, err = buildFsstar(ctx, root, work, cfg.Profile != ""); err != nil {
 		res.Errors = append(res.Errors, "fsstar: "+err.Error())
 	}
 	res.Machine.Node = nodeVersion(ctx)
@@ -110,7 +116,11 @@ func run(ctx context.Context, cfg config) (*results, error) {
 			if c.Skip != "" || ctx.Err() != nil {
 				continue
 			}
-			r, err := measureCalls(ctx, cfg, c, newSwitch)
+			prof := ""
+			if cfg.Profile != "" && rep == 0 && c.Key == "fsstar" {
+				prof = filepath.Join(cfg.Profile, "fsstar-calls.pprof")
+			}
+			r, err := measureCalls(ctx, cfg, c, newSwitch, prof)
 			if err != nil {
 				res.Errors = append(res.Errors, fmt.Sprintf("%s calls (repetition %d): %v", c.Key, rep+1, err))
 				continue
@@ -172,7 +182,7 @@ func run(ctx context.Context, cfg config) (*results, error) {
 
 // measureCalls starts the contender against a fresh simulated switch,
 // warms it up, and measures one saturation window.
-func measureCalls(ctx context.Context, cfg config, c *contender, newSwitch func() (*esltest.Switch, error)) (callRun, error) {
+func measureCalls(ctx context.Context, cfg config, c *contender, newSwitch func() (*esltest.Switch, error), profile string) (callRun, error) {
 	sw, err := newSwitch()
 	if err != nil {
 		return callRun{}, err
@@ -188,7 +198,9 @@ func measureCalls(ctx context.Context, cfg config, c *contender, newSwitch func(
 		return callRun{}, fmt.Errorf("warm-up: %d of %d calls failed: %s (output: %s)", w.Failed, warm, w.FirstError, ch.tail())
 	}
 	runtime.GC()
+	profDone := profileDuring(ch, 2, profile)
 	r := placeCalls(ctx, sw, ch.Addr, c.App, cfg.Calls, cfg.Concurrency, cfg.Budget, ch.Pid())
+	<-profDone
 	if !ch.Alive() {
 		return r, fmt.Errorf("%s exited during the run: %s", c.Key, ch.tail())
 	}
@@ -239,7 +251,13 @@ func measureHTTP(ctx context.Context, cfg config, e *env, newSwitch func() (*esl
 	// warm up both
 	httpLoad(ctx, "http://"+ch.HTTP+"/xml", form, 500, conc, cfg.Budget, ch.Pid(), isDoc)
 	httpLoad(ctx, "http://"+ch.HTTP+"/api/bench.tools?hello", "", 500, conc, cfg.Budget, ch.Pid(), isOK)
+	prof := ""
+	if e.profile != "" {
+		prof = filepath.Join(e.profile, "fsstar-xml_fetch.pprof")
+	}
+	profDone := profileDuring(ch, 1, prof)
 	xml = httpLoad(ctx, "http://"+ch.HTTP+"/xml", form, cfg.HTTPReqs, conc, cfg.Budget, ch.Pid(), isDoc)
+	<-profDone
 	fsapi = httpLoad(ctx, "http://"+ch.HTTP+"/api/bench.tools?hello", "", cfg.HTTPReqs, conc, cfg.Budget, ch.Pid(), isOK)
 	return xml, fsapi, nil
 }
