@@ -28,6 +28,20 @@ type callRun struct {
 	FirstError              string
 }
 
+// add sums another window of the same contender into r.
+func (r *callRun) add(o callRun) {
+	r.Calls += o.Calls
+	r.Failed += o.Failed
+	r.Elapsed += o.Elapsed
+	r.ToConnect = append(r.ToConnect, o.ToConnect...)
+	r.ToFirstMsg = append(r.ToFirstMsg, o.ToFirstMsg...)
+	r.ContenderCPU += o.ContenderCPU
+	r.SwitchCPU += o.SwitchCPU
+	if r.FirstError == "" {
+		r.FirstError = o.FirstError
+	}
+}
+
 // CPS is completed calls per second.
 func (r callRun) CPS() float64 {
 	if r.Elapsed <= 0 {

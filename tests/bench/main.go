@@ -55,7 +55,7 @@ func realMain() int {
 	listen := flag.String("listen", "127.0.0.1:0", "internal: address of -role raw")
 	smoke := flag.Bool("smoke", false, "tiny run in seconds (CI); writes -out but is no benchmark")
 	calls := flag.Int("calls", 3000, "calls per contender per repetition for calls/s")
-	conc := flag.Int("concurrency", 50, "calls in flight at once for calls/s (saturation)")
+	conc := flag.Int("concurrency", 100, "calls in flight at once for calls/s (saturation)")
 	repeat := flag.Int("repeat", 3, "repetitions of every row (min/median/max)")
 	park := flag.String("park", "1000,5000", "concurrent parked calls for RSS, comma-separated")
 	httpReqs := flag.Int("http-requests", 20000, "requests per window for xml_fetch and fsapi")

@@ -105,28 +105,46 @@ func run(ctx context.Context, cfg config) (*results, error) {
 	}
 
 	for rep := range cfg.Repeat {
-		// Rotate the order so no contender always runs first (warm caches,
-		// a quieter machine).
-		order := append([]*contender(nil), cs[1:]...)
-		for range rep {
-			order = append(order[1:], order[0])
-		}
-		order = append([]*contender{cs[0]}, order...) // the switch alone first
-		for _, c := range order {
-			if c.Skip != "" || ctx.Err() != nil {
-				continue
+		// The switch alone first, then the contenders interleaved.
+		if cs[0].Skip == "" && ctx.Err() == nil {
+			r, err := measureCalls(ctx, cfg, []*contender{cs[0]}, newSwitch, "")
+			if err != nil {
+				res.Errors = append(res.Errors, fmt.Sprintf("%s calls (repetition %d): %v", cs[0].Key, rep+1, err))
+			} else {
+				res.Calls[cs[0].Key] = append(res.Calls[cs[0].Key], r[0])
 			}
+		}
+		var live []*contender
+		for _, c := range cs[1:] {
+			if c.Skip == "" {
+				live = append(live, c)
+			}
+		}
+		// Rotate the order so no contender always runs first.
+		for range rep {
+			if len(live) > 1 {
+				live = append(live[1:], live[0])
+			}
+		}
+		if len(live) > 0 && ctx.Err() == nil {
 			prof := ""
-			if cfg.Profile != "" && rep == 0 && c.Key == "fsstar" {
+			if cfg.Profile != "" && rep == 0 {
 				prof = filepath.Join(cfg.Profile, "fsstar-calls.pprof")
 			}
-			r, err := measureCalls(ctx, cfg, c, newSwitch, prof)
+			runs, err := measureCalls(ctx, cfg, live, newSwitch, prof)
 			if err != nil {
-				res.Errors = append(res.Errors, fmt.Sprintf("%s calls (repetition %d): %v", c.Key, rep+1, err))
-				continue
+				res.Errors = append(res.Errors, fmt.Sprintf("calls (repetition %d): %v", rep+1, err))
+			} else {
+				for i, c := range live {
+					res.Calls[c.Key] = append(res.Calls[c.Key], runs[i])
+				}
 			}
-			logf("%s rep %d: %d calls in %s = %.0f calls/s (failed %d), p50 first command %s", c.Key, rep+1, r.Calls, r.Elapsed.Round(time.Millisecond), r.CPS(), r.Failed, percentile(r.ToFirstMsg, 50))
-			res.Calls[c.Key] = append(res.Calls[c.Key], r)
+		}
+		for _, c := range cs {
+			if rs := res.Calls[c.Key]; len(rs) == rep+1 {
+				r := rs[rep]
+				logf("%s rep %d: %d calls in %s = %.0f calls/s (failed %d), p50 accept → answer %s", c.Key, rep+1, r.Calls, r.Elapsed.Round(time.Millisecond), r.CPS(), r.Failed, percentile(r.ToFirstMsg, 50))
+			}
 		}
 		for _, c := range cs[1:] {
 			for _, n := range cfg.Park {
@@ -180,31 +198,67 @@ func run(ctx context.Context, cfg config) (*results, error) {
 	return res, nil
 }
 
-// measureCalls starts the contender against a fresh simulated switch,
-// warms it up, and measures one saturation window.
-func measureCalls(ctx context.Context, cfg config, c *contender, newSwitch func() (*esltest.Switch, error), profile string) (callRun, error) {
-	sw, err := newSwitch()
-	if err != nil {
-		return callRun{}, err
+// chunks is how many slices each contender's calls are cut into; the
+// slices of all contenders alternate, so a burst of background load on
+// the machine hits every contender alike instead of one of them.
+const chunks = 6
+
+// measureCalls starts every contender, each against its own fresh
+// simulated switch, warms them up, then measures cfg.Calls calls of each
+// in interleaved slices; the returned runs sum the slices per contender.
+// With profile set, the fsstar contender's CPU profile is taken during
+// its first slice.
+func measureCalls(ctx context.Context, cfg config, cs []*contender, newSwitch func() (*esltest.Switch, error), profile string) ([]callRun, error) {
+	sws := make([]*esltest.Switch, len(cs))
+	kids := make([]*child, len(cs))
+	defer func() {
+		for i := range cs {
+			if kids[i] != nil {
+				kids[i].Stop()
+			}
+			if sws[i] != nil {
+				sws[i].Close()
+			}
+		}
+	}()
+	for i, c := range cs {
+		sw, err := newSwitch()
+		if err != nil {
+			return nil, err
+		}
+		sws[i] = sw
+		ch, err := c.start(ctx, sw.Addr())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Key, err)
+		}
+		kids[i] = ch
+		warm := max(cfg.Calls/10, cfg.Concurrency)
+		if w := placeCalls(ctx, sw, ch.Addr, c.App, warm, cfg.Concurrency, cfg.Budget, ch.Pid()); w.Failed > 0 {
+			return nil, fmt.Errorf("%s warm-up: %d of %d calls failed: %s (output: %s)", c.Key, w.Failed, warm, w.FirstError, ch.tail())
+		}
 	}
-	defer sw.Close()
-	ch, err := c.start(ctx, sw.Addr())
-	if err != nil {
-		return callRun{}, err
+	runs := make([]callRun, len(cs))
+	for k := range chunks {
+		for i, c := range cs {
+			n := cfg.Calls / chunks
+			if k == chunks-1 {
+				n = cfg.Calls - n*(chunks-1)
+			}
+			runtime.GC()
+			prof := ""
+			if k == 0 && c.Key == "fsstar" {
+				prof = profile
+			}
+			profDone := profileDuring(kids[i], 1, prof)
+			r := placeCalls(ctx, sws[i], kids[i].Addr, c.App, n, cfg.Concurrency, cfg.Budget/chunks, kids[i].Pid())
+			<-profDone
+			runs[i].add(r)
+			if !kids[i].Alive() {
+				return nil, fmt.Errorf("%s exited during the run: %s", c.Key, kids[i].tail())
+			}
+		}
 	}
-	defer ch.Stop()
-	warm := max(cfg.Calls/10, cfg.Concurrency)
-	if w := placeCalls(ctx, sw, ch.Addr, c.App, warm, cfg.Concurrency, cfg.Budget, ch.Pid()); w.Failed > 0 {
-		return callRun{}, fmt.Errorf("warm-up: %d of %d calls failed: %s (output: %s)", w.Failed, warm, w.FirstError, ch.tail())
-	}
-	runtime.GC()
-	profDone := profileDuring(ch, 2, profile)
-	r := placeCalls(ctx, sw, ch.Addr, c.App, cfg.Calls, cfg.Concurrency, cfg.Budget, ch.Pid())
-	<-profDone
-	if !ch.Alive() {
-		return r, fmt.Errorf("%s exited during the run: %s", c.Key, ch.tail())
-	}
-	return r, nil
+	return runs, nil
 }
 
 // measurePark starts the contender fresh, warms it up with a few calls of
