@@ -1,8 +1,17 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/fsstar/fsstar/esl/esltest"
 )
 
 func readFile(t *testing.T, path string) string {
@@ -12,4 +21,115 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness is a Server started against a simulated switch, with its scripts
+// in a temporary directory and its log in a buffer.
+type harness struct {
+	t    *testing.T
+	srv  *Server
+	sw   *esltest.Switch
+	dir  string
+	logs *syncBuffer
+}
+
+func writeScripts(t *testing.T, dir string, scripts map[string]string) {
+	t.Helper()
+	for name, src := range scripts {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func start(t *testing.T, scripts map[string]string, edit func(*Config), before ...func(*esltest.Switch)) *harness {
+	t.Helper()
+	sw := esltest.NewSwitch(t)
+	for _, f := range before {
+		f(sw)
+	}
+	dir := t.TempDir()
+	writeScripts(t, dir, scripts)
+	cfg := DefaultConfig()
+	cfg.ScriptDirs = []string{dir}
+	cfg.Listen = "127.0.0.1:0"
+	cfg.HTTPListen = "127.0.0.1:0"
+	cfg.ESLAddress = sw.Addr()
+	cfg.ESLPassword = sw.Password()
+	cfg.Reload = "off"
+	cfg.DrainTimeout = 5 * time.Second
+	if edit != nil {
+		edit(&cfg)
+	}
+	logs := &syncBuffer{}
+	srv, err := New(cfg, WithLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return &harness{t: t, srv: srv, sw: sw, dir: dir, logs: logs}
+}
+
+func (h *harness) call(vars map[string]string) (*esltest.Channel, string) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), vars)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cause, err := ch.WaitHangup(ctx)
+	if err != nil {
+		h.t.Fatalf("call %s did not end: %v\nlogs:\n%s", ch.UUID(), err, h.logs)
+	}
+	return ch, cause
+}
+
+func (h *harness) url(path string) string { return "http://" + h.srv.HTTPAddr() + path }
+
+func appNames(ch *esltest.Channel) []string {
+	var out []string
+	for _, a := range ch.Apps() {
+		out = append(out, a.Name+" "+a.Arg)
+	}
+	return out
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

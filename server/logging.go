@@ -54,4 +54,3 @@ func redact(err error, password string) string {
 	}
 	return msg
 }
-

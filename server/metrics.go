@@ -115,9 +115,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descReloads, prometheus.CounterValue, float64(st.Loader.Reloads))
 	ch <- prometheus.MustNewConstMetric(descLoadFailures, prometheus.CounterValue, float64(st.Loader.Failures))
 	var es struct {
-		up                            float64
-		reconnects, overflows         uint64
-		queue, pending                int
+		up                    float64
+		reconnects, overflows uint64
+		queue, pending        int
 	}
 	if cl := c.s.client.Load(); cl != nil {
 		x := cl.Stats()

@@ -1,0 +1,186 @@
+package server
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/esl/esltest"
+)
+
+const ivrScript = `
+def handler(session, args):
+    session.answer()
+    session.streamFile("tone_stream://%(100,0,440)")
+    session.setVariable("ivr_args", args)
+
+def night(session, args):
+    session.setVariable("night", "yes")
+
+def boom(session, args):
+    session.answer()
+    fail("boom")
+
+def keep(session, args):
+    session.setAutoHangup(False)
+`
+
+func TestCallRunsHandlerAndHangsUp(t *testing.T) {
+	h := start(t, map[string]string{"ivr/main.star": ivrScript}, nil)
+	ch, cause := h.call(map[string]string{"fsstar_app": "ivr.main sales 3"})
+	if cause != "NORMAL_CLEARING" {
+		t.Errorf("hangup cause %q, want NORMAL_CLEARING", cause)
+	}
+	if got := ch.Var("ivr_args"); got != "sales 3" {
+		t.Errorf("ivr_args = %q, want %q", got, "sales 3")
+	}
+	apps := appNames(ch)
+	if !slices.Contains(apps, "answer ") || !slices.Contains(apps, "playback tone_stream://%(100,0,440)") {
+		t.Errorf("apps %q lack answer and playback", apps)
+	}
+	ch, _ = h.call(map[string]string{"fsstar_app": "ivr.main::night"})
+	if ch.Var("night") != "yes" {
+		t.Errorf("::night did not run; logs:\n%s", h.logs)
+	}
+}
+
+func TestDefaultModule(t *testing.T) {
+	h := start(t, map[string]string{"ivr/main.star": ivrScript}, func(c *Config) { c.DefaultModule = "ivr.main::night" })
+	ch, _ := h.call(nil)
+	if ch.Var("night") != "yes" {
+		t.Errorf("default module did not run; logs:\n%s", h.logs)
+	}
+}
+
+func TestOnErrorHangup(t *testing.T) {
+	h := start(t, map[string]string{"ivr/main.star": ivrScript}, func(c *Config) { c.OnError = "hangup:CALL_REJECTED" })
+	for _, app := range []string{"ivr.main::boom", "ivr.missing", "../etc/passwd", ""} {
+		ch, cause := h.call(map[string]string{"fsstar_app": app})
+		if cause != "CALL_REJECTED" {
+			t.Errorf("app %q: hangup cause %q, want CALL_REJECTED (apps %q)", app, cause, appNames(ch))
+		}
+	}
+	logs := h.logs.String()
+	for _, want := range []string{"boom", "ivr.missing", "uuid="} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+}
+
+func TestOnErrorTransfer(t *testing.T) {
+	h := start(t, map[string]string{"ivr/main.star": ivrScript}, func(c *Config) { c.OnError = "transfer:fallback XML default" },
+		func(sw *esltest.Switch) {
+			sw.RouteApps("fallback", esltest.App{Name: "hangup", Arg: "USER_BUSY"})
+		})
+	ch, cause := h.call(map[string]string{"fsstar_app": "ivr.main::boom"})
+	if !slices.Contains(appNames(ch), "transfer fallback XML default") || cause != "USER_BUSY" {
+		t.Errorf("apps %q, cause %q: want a transfer to fallback, then its hangup", appNames(ch), cause)
+	}
+}
+
+// TestAutoHangupOff: after setAutoHangup(False) fsstar sends resume and the
+// dialplan goes on after the socket app.
+func TestAutoHangupOff(t *testing.T) {
+	h := start(t, map[string]string{"ivr/main.star": ivrScript}, nil)
+	h.sw.RouteApps("keep", esltest.App{Name: "set", Arg: "fsstar_app=ivr.main::keep"}, esltest.App{Name: "answer"},
+		esltest.App{Name: "socket", Arg: h.srv.Addr() + " async full"}, esltest.App{Name: "hangup", Arg: "USER_BUSY"})
+	c, err := esl.Dial(context.Background(), h.sw.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.API(context.Background(), "originate loopback/keep &park")
+	var b *esltest.Channel
+	waitFor(t, "b-leg", func() bool {
+		for _, ch := range h.sw.Channels() {
+			if strings.HasPrefix(ch.Name(), "loopback/keep-b") {
+				b = ch
+			}
+		}
+		return b != nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cause, err := b.WaitHangup(ctx); err != nil || cause != "USER_BUSY" {
+		t.Errorf("cause %q, %v: want the dialplan's USER_BUSY after the script (apps %q)", cause, err, appNames(b))
+	}
+}
+
+const hookScript = `
+def hook(session, what, args):
+    print("HOOK", what, args)
+
+def handler(session, args):
+    session.setHangupHook(hook, "x")
+    session.answer()
+    if args == "wait":
+        session.sleep(100000)
+`
+
+// TestHangupHookOnce: the hook runs exactly once whether the caller hangs up
+// mid-script or the script ends and fsstar hangs up.
+func TestHangupHookOnce(t *testing.T) {
+	h := start(t, map[string]string{"h.star": hookScript}, func(c *Config) { c.HangupGrace = 200 * time.Millisecond })
+	h.call(map[string]string{"fsstar_app": "h"})
+	waitFor(t, "hook after script end", func() bool { return strings.Count(h.logs.String(), "HOOK hangup x") == 1 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "h wait"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "answer", ch.Answered)
+	ch.Hangup("USER_BUSY")
+	waitFor(t, "hook after caller hangup", func() bool { return strings.Count(h.logs.String(), "HOOK hangup x") == 2 })
+	waitFor(t, "handler end", func() bool { return h.srv.metrics.active.Load() == 0 })
+	time.Sleep(50 * time.Millisecond)
+	if n := strings.Count(h.logs.String(), "HOOK"); n != 2 {
+		t.Errorf("hook ran %d times for 2 calls:\n%s", n, h.logs)
+	}
+}
+
+// TestOrphans: a channel left by an earlier fsstar instance (marker set,
+// no longer in the socket app) gets the on-error policy at start; ours and
+// unmarked ones are left alone.
+func TestOrphans(t *testing.T) {
+	var orphan, other *esltest.Channel
+	h := start(t, nil, func(c *Config) { c.OnError = "hangup:SYSTEM_SHUTDOWN" }, func(sw *esltest.Switch) {
+		sw.RouteApps("orphan", esltest.App{Name: "set", Arg: "fsstar_app=ivr.main"},
+			esltest.App{Name: "set", Arg: instanceVar + "=old-instance"}, esltest.App{Name: "answer"}, esltest.App{Name: "park"})
+		sw.RouteApps("plain", esltest.App{Name: "answer"}, esltest.App{Name: "park"})
+		c, err := esl.Dial(context.Background(), sw.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for _, ext := range []string{"orphan", "plain"} {
+			if _, err := c.API(context.Background(), "originate loopback/"+ext+" &park"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, ch := range sw.Channels() {
+			switch {
+			case ch.Var(instanceVar) != "":
+				orphan = ch
+			case strings.HasPrefix(ch.Name(), "loopback/plain-b"):
+				other = ch
+			}
+		}
+	})
+	if orphan == nil || other == nil {
+		t.Fatal("test set-up: channels not found")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cause, err := orphan.WaitHangup(ctx); err != nil || cause != "SYSTEM_SHUTDOWN" {
+		t.Errorf("orphan: cause %q, %v; logs:\n%s", cause, err, h.logs)
+	}
+	if other.HangupCause() != "" {
+		t.Errorf("an unmarked channel was hung up")
+	}
+}
