@@ -54,7 +54,7 @@ func realMain() int {
 	role := flag.String("role", "", "internal: run as a contender (raw) instead of the harness")
 	listen := flag.String("listen", "127.0.0.1:0", "internal: address of -role raw")
 	smoke := flag.Bool("smoke", false, "tiny run in seconds (CI); writes -out but is no benchmark")
-	calls := flag.Int("calls", 3000, "calls per contender per repetition for calls/s")
+	calls := flag.Int("calls", 6000, "calls per contender per repetition for calls/s")
 	conc := flag.Int("concurrency", 100, "calls in flight at once for calls/s (saturation)")
 	repeat := flag.Int("repeat", 3, "repetitions of every row (min/median/max)")
 	park := flag.String("park", "1000,5000", "concurrent parked calls for RSS, comma-separated")
