@@ -14,18 +14,19 @@ import (
 
 // results is everything one run measured.
 type results struct {
-	Machine    Machine
-	Started    time.Time
-	Took       time.Duration
-	Contenders []*contender
-	Calls      map[string][]callRun         // by contender key, one per repetition
-	Park       map[string]map[int][]parkRun // by key, then parked calls
-	XML, FSAPI []httpRun
-	HTTPNote   string
-	Engine     []engineResult
-	Reload     []reloadRun
-	FS         fsResult
-	Errors     []string // measurements that could not be made
+	Machine     Machine
+	Started     time.Time
+	Took        time.Duration
+	Contenders  []*contender
+	Calls       map[string][]callRun         // by contender key, one per repetition
+	Park        map[string]map[int][]parkRun // by key, then parked calls
+	XML, FSAPI  []httpRun
+	HTTPNote    string
+	Engine      []engineResult
+	Reload      []reloadRun
+	FS          fsResult
+	concurrency int
+	Errors      []string // measurements that could not be made
 }
 
 // failures sums up what went wrong, "" when nothing did.
@@ -57,7 +58,7 @@ func (r *results) failures() string {
 }
 
 func run(ctx context.Context, cfg config) (*results, error) {
-	res := &results{Machine: machine(), Started: time.Now(), Calls: map[string][]callRun{}, Park: map[string]map[int][]parkRun{}}
+	res := &results{concurrency: cfg.Concurrency, Machine: machine(), Started: time.Now(), Calls: map[string][]callRun{}, Park: map[string]map[int][]parkRun{}}
 	root, err := moduleRoot()
 	if err != nil {
 		return nil, err
