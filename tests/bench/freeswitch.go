@@ -125,6 +125,10 @@ func runFreeSWITCH(ctx context.Context, cfg config, cs []*contender) fsResult {
 				} else {
 					row.Failed++
 				}
+				if row.Failed >= 100 && row.Calls == 0 {
+					row.Err = "100 calls ended without the flow and none completed: does the extension answer, and does the contender get the socket connection?"
+					break
+				}
 			}
 			el := time.Since(start)
 			cpu1, _ := procCPU(ch.Pid())
