@@ -93,7 +93,7 @@ func niceCeil(v float64) float64 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10} {
 		if m*p >= v {
 			return m * p
 		}
@@ -106,6 +106,8 @@ func short(v float64) string {
 	case v >= 10000:
 		return fmt.Sprintf("%.0fk", v/1000)
 	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v == math.Trunc(v):
 		return fmt.Sprintf("%.0f", v)
 	default:
 		return fmt.Sprintf("%.1f", v)
