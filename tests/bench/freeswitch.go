@@ -46,7 +46,7 @@ type fsRow struct {
 func runFreeSWITCH(ctx context.Context, cfg config, cs []*contender) fsResult {
 	addr := os.Getenv("FSSTAR_BENCH_FREESWITCH")
 	if addr == "" {
-		return fsResult{Note: "not run: FSSTAR_BENCH_FREESWITCH is not set (no FreeSWITCH on this machine); set it to host:port of a switch's event socket to add this table"}
+		return fsResult{Note: "Not run: FSSTAR_BENCH_FREESWITCH is not set (no FreeSWITCH on this machine); set it to host:port of a switch's event socket to add this table"}
 	}
 	res := fsResult{Ran: true, Addr: addr, Window: 20 * time.Second}
 	if cfg.Smoke {
