@@ -326,6 +326,11 @@ func writeReport(cfg config, r *results) error {
 		p("\n")
 	}
 
+	p("## Profiles, and what was fixed\n\n")
+	p("`go run ./tests/bench -profile DIR` builds fsstar with `-tags fsstar_pprof` (net/http/pprof on a loopback port named by `FSSTAR_PPROF_LISTEN`; the default build has no pprof) and saves CPU profiles of fsstar during the calls and xml_fetch windows; `-cpuprofile FILE` profiles the harness (the simulated switch).\n\n")
+	p("- Calls: fsstar's profile is dominated by socket reads and writes (the ESL round trips); Starlark and the engine are a small share. See the note on commands per call below.\n")
+	p("- xml_fetch: `engine.(*callState).logger` took about 7%% of fsstar's CPU: the server built every call's hclog logger (With uuid, module, function) up front for `builtins.Call.Logger`, although most calls never log. Fixed on this branch: the server hands builtins a logger built on first use, and the engine's build-on-first-use is now safe from any goroutine. Before → after, in process (`go test -bench XMLFetch ./server`): 85 → 81 allocations and 11,753 → 11,465 bytes per request; through the harness, fsstar's CPU per request went 35 → 34 µs (xml_fetch) and 28 → 26 µs (fsapi), and per call 375 → 365 µs, on a machine loaded by other work (load average above 5 on 2 cores), so latencies of those two runs are not comparable.\n")
+	p("- Tried and not kept: skipping the server's auto-hangup after the script's own hangup (no measurable change).\n\n")
 	p("## How it is measured, and what to keep in mind\n\n")
 	p("- The harness (`tests/bench`, a main package, not part of `go test ./...` except its `-smoke` run in `bench_test.go`) builds `cmd/fsstar`, starts each contender as a child process in its own process group (killed with the group on exit, and by the kernel if the harness dies), and talks to it on 127.0.0.1 only. Every loop is bounded by a count and a time budget (`-budget`).\n")
 	p("- The simulated switch runs in the harness process rather than in a process of its own: the harness does nothing else while a window runs, so its /proc CPU is the switch's (plus the small call driver), and the switch needs no control channel of its own. It is measured alone first (a raw handler that hangs up at once) so its ceiling is known.\n")
