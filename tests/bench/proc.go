@@ -85,10 +85,26 @@ type Machine struct {
 	Kernel   string
 	Go       string
 	Node     string
+	// Load is /proc/loadavg's 1-minute figure at the start and the end of
+	// the run: other work on the machine.
+	LoadStart, LoadEnd string
+}
+
+// loadAvg returns the 1-minute load average from /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func machine() Machine {
-	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), CPU: "unknown", Kernel: "unknown"}
+	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), CPU: "unknown", Kernel: "unknown", LoadStart: loadAvg()}
 	if v, err := statusField("/proc/meminfo", "MemTotal:"); err == nil {
 		m.MemTotal = v * 1024
 	}

@@ -196,6 +196,7 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		res.Errors = append(res.Errors, "interrupted: "+ctx.Err().Error())
 	}
 	res.Took = time.Since(res.Started)
+	res.Machine.LoadEnd = loadAvg()
 	return res, nil
 }
 
