@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
@@ -30,14 +31,18 @@ type callState struct {
 	module   string
 	function string
 	base     hclog.Logger
+	logOnce  sync.Once
 	log      hclog.Logger // built on first use: most calls never log
 }
 
+// logger builds the call's logger on first use; safe from any goroutine
+// (a builtin may log from the call's event goroutine while the call's
+// thread fails and logs too).
 func (cs *callState) logger() hclog.Logger {
-	if cs.log == nil {
+	cs.logOnce.Do(func() {
 		args := append([]any{"uuid", cs.info.UUID, "module", cs.module, "function", cs.function}, cs.info.Fields...)
 		cs.log = cs.base.With(args...)
-	}
+	})
 	return cs.log
 }
 

@@ -148,10 +148,10 @@ const callLocal = "fsstar.server.call"
 func (s *Server) setupThread(thread *starlark.Thread, info engine.CallInfo) {
 	c, _ := thread.Local(callLocal).(*builtins.Call)
 	if c == nil {
-		c = &builtins.Call{Context: engine.Context(thread), Logger: engine.Logger(thread), UUID: info.UUID}
+		c = &builtins.Call{Context: engine.Context(thread), UUID: info.UUID}
 	}
 	if c.Logger == nil {
-		c.Logger = engine.Logger(thread)
+		c.Logger = newLazyLogger(thread)
 	}
 	builtins.SetCall(thread, c)
 }

@@ -73,6 +73,7 @@ type Channel struct {
 	peer        *Channel // the other loopback leg
 	bridged     *Channel
 	sock        *conn // the outbound socket controlling the channel
+	timing      SocketTiming
 	released    chan struct{}
 	clock       appClock // guarded by mu
 }

@@ -120,6 +120,7 @@ func appSocket(ctx context.Context, ch *Channel, arg string) string {
 		d := net.Dialer{Timeout: 5 * time.Second}
 		nc, err = d.DialContext(ctx, "tcp", host)
 		if err == nil {
+			ch.markTiming(func(t *SocketTiming) *time.Time { return &t.Connected })
 			h, _, _ := net.SplitHostPort(host)
 			ch.vars.set("socket_host", h)
 			break
@@ -170,7 +171,11 @@ func (c *conn) serveOutbound() {
 	defer c.finish()
 	connected := false
 	c.loop(func(cmd *esl.Command) bool {
+		c.ch.markTiming(func(t *SocketTiming) *time.Time { return &t.FirstCommand })
 		if connected {
+			if strings.HasPrefix(cmd.Line, "sendmsg") {
+				c.ch.markTiming(func(t *SocketTiming) *time.Time { return &t.FirstSendMsg })
+			}
 			return c.dispatch(cmd)
 		}
 		if strings.TrimSpace(cmd.Line) != "connect" {
