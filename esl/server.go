@@ -167,9 +167,9 @@ func (s *Server) serveConn(nc net.Conn) {
 	c, err := s.handshake(nc, log)
 	s.mu.Lock()
 	delete(s.raw, nc)
-	if err == nil && s.stopped {
-		err = ErrServerClosed
-	}
+	// A connection accepted before Shutdown is a call the switch has
+	// already handed over: it is served and drained like the others (a
+	// drain past its deadline cancels s.base, which fails the handshake).
 	if err == nil {
 		s.conns[c] = struct{}{}
 	}
