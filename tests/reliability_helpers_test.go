@@ -79,7 +79,11 @@ func startRelWith(t *testing.T, sw *esltest.Switch, scripts map[string]string, e
 	if edit != nil {
 		edit(&cfg)
 	}
-	srv, err := server.New(cfg, server.WithLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})))
+	level := hclog.Debug // the default "info" means: capture everything
+	if cfg.LogLevel != "info" {
+		level = hclog.LevelFromString(cfg.LogLevel)
+	}
+	srv, err := server.New(cfg, server.WithLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: level})))
 	if err != nil {
 		t.Fatal(err)
 	}
