@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ import (
 var soakScripts = map[string]string{"soak/call.star": `
 def handler(session, args):
     session.answer()
-    digits = session.playAndGetDigits(1, 4, 3, 5000, "#", "soak/prompt.wav", "soak/invalid.wav", "\\d+")
+    digits = session.playAndGetDigits(1, 4, 3, 60000, "#", "soak/prompt.wav", "soak/invalid.wav", "\\d+")
     session.streamFile("tone_stream://%(100,0,440)")
     session.setVariable("soak_digits", digits)
     session.setVariable("soak_done", args)
@@ -87,7 +88,7 @@ func TestReliabilitySoak(t *testing.T) {
 		c.LogLevel = "warn"
 		c.DrainTimeout = 30 * time.Second
 		c.HangupGrace = 2 * time.Second
-	}, esltest.WithMaxChannels(conc*2+500), esltest.WithEventQueue(4096))
+	}, esltest.WithMaxChannels(conc*2+500))
 	h.waitConnected()
 
 	var ok, lost, stuck atomic.Int64
@@ -210,6 +211,12 @@ func TestReliabilitySoak(t *testing.T) {
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
+	if p := os.Getenv("FSSTAR_SOAK_HEAPPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 
 	// Report.
 	var b strings.Builder
