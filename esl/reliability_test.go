@@ -3,7 +3,10 @@ package esl
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -85,5 +88,79 @@ func TestBadEventFrameIsSkipped(t *testing.T) {
 	defer c.Close()
 	if got, err := c.API(ctx, "status"); err != nil || got != "reply to api status" {
 		t.Fatalf("API = %q, %v", got, err)
+	}
+}
+
+// gatedListener holds Accept until open is closed, so that connections
+// pile up in the kernel's accept queue; deadlines reach the real listener.
+type gatedListener struct {
+	*net.TCPListener
+	open chan struct{}
+}
+
+func (g gatedListener) Accept() (net.Conn, error) {
+	<-g.open
+	return g.TCPListener.Accept()
+}
+
+// Calls the switch connected before Shutdown but still waiting in the
+// listen queue are served, not reset (before the fix, halt closed the
+// listener and every one of them was dropped).
+func TestShutdownServesQueuedCalls(t *testing.T) {
+	const n = 5
+	var ran atomic.Int32
+	srv := &Server{Handler: HandlerFunc(func(ctx context.Context, c *Conn) { ran.Add(1) })}
+	l := listen(t).(*net.TCPListener)
+	gl := gatedListener{TCPListener: l, open: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(gl) }()
+	var sides []*switchSide
+	for range n {
+		sides = append(sides, dialServer(t, l.Addr().String(), "05a-outbound-async-full.jsonl", "outbound"))
+	}
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		shut <- srv.Shutdown(ctx)
+	}()
+	waitStopped := time.Now().Add(5 * time.Second)
+	for {
+		srv.mu.Lock()
+		stopped := srv.stopped
+		srv.mu.Unlock()
+		if stopped || time.Now().After(waitStopped) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(gl.open)
+	var wg sync.WaitGroup
+	for _, sw := range sides {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer sw.nc.Close()
+			sw.expect("connect")
+			sw.frames("", 10)
+			sw.expect("filter")
+			sw.expect("event")
+			sw.expect("linger")
+			sw.reply("+OK filter added.")
+			sw.reply("+OK event listener enabled plain")
+			sw.reply("+OK will linger")
+			sw.expect("exit")
+			sw.frames("", 61, 62)
+		}()
+	}
+	wg.Wait()
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	if err := <-errc; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+	if got := ran.Load(); got != n {
+		t.Errorf("%d of %d queued calls were served", got, n)
 	}
 }
