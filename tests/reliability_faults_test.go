@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -141,13 +142,23 @@ func TestReliabilityStalledReplies(t *testing.T) {
 def fsapi(session, stream, env, args):
     stream.write(freeswitch.API().executeString("status"))
 `,
+		"rel/xml.star": `
+def xml_fetch(params):
+    freeswitch.API().executeString("status")
+    return '<document type="freeswitch/xml"><section name="dialplan"/></document>'
+`,
 		"rel/stall.star": hookScript(`
     session.answer()
     freeswitch.consoleLog("info", "ANSWERED\n")
     for i in range(100000):
         session.sleep(1000)
     freeswitch.consoleLog("info", "NOT-REACHED\n")
-`)}, func(c *server.Config) { c.RequestTimeout = 700 * time.Millisecond })
+`)}, func(c *server.Config) {
+		c.RequestTimeout = 700 * time.Millisecond
+		c.XMLFetchTimeout = 500 * time.Millisecond
+		c.XMLHandlerScript = "rel.xml"
+		c.XMLHandlerBindings = []string{"dialplan"}
+	})
 	h.waitConnected()
 	h.sw.Stall(true)
 	defer h.sw.Stall(false)
@@ -156,6 +167,17 @@ def fsapi(session, stream, env, args):
 	took := time.Since(start)
 	if code != http.StatusGatewayTimeout || took > 3*time.Second {
 		t.Errorf("stalled fsapi: %d %q after %v, want 504 near 700ms", code, body, took)
+	}
+	start = time.Now()
+	resp, err := http.PostForm("http://"+h.srv.HTTPAddr()+"/xml", url.Values{"section": {"dialplan"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took = time.Since(start)
+	if resp.StatusCode != 200 || !strings.Contains(string(xb), `status="not found"`) || took > 3*time.Second {
+		t.Errorf("stalled xml_fetch: %d %q after %v, want not found near 500ms", resp.StatusCode, xb, took)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
