@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/server"
@@ -326,3 +328,65 @@ func metricLine(t *testing.T, h *relHarness, name string) string {
 }
 
 var _ = errors.Is
+
+// The switch process goes away with an API() in flight and a new one comes
+// back on the same address: the call in flight fails at once, the shared
+// client reconnects to the new switch by itself, API() works again and the
+// new switch's calls are served.
+func TestReliabilitySwitchRestart(t *testing.T) {
+	noLeaks(t)
+	h := startRel(t, map[string]string{
+		"rel/api.star": `
+def fsapi(session, stream, env, args):
+    stream.write(freeswitch.API().executeString("hostname"))
+`,
+		"rel/call.star": hookScript(`
+    session.answer()
+    session.setVariable("rel_served", "yes")
+`)}, func(c *server.Config) { c.RequestTimeout = 20 * time.Second }, esltest.WithHostname("switch-one"))
+	h.waitConnected()
+	c := h.srv.Client()
+	addr := h.sw.Addr()
+	h.sw.Stall(true)
+	done := make(chan int, 1)
+	go func() {
+		code, _ := relGet(t, h, "/api/rel.api")
+		done <- code
+	}()
+	waitUntil(t, 5*time.Second, "the api command to be pending", func() bool { return c.Stats().Pending > 0 })
+	h.sw.Close() // the switch process dies
+	select {
+	case code := <-done:
+		if code != http.StatusInternalServerError {
+			t.Errorf("API() in flight when the switch died: %d, want 500", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("API() in flight hung after the switch died")
+	}
+	sw2, err := esltest.New(esltest.WithListenAddr(addr), esltest.WithHostname("switch-two"), esltest.WithLogger(hclog.NewNullLogger()))
+	if err != nil {
+		t.Fatalf("restart the switch on %s: %v", addr, err)
+	}
+	defer sw2.Close()
+	waitUntil(t, 15*time.Second, "the client to reconnect to the new switch", func() bool {
+		st := c.Stats()
+		return st.Connected && st.Reconnects >= 1
+	})
+	if code, body := relGet(t, h, "/api/rel.api"); code != 200 || !strings.Contains(body, "switch-two") {
+		t.Errorf("API() after the restart: %d %q", code, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ch, err := sw2.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "rel.call r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.WaitHangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ch.Var("rel_served") != "yes" {
+		t.Error("a call from the restarted switch was not served")
+	}
+	waitUntil(t, 5*time.Second, "the hook", func() bool { return h.count("HOOK-RAN r1") == 1 })
+	h.stop()
+}
