@@ -146,10 +146,11 @@ func (c *core) run() {
 // skipBadFrame handles a bad frame the reader skipped whole. Replies are
 // matched to commands by order, so a skipped reply must not go unnoticed:
 // a reply (known by its Content-Type) fails the oldest pending command with
-// the frame error; a frame of unknown type while commands are pending may
-// have been a reply, so the connection can no longer match replies and
-// must end (the returned error; pending commands fail with ErrConnLost).
-// An event, a log line, or any frame while nothing is pending is skipped.
+// the frame error; a frame of unknown type while commands wait (for a reply,
+// an execute's CHANNEL_EXECUTE_COMPLETE or a bgapi's BACKGROUND_JOB) may have
+// been what they wait for, so the connection must end (the returned error;
+// waiting commands fail with ErrConnLost) rather than leave them waiting
+// for ever. An event, a log line, or any frame while nothing waits is skipped.
 func (c *core) skipBadFrame(fe *FrameError) error {
 	switch fe.ContentType {
 	case TypeEventPlain, TypeEventJSON, TypeEventXML, TypeLogData:
@@ -168,12 +169,14 @@ func (c *core) skipBadFrame(fe *FrameError) error {
 		}
 		c.mu.Unlock()
 	default:
+		// Unknown type: it may have been a reply, or the CHANNEL_EXECUTE_COMPLETE
+		// or BACKGROUND_JOB someone waits for, which would then wait forever.
 		c.mu.Lock()
-		n := len(c.pending)
+		n := len(c.pending) + len(c.execs) + len(c.jobs)
 		c.mu.Unlock()
 		if n > 0 {
-			c.lg().Warn("bad frame of unknown type while commands wait for replies: closing the connection", "peer", c.peer, "error", fe)
-			return fmt.Errorf("a bad frame may have been a command's reply: %w", fe)
+			c.lg().Warn("bad frame of unknown type while commands wait for replies or events: closing the connection", "peer", c.peer, "error", fe)
+			return fmt.Errorf("a bad frame may have been the reply or event a command waits for: %w", fe)
 		}
 	}
 	c.lg().Warn("skipping a bad frame", "peer", c.peer, "content_type", fe.ContentType, "error", fe)

@@ -164,3 +164,25 @@ func TestShutdownServesQueuedCalls(t *testing.T) {
 		t.Errorf("%d of %d queued calls were served", got, n)
 	}
 }
+
+// A garbage frame of unknown type while a bgapi waits for its
+// BACKGROUND_JOB may have been that event: the wait fails at once with
+// ErrConnLost instead of lasting until its deadline.
+func TestGarbageFrameWhileJobWaitsFailsFast(t *testing.T) {
+	sw := newFakeSwitch(t, func(fc *fakeConn, c *Command) {
+		fc.send(replyFrame("+OK Job-UUID: " + c.Headers.Get("Job-UUID")))
+		fc.send([]byte("%%% not a header %%%\n\n"))
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, sw.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	_, err = c.BgAPI(ctx, "status")
+	if !errors.Is(err, ErrConnLost) || time.Since(start) > 2*time.Second {
+		t.Fatalf("BgAPI after a garbage frame: %v after %v, want ErrConnLost at once", err, time.Since(start))
+	}
+}
