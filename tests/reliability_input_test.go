@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsstar/fsstar/server"
 )
 
 // Module names and file reads cannot leave the script roots, whatever the
@@ -97,5 +99,44 @@ def fsapi(session, stream, env, args):
 	}
 	if code, _ := raw("/healthz"); code != 200 {
 		t.Errorf("healthz after the probes: %d", code)
+	}
+}
+
+// Bodies over max-body-bytes get 413 on every endpoint, whether announced
+// by Content-Length or streamed chunked, and no script runs.
+func TestReliabilityHugeBodies(t *testing.T) {
+	noLeaks(t)
+	h := startRel(t, map[string]string{"rel/api.star": `
+def fsapi(session, stream, env, args):
+    freeswitch.consoleLog("info", "SCRIPT-RAN\n")
+    stream.write("ran")
+
+def runtime(args):
+    freeswitch.consoleLog("info", "SCRIPT-RAN\n")
+`}, func(c *server.Config) { c.MaxBodyBytes = 64 << 10 })
+	big := strings.Repeat("a=b&", 50<<10) // 200 KiB
+	for _, path := range []string{"/api/rel.api", "/xml", "/run/rel.api"} {
+		for _, chunked := range []bool{false, true} {
+			var body io.Reader = strings.NewReader(big)
+			if chunked {
+				body = io.MultiReader(strings.NewReader(big)) // no length: sent chunked
+			}
+			req, _ := http.NewRequest("POST", "http://"+h.srv.HTTPAddr()+path, body)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("POST %s: %v", path, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("POST %s (chunked %v) with 200 KiB: %d, want 413", path, chunked, resp.StatusCode)
+			}
+		}
+	}
+	if h.count("SCRIPT-RAN") != 0 {
+		t.Error("a script ran for an oversized request")
+	}
+	if code, body := relGet(t, h, "/api/rel.api"); code != 200 || body != "ran" {
+		t.Errorf("after the oversized requests: %d %q", code, body)
 	}
 }
