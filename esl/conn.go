@@ -129,7 +129,10 @@ func (c *core) run() {
 		if err != nil {
 			var fe *FrameError
 			if errors.As(err, &fe) && fe.Recoverable {
-				c.lg().Warn("skipping a bad frame", "peer", c.peer, "error", err)
+				if lost := c.skipBadFrame(fe); lost != nil {
+					c.fail(lost)
+					return
+				}
 				continue
 			}
 			c.fail(err)
@@ -138,6 +141,46 @@ func (c *core) run() {
 		c.frames.Add(1)
 		c.dispatch(f)
 	}
+}
+
+// skipBadFrame handles a bad frame the reader skipped whole. Replies are
+// matched to commands by order, so a skipped reply must not go unnoticed:
+// a reply (known by its Content-Type) fails the oldest pending command with
+// the frame error; a frame of unknown type while commands wait (for a reply,
+// an execute's CHANNEL_EXECUTE_COMPLETE or a bgapi's BACKGROUND_JOB) may have
+// been what they wait for, so the connection must end (the returned error;
+// waiting commands fail with ErrConnLost) rather than leave them waiting
+// for ever. An event, a log line, or any frame while nothing waits is skipped.
+func (c *core) skipBadFrame(fe *FrameError) error {
+	switch fe.ContentType {
+	case TypeEventPlain, TypeEventJSON, TypeEventXML, TypeLogData:
+		c.lg().Warn("skipping a bad frame", "peer", c.peer, "content_type", fe.ContentType, "error", fe)
+		return nil
+	case TypeCommandReply, TypeAPIResponse:
+		c.mu.Lock()
+		if len(c.pending) > 0 {
+			cl := c.pending[0]
+			c.pending[0] = nil
+			c.pending = c.pending[1:]
+			c.mu.Unlock()
+			c.lg().Warn("a command's reply was a bad frame", "peer", c.peer, "content_type", fe.ContentType, "error", fe)
+			cl.ch <- result{err: fe}
+			return nil
+		}
+		c.mu.Unlock()
+	default:
+		// Unknown type: it may have been a reply, or the CHANNEL_EXECUTE_COMPLETE
+		// or BACKGROUND_JOB someone waits for, which would then wait forever.
+		c.mu.Lock()
+		n := len(c.pending) + len(c.execs) + len(c.jobs)
+		c.mu.Unlock()
+		if n > 0 {
+			c.lg().Warn("bad frame of unknown type while commands wait for replies or events: closing the connection", "peer", c.peer, "error", fe)
+			return fmt.Errorf("a bad frame may have been the reply or event a command waits for: %w", fe)
+		}
+	}
+	c.lg().Warn("skipping a bad frame", "peer", c.peer, "content_type", fe.ContentType, "error", fe)
+	return nil
 }
 
 func (c *core) dispatch(f *Frame) {

@@ -85,6 +85,10 @@ func (f *Frame) IsEvent() bool {
 type FrameError struct {
 	Reason      string
 	Recoverable bool
+	// ContentType is the Content-Type the skipped frame announced, when its
+	// header block said ("" when unknown). A reader uses it to tell a lost
+	// event from a lost command reply.
+	ContentType string
 	// Err is the cause, when there is one to match: ErrFrameTooLarge for limits.
 	Err error
 }
@@ -221,7 +225,7 @@ func (r *Reader) readBlock(command bool) (Headers, string, error) {
 		if _, err := r.readBody(h); err != nil {
 			return nil, "", err
 		}
-		return nil, "", &FrameError{Reason: bad, Recoverable: true}
+		return nil, "", &FrameError{Reason: bad, Recoverable: true, ContentType: h.Get("Content-Type")}
 	}
 	return h, first, nil
 }
@@ -240,7 +244,9 @@ func (r *Reader) readBody(h Headers) ([]byte, error) {
 		if _, err := r.br.Discard(n); err != nil {
 			return nil, unexpected(err)
 		}
-		return nil, limitError(true, "body of %d bytes exceeds the limit of %d", n, r.limits.MaxBodyBytes)
+		fe := limitError(true, "body of %d bytes exceeds the limit of %d", n, r.limits.MaxBodyBytes)
+		fe.ContentType = h.Get("Content-Type")
+		return nil, fe
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(r.br, body); err != nil {

@@ -72,6 +72,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
+	closed    bool // Close was called: nothing more is accepted
 	conns     map[*Conn]struct{}
 	raw       map[net.Conn]struct{} // accepted, not yet a Conn
 	stopped   bool
@@ -120,12 +121,16 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	s.listeners[l] = struct{}{}
+	// The accept loop counts in the drain: after Shutdown it still accepts
+	// the connections already queued (see halt).
+	s.wg.Add(1)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.listeners, l)
 		s.mu.Unlock()
 		l.Close()
+		s.wg.Done()
 	}()
 	var delay time.Duration
 	for {
@@ -148,11 +153,13 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		delay = 0
 		s.mu.Lock()
-		if s.stopped {
+		if s.closed {
 			s.mu.Unlock()
 			nc.Close()
 			return ErrServerClosed
 		}
+		// After Shutdown, a connection accepted here was queued before it:
+		// the switch has handed that call over, so it is served and drained.
 		s.raw[nc] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
@@ -167,9 +174,9 @@ func (s *Server) serveConn(nc net.Conn) {
 	c, err := s.handshake(nc, log)
 	s.mu.Lock()
 	delete(s.raw, nc)
-	if err == nil && s.stopped {
-		err = ErrServerClosed
-	}
+	// A connection accepted before Shutdown is a call the switch has
+	// already handed over: it is served and drained like the others (a
+	// drain past its deadline cancels s.base, which fails the handshake).
 	if err == nil {
 		s.conns[c] = struct{}{}
 	}
@@ -302,6 +309,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close stops accepting, cancels the handlers' contexts and closes every
 // connection at once, then waits for the handlers to return.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.init()
+	s.closed = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
 	s.halt()
 	s.stop(ErrServerClosed)
 	s.closeConns()
@@ -309,12 +323,22 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// halt stops accepting connections; calls in flight go on.
+// acceptDrain is how long a stopping server keeps accepting the
+// connections already queued on its listeners.
+const acceptDrain = 100 * time.Millisecond
+
+// halt stops accepting connections; calls in flight go on. A listener that
+// supports deadlines first gets one acceptDrain away, so that connections
+// the kernel accepted before the Shutdown (calls the switch already handed
+// over, waiting in the listen queue) are served rather than reset.
 func (s *Server) halt() {
 	s.mu.Lock()
 	s.init()
 	s.stopped = true
 	for l := range s.listeners {
+		if d, ok := l.(interface{ SetDeadline(time.Time) error }); ok && d.SetDeadline(time.Now().Add(acceptDrain)) == nil {
+			continue
+		}
 		l.Close()
 	}
 	s.mu.Unlock()

@@ -104,7 +104,7 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 		})
 	}
 	hookWatch := context.AfterFunc(ctx, func() {
-		if errors.Is(context.Cause(ctx), esl.ErrHangup) {
+		if callGone(ctx) {
 			what := sess.HangupWhat()
 			if what == "" {
 				what = "hangup"
@@ -158,7 +158,7 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	if errors.Is(context.Cause(ctx), esl.ErrHangup) {
+	if callGone(ctx) {
 		hookWatch()
 		what := sess.HangupWhat()
 		if what == "" {
@@ -173,6 +173,14 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 		hookOnce.Do(func() { close(hookDone) })
 		<-hookDone
 	}
+}
+
+// callGone reports whether the call's connection ended because the call
+// hung up or because the switch connection was lost (FreeSWITCH hangs up a
+// channel whose outbound socket drops): either way the hangup hook is due.
+func callGone(ctx context.Context) bool {
+	cause := context.Cause(ctx)
+	return errors.Is(cause, esl.ErrHangup) || errors.Is(cause, esl.ErrConnLost)
 }
 
 // unmark removes the instance marker from a channel that leaves fsstar alive.
@@ -209,11 +217,38 @@ func (s *Server) applyOnError(conn *esl.Conn, oe OnError, log interface {
 	default:
 		err = conn.Hangup(ctx, oe.Cause)
 	}
+	if errors.Is(err, esl.ErrConnLost) {
+		// The call's own socket is gone but the channel may still be up:
+		// apply the policy over the shared inbound connection.
+		err = s.onErrorInbound(ctx, conn.UUID(), oe)
+	}
 	if err != nil && !errors.Is(err, esl.ErrHangup) {
 		log.Warn("on-error action failed", "action", oe.Action, "error", err)
 		return
 	}
 	log.Info("on-error applied", "action", oe.Action, "cause", oe.Cause, "target", oe.Target)
+}
+
+// onErrorInbound applies the on-error policy to a channel over the shared
+// inbound connection (uuid_kill / uuid_transfer), for a call whose outbound
+// socket was lost. A channel that no longer exists is not an error.
+func (s *Server) onErrorInbound(ctx context.Context, id string, oe OnError) error {
+	c := s.client.Load()
+	if c == nil || id == "" {
+		return esl.ErrConnLost
+	}
+	var err error
+	if oe.Action == "transfer" {
+		c.API(ctx, "uuid_setvar "+id+" "+instanceVar)
+		_, err = c.API(ctx, "uuid_transfer "+id+" "+oe.Target)
+	} else {
+		_, err = c.API(ctx, "uuid_kill "+id+" "+oe.Cause)
+	}
+	var ce *esl.CommandError
+	if errors.As(err, &ce) && strings.Contains(ce.Reply, "No such channel") {
+		return nil
+	}
+	return err
 }
 
 // hangupCause returns the Hangup-Cause of the call's CHANNEL_HANGUP.

@@ -87,7 +87,10 @@ func TestOnErrorTransfer(t *testing.T) {
 func TestAutoHangupOff(t *testing.T) {
 	h := start(t, map[string]string{"ivr/main.star": ivrScript}, nil)
 	h.sw.RouteApps("keep", esltest.App{Name: "set", Arg: "fsstar_app=ivr.main::keep"}, esltest.App{Name: "answer"},
-		esltest.App{Name: "socket", Arg: h.srv.Addr() + " async full"}, esltest.App{Name: "hangup", Arg: "USER_BUSY"})
+		esltest.App{Name: "socket", Arg: h.srv.Addr() + " async full"},
+		// The dialplan goes on for a (simulated) 20 s, so that the b-leg,
+		// whose script ends at once, is still up when the test looks for it.
+		esltest.App{Name: "sleep", Arg: "20000"}, esltest.App{Name: "hangup", Arg: "USER_BUSY"})
 	c, err := esl.Dial(context.Background(), h.sw.Addr())
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,17 @@ func writeScripts(t *testing.T, dir string, scripts map[string]string) {
 
 func start(t *testing.T, scripts map[string]string, edit func(*Config), before ...func(*esltest.Switch)) *harness {
 	t.Helper()
+	return startOpts(t, scripts, edit, nil, before...)
+}
+
+// startWith is start with server options.
+func startWith(t *testing.T, scripts map[string]string, edit func(*Config), opts ...Option) *harness {
+	t.Helper()
+	return startOpts(t, scripts, edit, opts)
+}
+
+func startOpts(t *testing.T, scripts map[string]string, edit func(*Config), opts []Option, before ...func(*esltest.Switch)) *harness {
+	t.Helper()
 	sw := esltest.NewSwitch(t)
 	for _, f := range before {
 		f(sw)
@@ -83,7 +94,7 @@ func start(t *testing.T, scripts map[string]string, edit func(*Config), before .
 		edit(&cfg)
 	}
 	logs := &syncBuffer{}
-	srv, err := New(cfg, WithLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})))
+	srv, err := New(cfg, append([]Option{WithLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

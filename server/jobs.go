@@ -137,6 +137,9 @@ func (s *Server) XMLFetch(ctx context.Context, params map[string]string, order [
 		if strings.TrimSpace(string(v)) == "" {
 			return NotFoundXML, false, nil
 		}
+		if int64(len(v)) > cfg.MaxBodyBytes {
+			return NotFoundXML, false, fmt.Errorf("%s::xml_fetch returned %d bytes, more than max-body-bytes (%d)", cfg.XMLHandlerScript, len(v), cfg.MaxBodyBytes)
+		}
 		return string(v), true, nil
 	default:
 		return NotFoundXML, false, fmt.Errorf("%s::xml_fetch returned %s, want a string or None", cfg.XMLHandlerScript, v.Type())

@@ -46,6 +46,9 @@ type Server struct {
 	metrics *metrics
 	jobs    *jobs
 
+	// extra holds predeclared names added by tests (withPredeclared).
+	extra starlark.StringDict
+
 	// base is cancelled by Shutdown once draining is over; background work
 	// (dialing, startup scripts, jobs) runs under it.
 	base       context.Context
@@ -106,7 +109,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	}
 	lopts := []loader.Option{
 		loader.WithLogger(s.log.Named("loader")),
-		loader.WithPredeclared(builtins.Predeclared(s.opts)),
+		loader.WithPredeclared(s.predeclared()),
 		loader.WithRecursion(cfg.Recursion),
 		loader.WithMaxSteps(cfg.MaxSteps),
 		loader.WithWatch(watch),
@@ -137,6 +140,26 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		ErrorLog:          s.log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 	}
 	return s, nil
+}
+
+// withPredeclared adds names to every module's predeclared set; for tests
+// that need a builtin the service does not have (one that panics).
+func withPredeclared(d starlark.StringDict) Option { return func(s *Server) { s.extra = d } }
+
+// predeclared is the builtins' predeclared set plus any test additions.
+func (s *Server) predeclared() starlark.StringDict {
+	d := builtins.Predeclared(s.opts)
+	if len(s.extra) == 0 {
+		return d
+	}
+	out := make(starlark.StringDict, len(d)+len(s.extra))
+	for k, v := range d {
+		out[k] = v
+	}
+	for k, v := range s.extra {
+		out[k] = v
+	}
+	return out
 }
 
 // callLocal is the thread-local key under which the server hands a prepared
