@@ -3,6 +3,7 @@ package startest
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 	"io"
 	"net/http"
 	"net/url"
@@ -134,12 +135,15 @@ func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, 
 	module, _, _ := strings.Cut(app, " ")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	ch, err := env.Switch.PlaceCall(ctx, env.Server.Addr(), v, opts...)
+	// Watch the call's uuid before placing it: a quick script logs before
+	// PlaceCall returns, and its lines must not be missed.
+	id := uuid.NewString()
+	p.watch(id)
+	p.printf("call %d → %s  (from %s)\n", n, module, cid)
+	ch, err := env.Switch.PlaceCall(ctx, env.Server.Addr(), v, append(opts, esltest.CallUUID(id))...)
 	if err != nil {
 		return err
 	}
-	p.watch(ch.UUID())
-	p.printf("call %d → %s  (from %s)\n", n, module, cid)
 	var mu sync.Mutex
 	shown := 0
 	// show narrates the apps completed since the last call, and the
