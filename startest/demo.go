@@ -3,7 +3,6 @@ package startest
 import (
 	"context"
 	"fmt"
-	"github.com/google/uuid"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/server"
 )
