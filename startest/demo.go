@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/server"
+	"github.com/google/uuid"
 )
 
 // DemoOptions configures Demo.
