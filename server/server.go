@@ -133,6 +133,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		Addr:    cfg.Listen,
 		Handler: esl.HandlerFunc(s.ServeESL),
 		Logger:  s.log.Named("outbound"),
+		// The events the Session reads, subscribed in the connect round
+		// trip rather than one more round trip on the script's first call.
+		Events: builtins.OutboundEvents(),
 	}
 	s.httpSrv = &http.Server{
 		Handler:           s.Handler(),
