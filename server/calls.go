@@ -136,6 +136,9 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 	case sess.Transferred():
 		s.unmark(conn)
 		runHook("transfer")
+	case !sess.Ready():
+		// The script hung up itself (or the channel is gone): the switch is
+		// already tearing the call down; a second hangup would only cost it.
 	case sess.AutoHangup():
 		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		if herr := conn.Hangup(hctx, "NORMAL_CLEARING"); herr != nil && ctx.Err() == nil {

@@ -187,3 +187,41 @@ func TestOrphans(t *testing.T) {
 		t.Errorf("an unmarked channel was hung up")
 	}
 }
+
+// TestCommandsPerCall pins what a call costs the switch: the commands its
+// socket sends. A script that hangs up itself gets no second hangup from the
+// server, the Session's events come with the connect subscription (no
+// "event" command of its own), and a script that returns without hanging up
+// gets exactly one hangup.
+func TestCommandsPerCall(t *testing.T) {
+	h := start(t, map[string]string{"ivr/main.star": ivrScript + `
+def bye(session, args):
+    session.answer()
+    session.hangup()
+`}, nil)
+	count := func(cmds []string, prefix string) int {
+		n := 0
+		for _, c := range cmds {
+			if strings.HasPrefix(c, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	ch, cause := h.call(map[string]string{"fsstar_app": "ivr.main::bye"})
+	if cause != "NORMAL_CLEARING" {
+		t.Fatalf("hangup cause %q, want NORMAL_CLEARING", cause)
+	}
+	cmds := ch.SocketCommands()
+	if n := count(cmds, "sendmsg execute hangup") + count(cmds, "sendmsg hangup"); n != 1 {
+		t.Errorf("script that hung up itself: %d hangups sent, want 1; commands %q", n, cmds)
+	}
+	if n := count(cmds, "event "); n != 1 {
+		t.Errorf("%d event commands, want the one of the connect round trip; commands %q", n, cmds)
+	}
+	ch, _ = h.call(map[string]string{"fsstar_app": "ivr.main::night"})
+	cmds = ch.SocketCommands()
+	if n := count(cmds, "sendmsg hangup"); n != 1 || count(cmds, "sendmsg execute hangup") != 0 {
+		t.Errorf("script that returned: want one auto hangup; commands %q", cmds)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +65,7 @@ type Channel struct {
 	hangupCause string
 	apps        []AppRun
 	media       []string // uuid_break and uuid_fileman commands, in order
+	socketCmds  []string // commands the outbound socket sent (SocketCommands)
 	curApp      string
 	curArg      string
 	appCancel   context.CancelFunc
@@ -144,6 +146,27 @@ func (ch *Channel) MediaCommands() []string {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	return append([]string(nil), ch.media...)
+}
+
+// SocketCommands returns the commands the call's outbound socket sent, in
+// order: the first line of each ("connect", "filter Unique-ID ...",
+// "sendmsg", "api uuid_getvar ...") followed, for sendmsg, by its
+// call-command and app name ("sendmsg execute answer", "sendmsg hangup").
+// Tests use it to count the round trips a call costs the switch.
+func (ch *Channel) SocketCommands() []string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return append([]string(nil), ch.socketCmds...)
+}
+
+func (ch *Channel) recordSocketCommand(cmd *esl.Command) {
+	line := strings.TrimSpace(cmd.Line)
+	if verb, _, _ := strings.Cut(line, " "); verb == "sendmsg" {
+		line = strings.TrimSpace("sendmsg " + cmd.Headers.Get("call-command") + " " + cmd.Headers.Get("execute-app-name"))
+	}
+	ch.mu.Lock()
+	ch.socketCmds = append(ch.socketCmds, line)
+	ch.mu.Unlock()
 }
 
 func (ch *Channel) recordMedia(cmd string) {

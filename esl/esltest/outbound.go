@@ -172,6 +172,7 @@ func (c *conn) serveOutbound() {
 	connected := false
 	c.loop(func(cmd *esl.Command) bool {
 		c.ch.markTiming(func(t *SocketTiming) *time.Time { return &t.FirstCommand })
+		c.ch.recordSocketCommand(cmd)
 		if connected {
 			if strings.HasPrefix(cmd.Line, "sendmsg") {
 				c.ch.markTiming(func(t *SocketTiming) *time.Time { return &t.FirstSendMsg })
