@@ -278,12 +278,14 @@ func (ch *Channel) execute(x *execution) {
 		ch.curApp, ch.curArg, ch.appCancel = prevApp, prevArg, prevCancel
 		ch.appCancels = ch.appCancels[:len(ch.appCancels)-1]
 		ch.mu.Unlock()
-		ev = ch.event("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2972)
-		ch.appHeaders(ev, x, resp)
-		ch.sw.publish(ev)
+		// Record the run before the completion goes out: a client that
+		// acts on CHANNEL_EXECUTE_COMPLETE must find the app in Apps().
 		ch.vars.set("last_app", x.app.Name)
 		ch.vars.set("last_arg", x.app.Arg)
 		ch.record(AppRun{Name: x.app.Name, Arg: x.app.Arg, UUID: x.uuid, Response: resp, Start: start, End: time.Now()})
+		ev = ch.event("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2972)
+		ch.appHeaders(ev, x, resp)
+		ch.sw.publish(ev)
 	}
 }
 
