@@ -151,8 +151,44 @@ func TestHangupHookOnce(t *testing.T) {
 // no longer in the socket app) gets the on-error policy at start; ours and
 // unmarked ones are left alone.
 func TestOrphans(t *testing.T) {
-	var orphan, other *esltest.Channel
-	h := start(t, nil, func(c *Config) { c.OnError = "hangup:SYSTEM_SHUTDOWN" }, func(sw *esltest.Switch) {
+	h, orphan, other := startWithOrphans(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cause, err := orphan.WaitHangup(ctx); err != nil || cause != "SYSTEM_SHUTDOWN" {
+		t.Errorf("orphan: cause %q, %v; logs:\n%s", cause, err, h.logs)
+	}
+	if other.HangupCause() != "" {
+		t.Errorf("an unmarked channel was hung up")
+	}
+}
+
+// TestWithoutOrphanScan: a one-shot tool's server leaves another fsstar's
+// calls alone.
+func TestWithoutOrphanScan(t *testing.T) {
+	h, orphan, _ := startWithOrphans(t, WithoutOrphanScan())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for c := h.srv.Client(); c == nil || !c.Stats().Connected; c = h.srv.Client() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("inbound ESL never connected")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	// The scan, when it runs, hangs the orphan up within milliseconds of
+	// the connection (TestOrphans); give it ample time not to.
+	select {
+	case <-orphan.Done():
+		t.Fatalf("orphan hung up (%s) by a server told not to scan; logs:\n%s", orphan.HangupCause(), h.logs)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// startWithOrphans starts a server on a switch that has a call marked by
+// an earlier fsstar instance (orphan) and an unmarked one (other).
+func startWithOrphans(t *testing.T, opts ...Option) (h *harness, orphan, other *esltest.Channel) {
+	t.Helper()
+	h = startOpts(t, nil, func(c *Config) { c.OnError = "hangup:SYSTEM_SHUTDOWN" }, opts, func(sw *esltest.Switch) {
 		sw.RouteApps("orphan", esltest.App{Name: "set", Arg: "fsstar_app=ivr.main"},
 			esltest.App{Name: "set", Arg: instanceVar + "=old-instance"}, esltest.App{Name: "answer"}, esltest.App{Name: "park"})
 		sw.RouteApps("plain", esltest.App{Name: "answer"}, esltest.App{Name: "park"})
@@ -178,14 +214,7 @@ func TestOrphans(t *testing.T) {
 	if orphan == nil || other == nil {
 		t.Fatal("test set-up: channels not found")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if cause, err := orphan.WaitHangup(ctx); err != nil || cause != "SYSTEM_SHUTDOWN" {
-		t.Errorf("orphan: cause %q, %v; logs:\n%s", cause, err, h.logs)
-	}
-	if other.HangupCause() != "" {
-		t.Errorf("an unmarked channel was hung up")
-	}
+	return h, orphan, other
 }
 
 // TestCommandsPerCall pins what a call costs the switch: the commands its

@@ -30,6 +30,8 @@ type Server struct {
 	cfg      Config // the config New was given; fields that need a restart
 	log      hclog.Logger
 	instance string // marks the channels this process controls (orphan scan)
+	// noOrphanScan skips the orphan scan (WithoutOrphanScan).
+	noOrphanScan bool
 
 	ld   *loader.Loader
 	eng  *engine.Engine
@@ -71,6 +73,12 @@ type Option func(*Server)
 
 // WithLogger sets the logger (default: NewLogger(cfg) on stderr).
 func WithLogger(l hclog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithoutOrphanScan skips the scan for calls an earlier fsstar left behind.
+// One-shot tools (fsstar run, api, eval) use it: they are not the service
+// that controlled those calls, and must not apply on-error to the calls of
+// an fsstar still serving the same switch.
+func WithoutOrphanScan() Option { return func(s *Server) { s.noOrphanScan = true } }
 
 // ErrShutdown is the cause of contexts cancelled because the service stops.
 var ErrShutdown = errors.New("fsstar is shutting down")
@@ -367,7 +375,9 @@ func (s *Server) startClient() {
 		defer s.wg.Done()
 		select {
 		case <-connected:
-			s.scanOrphans(s.base, c)
+			if !s.noOrphanScan {
+				s.scanOrphans(s.base, c)
+			}
 		case <-s.base.Done():
 		}
 	}()
