@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/engine"
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/loader"
 	"go.starlark.net/starlark"
 )
@@ -97,7 +98,7 @@ def night(session):
     return BASE["a"] + %d
 `, i, i, i)
 	}
-	writeFiles(b, dir, files)
+	testutil.WriteFiles(b, dir, files)
 	names := make([]string, 0, 1000)
 	for i := range 1000 {
 		names = append(names, fmt.Sprintf("gen.g%d.m%d", i%20, i))
@@ -141,7 +142,7 @@ func BenchmarkSaveToServe(b *testing.B) {
 			for b.Loop() {
 				i++
 				want := fmt.Sprint(i)
-				writeFiles(b, f.dir, map[string]string{"lib/base.star": "V = " + want})
+				testutil.WriteFiles(b, f.dir, map[string]string{"lib/base.star": "V = " + want})
 				start := time.Now()
 				select {
 				case <-served:

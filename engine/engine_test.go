@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/engine"
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/loader"
 	"go.starlark.net/starlark"
 )
@@ -211,7 +212,7 @@ def handler(session, args):
 		done <- v
 	}()
 	<-started
-	writeFiles(t, f.dir, map[string]string{"m.star": `
+	testutil.WriteFiles(t, f.dir, map[string]string{"m.star": `
 VERSION = "v2"
 def handler(session, args):
     gate()

@@ -1,14 +1,11 @@
 package engine_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fsstar/fsstar/engine"
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/loader"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
@@ -17,43 +14,12 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func writeFiles(t testing.TB, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // fixture is an engine over a temp script directory, logging to a buffer.
 type fixture struct {
 	e   *engine.Engine
 	ld  *loader.Loader
 	dir string
-	log *syncBuffer
+	log *testutil.SyncBuffer
 }
 
 // gate is a builtin that blocks until the channel in the thread local
@@ -71,8 +37,8 @@ var gate = starlark.NewBuiltin("gate", func(thread *starlark.Thread, _ *starlark
 func newFixture(t testing.TB, files map[string]string, lopts []loader.Option, eopts ...engine.Option) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	writeFiles(t, dir, files)
-	buf := &syncBuffer{}
+	testutil.WriteFiles(t, dir, files)
+	buf := &testutil.SyncBuffer{}
 	log := hclog.New(&hclog.LoggerOptions{Output: buf, Level: hclog.Debug})
 	lopts = append([]loader.Option{
 		loader.WithLogger(log),

@@ -1,30 +1,15 @@
 package loader_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/loader"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// writeFiles writes name → content below dir, creating directories.
-func writeFiles(t testing.TB, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // evq collects a loader's events so a test can wait for the one about a
 // given module, whatever the order within a reload.
@@ -68,7 +53,7 @@ func waitFor(t testing.TB, q *evq, module string) loader.Event {
 func newLoader(t testing.TB, files map[string]string, opts ...loader.Option) (*loader.Loader, string) {
 	t.Helper()
 	dir := t.TempDir()
-	writeFiles(t, dir, files)
+	testutil.WriteFiles(t, dir, files)
 	l, err := loader.New([]string{dir}, opts...)
 	if err != nil {
 		t.Fatal(err)

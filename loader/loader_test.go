@@ -8,14 +8,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/loader"
 	"go.starlark.net/starlark"
 )
 
 func TestGetDottedAndRootOrder(t *testing.T) {
 	first, second := t.TempDir(), t.TempDir()
-	writeFiles(t, first, map[string]string{"ivr/main.star": `who = "first"`})
-	writeFiles(t, second, map[string]string{"ivr/main.star": `who = "second"`, "ivr/other.star": `who = "second"`})
+	testutil.WriteFiles(t, first, map[string]string{"ivr/main.star": `who = "first"`})
+	testutil.WriteFiles(t, second, map[string]string{"ivr/main.star": `who = "second"`, "ivr/other.star": `who = "second"`})
 	l, err := loader.New([]string{first, second}, loader.WithWatch(loader.WatchOff))
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ z = 1`,
 
 func TestTraversalRefused(t *testing.T) {
 	outside := t.TempDir()
-	writeFiles(t, outside, map[string]string{"secret.star": `x = "secret"`, "dir/s.star": `x = 1`})
+	testutil.WriteFiles(t, outside, map[string]string{"secret.star": `x = "secret"`, "dir/s.star": `x = 1`})
 	l, dir := newLoader(t, map[string]string{
 		"viapath.star":  `load("../secret.star", "x")`,
 		"viadots.star":  `load("..secret", "x")`,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/loader"
 )
 
@@ -31,7 +32,7 @@ func TestReloadLeafInvalidatesDependents(t *testing.T) {
 		t.Fatal(err)
 	}
 	solo, _ := l.Get("other.solo")
-	writeFiles(t, dir, map[string]string{"lib/base.star": `b = "base2"`})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/base.star": `b = "base2"`})
 	for _, n := range []string{"lib.base", "lib.util", "ivr.main"} {
 		ev := waitFor(t, ch, n)
 		if ev.Kind != loader.Reloaded || ev.Cause != "lib.base" {
@@ -63,7 +64,7 @@ func TestSyntaxErrorKeepsLastGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, dir, map[string]string{"lib/base.star": "b = (\n"})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/base.star": "b = (\n"})
 	ev := waitFor(t, ch, "lib.base")
 	if ev.Kind != loader.Failed || ev.KeptVersion == 0 {
 		t.Fatalf("event %+v, want failed with a kept version", ev)
@@ -77,7 +78,7 @@ func TestSyntaxErrorKeepsLastGood(t *testing.T) {
 	if m, _ := l.Get("ivr.main"); m != good {
 		t.Error("a failed reload replaced the serving version")
 	}
-	writeFiles(t, dir, map[string]string{"lib/base.star": `b = "fixed"`})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/base.star": `b = "fixed"`})
 	waitFor(t, ch, "lib.base")
 	if ev := waitFor(t, ch, "ivr.main"); ev.Kind != loader.Reloaded {
 		t.Fatalf("after the fix: %+v", ev)
@@ -93,7 +94,7 @@ func TestSameContentNotRecompiled(t *testing.T) {
 	ch := events(t, l)
 	m, _ := l.Get("ivr.main")
 	before := l.Stats()
-	writeFiles(t, dir, map[string]string{"lib/base.star": chain["lib/base.star"]})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/base.star": chain["lib/base.star"]})
 	if ev := waitFor(t, ch, "ivr.main"); ev.Kind != loader.Unchanged {
 		t.Errorf("event %v, want unchanged", ev.Kind)
 	}
@@ -105,10 +106,10 @@ func TestSameContentNotRecompiled(t *testing.T) {
 		t.Errorf("identical save: compiles %d→%d loads %d→%d", before.Compiles, after.Compiles, before.Loads, after.Loads)
 	}
 	// A change and a revert: the revert reuses the compiled program.
-	writeFiles(t, dir, map[string]string{"lib/base.star": `b = "other"`})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/base.star": `b = "other"`})
 	waitFor(t, ch, "ivr.main")
 	mid := l.Stats()
-	writeFiles(t, dir, map[string]string{"lib/base.star": chain["lib/base.star"]})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/base.star": chain["lib/base.star"]})
 	waitFor(t, ch, "ivr.main")
 	end := l.Stats()
 	if end.Compiles != mid.Compiles || end.CacheHits <= mid.CacheHits {
@@ -164,7 +165,7 @@ func TestRemovedFileUnloads(t *testing.T) {
 		t.Error("dependent lost its last good version")
 	}
 	// Bringing the file back heals the dependent.
-	writeFiles(t, dir, map[string]string{"lib/util.star": `v = "back"`})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/util.star": `v = "back"`})
 	if ev := waitFor(t, ch, "ivr.main"); ev.Kind != loader.Reloaded {
 		t.Errorf("after restore: %+v", ev)
 	}
@@ -176,11 +177,11 @@ func TestNewSubdirectoryWatched(t *testing.T) {
 	if _, err := l.Get("m"); !errors.Is(err, loader.ErrNotFound) {
 		t.Fatalf("Get(m) = %v, want not found", err)
 	}
-	writeFiles(t, dir, map[string]string{"new/deep/x.star": `x = 1`})
+	testutil.WriteFiles(t, dir, map[string]string{"new/deep/x.star": `x = 1`})
 	if ev := waitFor(t, ch, "m"); ev.Kind != loader.Reloaded {
 		t.Fatalf("creating the missing dependency: %+v", ev)
 	}
-	writeFiles(t, dir, map[string]string{"new/deep/x.star": `x = 2`})
+	testutil.WriteFiles(t, dir, map[string]string{"new/deep/x.star": `x = 2`})
 	if ev := waitFor(t, ch, "new.deep.x"); ev.Kind != loader.Reloaded {
 		t.Fatalf("edit in a new subdirectory: %+v", ev)
 	}
@@ -195,7 +196,7 @@ func TestPolling(t *testing.T) {
 	if _, err := l.Get("ivr.main"); err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, dir, map[string]string{"lib/base.star": `b = "polled!"`})
+	testutil.WriteFiles(t, dir, map[string]string{"lib/base.star": `b = "polled!"`})
 	if ev := waitFor(t, ch, "ivr.main"); ev.Kind != loader.Reloaded {
 		t.Fatalf("%+v", ev)
 	}

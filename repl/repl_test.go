@@ -1,42 +1,23 @@
 package repl
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe for the REPL and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // newREPL returns a REPL connected to a simulated switch, with a script
 // directory holding ivr/menu.star.
-func newREPL(t *testing.T) (*REPL, *syncBuffer, *syncBuffer) {
+func newREPL(t *testing.T) (*REPL, *testutil.SyncBuffer, *testutil.SyncBuffer) {
 	t.Helper()
 	sw := esltest.NewSwitch(t)
 	c, err := esl.Dial(context.Background(), sw.Addr(), esl.WithPassword(sw.Password()))
@@ -52,7 +33,7 @@ func newREPL(t *testing.T) (*REPL, *syncBuffer, *syncBuffer) {
 	if err := os.WriteFile(filepath.Join(dir, "ivr", "menu.star"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out, errs syncBuffer
+	var out, errs testutil.SyncBuffer
 	r, err := New(Options{ScriptDirs: []string{dir}, Client: c, Stdout: &out, Stderr: &errs})
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,15 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/internal/testutil"
 )
 
 func readFile(t *testing.T, path string) string {
@@ -23,23 +21,6 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness is a Server started against a simulated switch, with its scripts
 // in a temporary directory and its log in a buffer.
 type harness struct {
@@ -47,20 +28,7 @@ type harness struct {
 	srv  *Server
 	sw   *esltest.Switch
 	dir  string
-	logs *syncBuffer
-}
-
-func writeScripts(t *testing.T, dir string, scripts map[string]string) {
-	t.Helper()
-	for name, src := range scripts {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	logs *testutil.SyncBuffer
 }
 
 func start(t *testing.T, scripts map[string]string, edit func(*Config), before ...func(*esltest.Switch)) *harness {
@@ -81,7 +49,7 @@ func startOpts(t *testing.T, scripts map[string]string, edit func(*Config), opts
 		f(sw)
 	}
 	dir := t.TempDir()
-	writeScripts(t, dir, scripts)
+	testutil.WriteFiles(t, dir, scripts)
 	cfg := DefaultConfig()
 	cfg.ScriptDirs = []string{dir}
 	cfg.Listen = "127.0.0.1:0"
@@ -93,7 +61,7 @@ func startOpts(t *testing.T, scripts map[string]string, edit func(*Config), opts
 	if edit != nil {
 		edit(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	srv, err := New(cfg, append([]Option{WithLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/server"
 )
 
@@ -105,7 +106,7 @@ def fsapi(session, stream, env, args):
 		// A wrong password given on the command line is not echoed either.
 		wrong := exec.Command(binary, "serve", "-script-directory", s.scripts, "-listen", freeAddr(t), "-http-listen", freeAddr(t),
 			"-esl-address", sw.Addr(), "-esl-password", pw+"-wrong", "-log-level", "trace")
-		out := &lockedBuffer{}
+		out := &testutil.SyncBuffer{}
 		wrong.Stdout, wrong.Stderr = out, out
 		if err := wrong.Start(); err != nil {
 			t.Fatal(err)

@@ -3,8 +3,6 @@ package tests
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/server"
 )
 
@@ -23,7 +22,7 @@ type relHarness struct {
 	srv  *server.Server
 	sw   *esltest.Switch
 	dir  string
-	logs *lockedBuffer
+	logs *testutil.SyncBuffer
 	stop func() error
 }
 
@@ -40,19 +39,6 @@ func noLeaks(t *testing.T) {
 	})
 }
 
-func writeRelScripts(t *testing.T, dir string, scripts map[string]string) {
-	t.Helper()
-	for name, src := range scripts {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // startRel starts a switch and an in-process server on loopback ports.
 func startRel(t *testing.T, scripts map[string]string, edit func(*server.Config), swOpts ...esltest.Option) *relHarness {
 	t.Helper()
@@ -64,9 +50,9 @@ func startRel(t *testing.T, scripts map[string]string, edit func(*server.Config)
 // startRelWith starts an in-process server against sw.
 func startRelWith(t *testing.T, sw *esltest.Switch, scripts map[string]string, edit func(*server.Config)) *relHarness {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	dir := t.TempDir()
-	writeRelScripts(t, dir, scripts)
+	testutil.WriteFiles(t, dir, scripts)
 	cfg := server.DefaultConfig()
 	cfg.ScriptDirs = []string{dir}
 	cfg.Listen = "127.0.0.1:0"

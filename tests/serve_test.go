@@ -5,7 +5,6 @@ package tests
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/internal/testutil"
 )
 
 var binary string
@@ -43,27 +43,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // service is one fsstar serve process.
 type service struct {
 	cmd     *exec.Cmd
-	logs    *lockedBuffer
+	logs    *testutil.SyncBuffer
 	listen  string
 	http    string
 	scripts string
@@ -87,7 +70,7 @@ func startService(t *testing.T, eslAddr, password string, extra ...string) *serv
 	if err := os.CopyFS(scripts, os.DirFS("testdata/scripts")); err != nil {
 		t.Fatal(err)
 	}
-	s := &service{logs: &lockedBuffer{}, listen: freeAddr(t), http: freeAddr(t), scripts: scripts, exited: make(chan error, 1)}
+	s := &service{logs: &testutil.SyncBuffer{}, listen: freeAddr(t), http: freeAddr(t), scripts: scripts, exited: make(chan error, 1)}
 	args := append([]string{"serve", "-script-directory", scripts, "-listen", s.listen, "-http-listen", s.http,
 		"-esl-address", eslAddr, "-esl-password", password, "-log-level", "debug"}, extra...)
 	s.cmd = exec.Command(binary, args...)

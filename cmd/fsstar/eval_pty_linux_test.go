@@ -1,19 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/fsstar/fsstar/internal/testutil"
 )
 
 // openPty returns a pseudo-terminal's master and slave ends.
@@ -38,24 +38,6 @@ func openPty(t *testing.T) (master, slave *os.File) {
 	return master, slave
 }
 
-// lockedBuffer collects the terminal's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestEvalTerminal drives `fsstar eval -sim` through a pseudo-terminal, as
 // a person would: prompts, a block over several lines, Tab completion,
 // Ctrl-C stopping a running loop (and not the REPL), Ctrl-C at the prompt,
@@ -75,7 +57,7 @@ func TestEvalTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	slave.Close()
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	go io.Copy(&out, master)
 	defer cmd.Process.Kill()
 
