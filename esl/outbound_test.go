@@ -49,6 +49,21 @@ func (s *switchSide) expect(prefix string) *Command {
 	return c
 }
 
+// handshake plays the switch's side of a call's start in async full mode:
+// it answers connect with the recorded channel data (frame seq), expects
+// the narrow subscription and linger the Server sends in one round trip,
+// and accepts them.
+func (s *switchSide) handshake(seq int) {
+	s.expect("connect")
+	s.frames("", seq)
+	s.expect("filter")
+	s.expect("event")
+	s.expect("linger")
+	s.reply("+OK filter added.")
+	s.reply("+OK event listener enabled plain")
+	s.reply("+OK will linger")
+}
+
 func (s *switchSide) send(b []byte) {
 	if _, err := s.nc.Write(b); err != nil {
 		s.t.Errorf("switch: write: %v", err)
@@ -218,14 +233,7 @@ func TestOutboundHangupDuringExecute(t *testing.T) {
 	addr := startServer(t, srv)
 	sw := dialServer(t, addr, "05a-outbound-async-full.jsonl", "outbound")
 	defer sw.nc.Close()
-	sw.expect("connect")
-	sw.frames("", 10)
-	sw.expect("filter")
-	sw.expect("event")
-	sw.expect("linger")
-	sw.reply("+OK filter added.")
-	sw.reply("+OK event listener enabled plain")
-	sw.reply("+OK will linger")
+	sw.handshake(10)
 	c := sw.expect("sendmsg")
 	sw.frames(c.Headers.Get("Event-UUID"), 29, 31, 51)
 	select {
@@ -311,14 +319,7 @@ func TestOutboundLingerTimeout(t *testing.T) {
 	addr := startServer(t, srv)
 	sw := dialServer(t, addr, "05c-outbound-linger-timeout.jsonl", "outbound")
 	defer sw.nc.Close()
-	sw.expect("connect")
-	sw.frames("", 7)
-	sw.expect("filter")
-	sw.expect("event")
-	sw.expect("linger")
-	sw.reply("+OK filter added.")
-	sw.reply("+OK event listener enabled plain")
-	sw.reply("+OK will linger")
+	sw.handshake(7)
 	c := sw.expect("sendmsg")
 	sw.frames(c.Headers.Get("Event-UUID"), 13, 14, 15, 16, 17)
 	sw.expect("sendmsg")
@@ -346,14 +347,7 @@ func TestServerShutdown(t *testing.T) {
 	go func() { errc <- srv.Serve(l) }()
 	sw := dialServer(t, l.Addr().String(), "05a-outbound-async-full.jsonl", "outbound")
 	defer sw.nc.Close()
-	sw.expect("connect")
-	sw.frames("", 10)
-	sw.expect("filter")
-	sw.expect("event")
-	sw.expect("linger")
-	sw.reply("+OK filter added.")
-	sw.reply("+OK event listener enabled plain")
-	sw.reply("+OK will linger")
+	sw.handshake(10)
 	<-started
 	shut := make(chan error, 1)
 	go func() {
