@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -66,6 +67,17 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		esl = "esl: not connected"
 	}
 	io.WriteString(w, "ok\n"+esl+"\n")
+}
+
+// allowMethods answers 405 with an Allow header ("use GET or POST") unless
+// the request's method is one of methods.
+func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
+		return true
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	http.Error(w, "use "+strings.Join(methods, " or "), http.StatusMethodNotAllowed)
+	return false
 }
 
 // readBody reads a bounded body, answering 413 when it is too large.
@@ -133,9 +145,7 @@ func isForm(r *http.Request) bool {
 // serveAPI runs fsapi(None, stream, env, args): env carries the query and
 // form params and the request headers; the body is what the script wrote.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "use GET or POST", http.StatusMethodNotAllowed)
+	if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
 		return
 	}
 	module, ok := moduleFromPath(w, r, "/api/")
@@ -201,9 +211,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 // the not-found document; it never answers an error status, so the switch
 // always falls back cleanly.
 func (s *Server) serveXML(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+	if !allowMethods(w, r, http.MethodPost) {
 		return
 	}
 	body, ok := readBody(w, r)
@@ -222,9 +230,7 @@ func (s *Server) serveXML(w http.ResponseWriter, r *http.Request) {
 
 // serveRun starts runtime(args) in the background and answers its job id.
 func (s *Server) serveRun(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+	if !allowMethods(w, r, http.MethodPost) {
 		return
 	}
 	module, ok := moduleFromPath(w, r, "/run/")
