@@ -81,8 +81,8 @@ func (e *env) logger(c *Call) hclog.Logger {
 
 // Module returns the frozen `freeswitch` module: consoleLog, consoleCleanLog,
 // msleep, Event, Stream, DTMF, Dbh, API, EventConsumer, Session, bridge,
-// getGlobalVariable, setGlobalVariable and running (see the package
-// documentation).
+// getGlobalVariable, setGlobalVariable, running, and the argument helpers
+// escapeVars, quoteArg and dialVar (see the package documentation).
 func Module(opts Options) *starlarkstruct.Module {
 	e := &env{opts: opts.withDefaults()}
 	m := &starlarkstruct.Module{
@@ -102,6 +102,9 @@ func Module(opts Options) *starlarkstruct.Module {
 			"Session":           newBuiltin("freeswitch.Session", e.newSession),
 			"bridge":            newBuiltin("freeswitch.bridge", e.bridge),
 			"EventConsumer":     newBuiltin("freeswitch.EventConsumer", e.newConsumer),
+			"escapeVars":        newBuiltin("freeswitch.escapeVars", escapeVars),
+			"quoteArg":          newBuiltin("freeswitch.quoteArg", quoteArg),
+			"dialVar":           newBuiltin("freeswitch.dialVar", dialVar),
 		},
 	}
 	m.Freeze()

@@ -109,11 +109,20 @@ func (s *Session) api(fn *starlark.Builtin, cmd string) (string, error) {
 	return out, nil
 }
 
-// exec runs app on the channel and returns its CHANNEL_EXECUTE_COMPLETE.
+// exec runs app on the channel with data that must reach the app exactly
+// as written: the switch's variable expansion of app data is undone
+// (esl.EscapeVars), so no ${...} in it is ever evaluated. Every
+// high-level method goes through here; only execute() sends raw data.
+func (s *Session) exec(thread *starlark.Thread, fn *starlark.Builtin, app, data string, media bool) (*esl.Event, error) {
+	return s.run(thread, fn, app, esl.EscapeVars(data), media)
+}
+
+// run runs app on the channel with arg as the switch should read it
+// (expanded by the switch) and returns its CHANNEL_EXECUTE_COMPLETE.
 // With media true, DTMF that arrive while it runs go to the input callback
 // (on this thread) and its result acts on the media. It returns errGone
 // when the channel hangs up before or while the app runs.
-func (s *Session) exec(thread *starlark.Thread, fn *starlark.Builtin, app, arg string, media bool) (*esl.Event, error) {
+func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg string, media bool) (*esl.Event, error) {
 	if err := s.begin(fn); err != nil {
 		return nil, err
 	}

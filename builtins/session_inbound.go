@@ -123,8 +123,8 @@ func (s *Session) attach(fn *starlark.Builtin, client *esl.Client, uuid string) 
 // it, and controls it by that uuid. A failed originate is not an error: the
 // session is then not ready and hangupCause() says why, as in mod_python.
 func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, timeout int, aLeg string) error {
-	if strings.ContainsAny(dest, " \t\r\n") {
-		return fmt.Errorf("%s: invalid dial string %q (no spaces or line breaks)", fn.Name(), dest)
+	if strings.ContainsAny(dest, "\x00\r\n") {
+		return fmt.Errorf("%s: invalid dial string %q (no line breaks)", fn.Name(), dest)
 	}
 	if timeout <= 0 {
 		timeout = 60
@@ -150,7 +150,10 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	} else {
 		dest = "{" + vars + "}" + dest
 	}
-	ev, err := client.BgAPI(s.call.ctx(), "originate "+dest+" &park()")
+	// The originate api splits its line on blanks and unquotes: the dial
+	// string goes as one quoted argument, so quotes and blanks in its
+	// {var='a b'} parts reach the switch's dial string parser as written.
+	ev, err := client.BgAPI(s.call.ctx(), "originate "+esl.QuoteArg(dest)+" &park()")
 	if ce, ok := errors.AsType[*esl.CommandError](err); ok {
 		cause := strings.TrimSpace(strings.TrimPrefix(ce.Reply, "-ERR"))
 		s.log.Info("originate failed", "dest", dest, "cause", cause)

@@ -108,10 +108,22 @@ func done1(err error) (starlark.Value, error) {
 	return starlark.MakeInt(1), nil
 }
 
-// checkArg refuses an argument that would break the sendmsg or api line.
+// checkArg refuses text the switch cannot take: a NUL byte ends a C
+// string. Everything else reaches the switch as data (see exec and
+// esl.QuoteArg).
 func checkArg(fn *starlark.Builtin, name, v string) error {
-	if strings.ContainsAny(v, "\r\n") {
-		return fmt.Errorf("%s: %s holds a line break", fn.Name(), name)
+	if strings.IndexByte(v, 0) >= 0 {
+		return fmt.Errorf("%s: %s holds a NUL byte", fn.Name(), name)
+	}
+	return nil
+}
+
+// checkPhraseData refuses "${" in text that the switch's phrase engine
+// reads: it expands phrase data itself (switch_ivr_phrase_macro_event,
+// the same in mod_lua), so no escaping can keep it from being evaluated.
+func checkPhraseData(fn *starlark.Builtin, name, v string) error {
+	if strings.Contains(v, "${") {
+		return fmt.Errorf("%s: %s holds \"${\", which the switch's phrase engine would evaluate (it expands phrase data, also under mod_lua): refusing %q", fn.Name(), name, v)
 	}
 	return nil
 }
@@ -184,6 +196,8 @@ func (s *Session) setVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 		}
 		return nil, err
 	}
+	// The value is quoted so that uuid_setvar (or the set app) stores it
+	// byte for byte, never evaluated.
 	if o, ok := s.ctl.(outboundCtl); ok {
 		if err := o.conn.SetVar(s.call.ctx(), name, value); err != nil {
 			if err = s.fail(fn, err); err == errGone {
@@ -193,7 +207,7 @@ func (s *Session) setVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 		}
 		return starlark.None, nil
 	}
-	if _, err := s.api(fn, "uuid_setvar "+s.uuid+" "+name+" "+value); err != nil {
+	if _, err := s.api(fn, "uuid_setvar "+s.uuid+" "+esl.QuoteArg(name)+" "+esl.QuoteArg(value)); err != nil {
 		if err == errGone {
 			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
 		}
@@ -282,7 +296,8 @@ func (s *Session) execute(thread *starlark.Thread, fn *starlark.Builtin, args st
 	if app == "" || strings.ContainsAny(app, " \t\r\n") {
 		return nil, fmt.Errorf("%s: invalid application name %q", fn.Name(), app)
 	}
-	_, err := s.exec(thread, fn, app, data, false)
+	// The switch's own semantics, as mod_lua's execute: data is expanded.
+	_, err := s.run(thread, fn, app, data, false)
 	if err != nil && err != errGone {
 		return nil, err
 	}
@@ -300,11 +315,16 @@ func (s *Session) streamFile(thread *starlark.Thread, fn *starlark.Builtin, args
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "file", &file, "sample?", &sample); err != nil {
 		return nil, err
 	}
-	if err := checkArg(fn, "file", file); err != nil {
+	if err := checkMediaFile(fn, "file", file); err != nil {
 		return nil, err
 	}
 	if sample < 0 {
 		return nil, fmt.Errorf("%s: negative sample %d", fn.Name(), sample)
+	}
+	// The playback app cuts "file@@sample" at the first '@' when another
+	// follows it, and nowhere else.
+	if i := strings.IndexByte(file, '@'); i >= 0 && (sample > 0 || strings.HasPrefix(file[i+1:], "@")) {
+		return nil, fmt.Errorf("%s: the playback app would misread the '@' in %q as its file@@sample syntax", fn.Name(), file)
 	}
 	if sample > 0 {
 		file += "@@" + strconv.Itoa(sample)
@@ -345,7 +365,9 @@ func (s *Session) say(thread *starlark.Thread, fn *starlark.Builtin, args starla
 	if err := checkArg(fn, "tosay", text); err != nil {
 		return nil, err
 	}
-	_, err := s.exec(thread, fn, "say", strings.Join(parts, " ")+" "+text, true)
+	// The say app splits its data on blanks: the text is one quoted
+	// argument, so blanks and quotes in it stay.
+	_, err := s.exec(thread, fn, "say", esl.QuoteArgs(append(parts, text)...), true)
 	if err != nil && err != errGone {
 		return nil, err
 	}
@@ -365,6 +387,9 @@ func (s *Session) sayPhrase(thread *starlark.Thread, fn *starlark.Builtin, args 
 		return nil, fmt.Errorf("%s: invalid phrase name %q", fn.Name(), name)
 	}
 	if err := checkArg(fn, "phrase_data", data); err != nil {
+		return nil, err
+	}
+	if err := checkPhraseData(fn, "phrase_data", data); err != nil {
 		return nil, err
 	}
 	arg := name
@@ -389,11 +414,19 @@ func (s *Session) speak(thread *starlark.Thread, fn *starlark.Builtin, args star
 	s.mu.Lock()
 	engine, voice := s.ttsEngine, s.ttsVoice
 	s.mu.Unlock()
-	arg := text
-	if engine != "" {
-		arg = engine + "|" + voice + "|" + text
+	if engine == "" || voice == "" {
+		// As mod_lua's CoreSession::speak: no engine set with
+		// set_tts_params is an error in the log and SWITCH_STATUS_FALSE (1).
+		// The speak app would hang the call up (DESTINATION_OUT_OF_ORDER).
+		s.log.Error("speak: no TTS engine specified (call set_tts_params first)")
+		return starlark.MakeInt(1), nil
 	}
-	_, err := s.exec(thread, fn, "speak", arg, true)
+	if strings.TrimLeft(text, " ") == "" {
+		return starlark.MakeInt(1), nil // nothing to say; the speak app would hang up on it
+	}
+	// The speak app takes the text after the second '|' as it is; engine
+	// and voice are split off and unquoted.
+	_, err := s.exec(thread, fn, "speak", esl.QuoteArg(engine)+"|"+esl.QuoteArg(voice)+"|"+text, true)
 	return done1(err)
 }
 
@@ -417,13 +450,16 @@ func (s *Session) recordFile(thread *starlark.Thread, fn *starlark.Builtin, args
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "file", &file, "max_len?", &maxLen, "silence_threshold?", &threshold, "silence_secs?", &secs); err != nil {
 		return nil, err
 	}
-	if file == "" || strings.ContainsAny(file, " \t\r\n") {
-		return nil, fmt.Errorf("%s: invalid file name %q", fn.Name(), file)
+	if file == "" {
+		return nil, fmt.Errorf("%s: empty file name", fn.Name())
+	}
+	if err := checkArg(fn, "file", file); err != nil {
+		return nil, err
 	}
 	if maxLen < 0 || threshold < 0 || secs < 0 {
 		return nil, fmt.Errorf("%s: negative limit", fn.Name())
 	}
-	arg := fmt.Sprintf("%s %d %d %d", file, maxLen, threshold, secs)
+	arg := fmt.Sprintf("%s %d %d %d", esl.QuoteArg(file), maxLen, threshold, secs)
 	_, err := s.exec(thread, fn, "record", arg, true)
 	return done1(err)
 }
@@ -441,10 +477,13 @@ func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	if err := checkDigits(fn, minD, maxD, timeout); err != nil {
 		return nil, err
 	}
-	if file == "" || strings.ContainsAny(file, " \t\r\n") {
-		return nil, fmt.Errorf("%s: invalid prompt file %q", fn.Name(), file)
+	if file == "" {
+		return nil, fmt.Errorf("%s: empty prompt file", fn.Name())
 	}
-	arg := fmt.Sprintf("%d %d %s %s %d %s", minD, maxD, file, digitsVar, timeout, termArg(terms))
+	if err := checkMediaFile(fn, "prompt_audio_file", file); err != nil {
+		return nil, err
+	}
+	arg := fmt.Sprintf("%d %d %s %s %d %s", minD, maxD, esl.QuoteArg(file), digitsVar, timeout, esl.QuoteArg(termArg(terms)))
 	return s.digits(thread, fn, "read", arg, digitsVar)
 }
 
@@ -470,19 +509,21 @@ func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin
 	} else if varName != starlark.None && !ok {
 		return nil, fmt.Errorf("%s: var_name must be a string or None", fn.Name())
 	}
-	for name, w := range map[string]string{"audio_files": audio, "bad_input_audio_files": bad, "digits_regex": regex, "var_name": v} {
-		if strings.ContainsAny(w, " \t\r\n") {
-			return nil, fmt.Errorf("%s: %s may not hold spaces or line breaks: %q", fn.Name(), name, w)
+	if err := checkVarName(v); err != nil {
+		return nil, fmt.Errorf("%s: var_name: %v", fn.Name(), err)
+	}
+	for _, a := range [][2]string{{"audio_files", audio}, {"bad_input_audio_files", bad}} {
+		if err := checkMediaFile(fn, a[0], a[1]); err != nil {
+			return nil, err
 		}
 	}
-	orNone := func(w string) string {
-		if w == "" {
-			return "''" // an empty argument, as the dialplan writes it
-		}
-		return w
+	if err := checkArg(fn, "digits_regex", regex); err != nil {
+		return nil, err
 	}
-	parts := []string{strconv.Itoa(minD), strconv.Itoa(maxD), strconv.Itoa(tries), strconv.Itoa(timeout), termArg(terms),
-		orNone(audio), orNone(bad), v, orNone(regex)}
+	// Each argument quoted: the app splits its data on blanks, and the
+	// regex keeps its backslashes and blanks.
+	parts := []string{strconv.Itoa(minD), strconv.Itoa(maxD), strconv.Itoa(tries), strconv.Itoa(timeout), esl.QuoteArg(termArg(terms)),
+		esl.QuoteArg(audio), esl.QuoteArg(bad), esl.QuoteArg(v), esl.QuoteArg(regex)}
 	dt := ""
 	if digitTimeout != starlark.None {
 		n, err := starlark.AsInt32(digitTimeout)
@@ -493,13 +534,13 @@ func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin
 	}
 	if transfer != starlark.None {
 		t, ok := transfer.(starlark.String)
-		if !ok || strings.ContainsAny(string(t), "\r\n") {
+		if !ok || strings.IndexByte(string(t), 0) >= 0 {
 			return nil, fmt.Errorf("%s: transfer_on_failure must be a string or None", fn.Name())
 		}
 		if dt == "" {
 			dt = strconv.Itoa(timeout)
 		}
-		parts = append(parts, dt, string(t))
+		parts = append(parts, dt, esl.QuoteArg(string(t)))
 	} else if dt != "" {
 		parts = append(parts, dt)
 	}
@@ -556,7 +597,7 @@ func (s *Session) getDigits(thread *starlark.Thread, fn *starlark.Builtin, args 
 	if inter < 0 {
 		return nil, fmt.Errorf("%s: negative interdigit %d", fn.Name(), inter)
 	}
-	arg := fmt.Sprintf("1 %d silence_stream://1 %s %d %s", maxD, digitsVar, timeout, termArg(terms))
+	arg := fmt.Sprintf("1 %d silence_stream://1 %s %d %s", maxD, digitsVar, timeout, esl.QuoteArg(termArg(terms)))
 	if inter > 0 {
 		arg += " " + strconv.Itoa(inter)
 	}
@@ -663,12 +704,15 @@ func (s *Session) transfer(thread *starlark.Thread, fn *starlark.Builtin, args s
 		return nil, err
 	}
 	for _, w := range []string{ext, dialplan, context} {
-		if strings.ContainsAny(w, " \t\r\n") {
-			return nil, fmt.Errorf("%s: invalid argument %q", fn.Name(), w)
+		if err := checkArg(fn, "argument", w); err != nil {
+			return nil, err
 		}
 	}
 	if ext == "" {
 		return nil, fmt.Errorf("%s: empty extension", fn.Name())
+	}
+	if strings.HasPrefix(ext, "-") {
+		return nil, fmt.Errorf("%s: extension %q would be read as a uuid_transfer flag (-bleg, -both)", fn.Name(), ext)
 	}
 	if context != "" && dialplan == "" {
 		dialplan = "XML"
@@ -679,7 +723,13 @@ func (s *Session) transfer(thread *starlark.Thread, fn *starlark.Builtin, args s
 		}
 		return nil, err
 	}
-	cmd := strings.TrimSpace(strings.Join([]string{"uuid_transfer", s.uuid, ext, dialplan, context}, " "))
+	cmd := "uuid_transfer " + s.uuid + " " + esl.QuoteArg(ext)
+	if dialplan != "" || context != "" {
+		cmd += " " + esl.QuoteArg(dialplan)
+	}
+	if context != "" {
+		cmd += " " + esl.QuoteArg(context)
+	}
 	if _, err := s.api(fn, cmd); err != nil {
 		if err == errGone {
 			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
@@ -872,4 +922,16 @@ func (s *Session) close() {
 	if sub != nil {
 		sub.Close()
 	}
+}
+
+// checkMediaFile checks a file name a media app will play: no NUL, and no
+// "${" in a "phrase:" file, whose data the phrase engine would expand.
+func checkMediaFile(fn *starlark.Builtin, name, file string) error {
+	if err := checkArg(fn, name, file); err != nil {
+		return err
+	}
+	if strings.Contains(strings.ToLower(file), "phrase:") {
+		return checkPhraseData(fn, name, file)
+	}
+	return nil
 }

@@ -22,7 +22,8 @@ def handler(session, args):
     return out
 `, nil)
 	c.check(t, `[True, True, False, "CS_EXECUTE", True, True, "a b", None, "NONE", False, "USER_BUSY"]`)
-	c.apps(t, "answer", "log INFO ${fsstar_test}", "hangup USER_BUSY")
+	// execute keeps the switch's semantics, as mod_lua's: its data is expanded.
+	c.apps(t, "answer", "log INFO a b", "hangup USER_BUSY")
 	if cause := c.ch.HangupCause(); cause != "USER_BUSY" {
 		t.Fatalf("cause %q", cause)
 	}
@@ -181,8 +182,8 @@ def handler(session, args):
 `, nil)
 	c.check(t, `["42", "123", "123", "9", "77", ""]`)
 	c.apps(t, "answer",
-		"read 1 4 tone_stream://%(1000,0,350) fsstar_digits 5000 #",
-		`play_and_get_digits 3 3 2 5000 # tone_stream://%(1000,0,350) silence_stream://10 choice \d+`,
+		"read 1 4 'tone_stream://%(1000,0,350)' fsstar_digits 5000 #",
+		`play_and_get_digits 3 3 2 5000 # 'tone_stream://%(1000,0,350)' silence_stream://10 choice '\\d+'`,
 		"play_and_get_digits 1 1 1 5000 # silence_stream://10 '' fsstar_digits ''",
 		"read 1 5 silence_stream://1 fsstar_digits 3000 #",
 		"read 1 5 silence_stream://1 fsstar_digits 100 #")
@@ -229,10 +230,12 @@ def handler(session, args):
     session.execute("playback", "silence_stream://10")
     return out
 `, nil)
+	// speak without set_tts_params is mod_lua's "No TTS engine specified":
+	// 1 (SWITCH_STATUS_FALSE), no app (the speak app would hang up).
 	c.check(t, `[True, False, 1, 1, 1, 1, 1]`)
 	c.apps(t, "pre_answer", "answer", "playback ivr/welcome.wav@@800", "sleep 100",
 		"say en number pronounced 1234", "say en number pronounced feminine 5", "phrase voicemail_menu,1:2",
-		"speak hello", "speak flite|kal|hello world", "record /tmp/msg.wav 30 200 3", "playback silence_stream://10")
+		"speak flite|kal|hello world", "record /tmp/msg.wav 30 200 3", "playback silence_stream://10")
 }
 
 func TestSessionErrors(t *testing.T) {

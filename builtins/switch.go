@@ -34,13 +34,23 @@ func (e *env) api(c *Call, cmd string) (string, error) {
 }
 
 func callAPI(ctx context.Context, c *Call, client *esl.Client, cmd string) (string, error) {
-	if c != nil && c.Conn != nil && c.Conn.Full() && (c.Conn.Err() == nil || client == nil) {
-		return c.Conn.API(ctx, cmd)
+	var out string
+	var err error
+	switch {
+	case c != nil && c.Conn != nil && c.Conn.Full() && (c.Conn.Err() == nil || client == nil):
+		out, err = c.Conn.API(ctx, cmd)
+	case client != nil:
+		out, err = client.API(ctx, cmd)
+	default:
+		return "", errNoSwitch
 	}
-	if client != nil {
-		return client.API(ctx, cmd)
+	// mod_event_socket answers "-ERR no reply" for a command that printed
+	// nothing (global_getvar of an unset variable...): mod_lua's
+	// API.execute gets "" there.
+	if ce, ok := errors.AsType[*esl.CommandError](err); ok && strings.TrimSpace(ce.Reply) == "-ERR no reply" {
+		return "", nil
 	}
-	return "", errNoSwitch
+	return out, err
 }
 
 // sendEvent fires ev over the call's Conn, else over client.
@@ -190,10 +200,12 @@ func (e *env) setGlobalVariable(thread *starlark.Thread, fn *starlark.Builtin, a
 	if err := checkVarName(name); err != nil {
 		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
 	}
-	if strings.ContainsAny(value, "\r\n") {
-		return nil, fmt.Errorf("%s: the value holds a line break", fn.Name())
+	if strings.IndexByte(value, 0) >= 0 {
+		return nil, fmt.Errorf("%s: the value holds a NUL byte", fn.Name())
 	}
-	if _, err := e.api(CallOf(thread), "global_setvar "+name+"="+value); err != nil {
+	// global_setvar splits on '=' (a third part is a condition) and
+	// unquotes: both parts quoted, the value is stored byte for byte.
+	if _, err := e.api(CallOf(thread), "global_setvar "+esl.QuoteArg(name)+"="+esl.QuoteArg(value)); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn.Name(), err)
 	}
 	return starlark.None, nil

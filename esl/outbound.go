@@ -110,14 +110,16 @@ func (c *Conn) GetVar(ctx context.Context, name string) (value string, ok bool, 
 	return f.ReplyText(), true, nil
 }
 
-// SetVar sets a channel variable: "api uuid_setvar" with full control,
-// else the set application.
+// SetVar sets a channel variable to exactly value, which the switch never
+// evaluates: "api uuid_setvar" with the value quoted (QuoteArg) with full
+// control, else the set application, whose data and value the switch
+// expands (EscapeVars on both). An empty value unsets the variable.
 func (c *Conn) SetVar(ctx context.Context, name, value string) error {
 	if c.full {
-		_, err := c.k.api(ctx, "uuid_setvar "+c.uuid+" "+name+" "+value)
+		_, err := c.k.api(ctx, "uuid_setvar "+c.uuid+" "+QuoteArg(name)+" "+QuoteArg(value))
 		return err
 	}
-	_, err := c.ExecuteWith(ctx, "set", name+"="+value, ExecuteOptions{EventLock: true})
+	_, err := c.ExecuteWith(ctx, "set", EscapeVars(name+"="+EscapeVars(value)), ExecuteOptions{EventLock: true})
 	return err
 }
 

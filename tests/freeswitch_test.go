@@ -26,6 +26,17 @@ func realSwitch(t *testing.T) (addr, password string) {
 	return addr, password
 }
 
+// parkExt is the loopback destination of a test call's far end, which
+// answers and parks: FSSTAR_TEST_FREESWITCH_EXT ("<ext>/<context>"), by
+// default the test switch's park/fsstar_test (the simulated switch's built-in
+// park route).
+func parkExt() string {
+	if ext := os.Getenv("FSSTAR_TEST_FREESWITCH_EXT"); ext != "" {
+		return ext
+	}
+	return "park/fsstar_test"
+}
+
 // TestServeFreeSWITCH places loopback calls with originate into fsstar's
 // outbound socket on a real switch and runs fsapi through the switch's own
 // mod_curl. The switch must reach fsstar's listeners on 127.0.0.1 (same host).
@@ -41,13 +52,12 @@ func TestServeFreeSWITCH(t *testing.T) {
 	defer c.Close()
 
 	// A call: the a-leg runs the socket app towards fsstar; the loopback
-	// b-leg parks in the switch's own dialplan (extension "park" must exist,
-	// as in conf/dialplan-fsstar.xml's test context or the default one).
-	ext := os.Getenv("FSSTAR_TEST_FREESWITCH_EXT")
-	if ext == "" {
-		ext = "9664"
-	}
-	out, err := c.API(ctx, "originate {fsstar_app=e2e.calls real}loopback/"+ext+" &socket('"+s.listen+" async full')")
+	// b-leg answers and parks in the test switch's fsstar_test context
+	// (tools/freeswitch/conf-overlay/dialplan/fsstar_test.xml).
+	ext := parkExt()
+	// The originate api splits its line on blanks: a {var} value with a
+	// blank is quoted.
+	out, err := c.API(ctx, "originate {fsstar_app='e2e.calls real'}loopback/"+ext+" &socket('"+s.listen+" async full')")
 	if err != nil && !strings.Contains(err.Error(), "NORMAL_CLEARING") {
 		t.Fatalf("originate: %q %v", out, err)
 	}

@@ -29,7 +29,7 @@ func (sw *Switch) api(ctx context.Context, line string) string {
 	case "echo":
 		return arg
 	case "eval":
-		out := sw.expand(arg, nil)
+		out := sw.expandVars(arg, nil, 0)
 		if out == "" {
 			return "-ERR no reply\n"
 		}
@@ -53,11 +53,25 @@ func (sw *Switch) api(ctx context.Context, line string) string {
 		v, _ := sw.globals.get(arg)
 		return v
 	case "global_setvar":
-		k, v, _ := strings.Cut(arg, "=")
-		if strings.TrimSpace(k) == "" {
+		// switch_separate_string on '=' into var, value and a condition:
+		// with one, the value is set only when the current one equals it.
+		a := separateString(arg, '=', 3)
+		if len(a) == 0 || a[0] == "" {
 			return "-USAGE: <var>[=<value>]\n"
 		}
-		sw.globals.set(strings.TrimSpace(k), v)
+		a = append(a, "", "")
+		if cond := a[2]; cond != "" {
+			if cur, _ := sw.globals.get(a[0]); cur != cond {
+				return "+OK"
+			}
+		}
+		if a[1] == "" {
+			sw.globals.unset(a[0])
+		} else {
+			// switch_core_set_variable disables variables in the value:
+			// the '$' of "${" becomes '%'.
+			sw.globals.set(a[0], disableVars(a[1]))
+		}
 		return "+OK"
 	case "originate":
 		return sw.originate(ctx, arg)
@@ -96,42 +110,13 @@ func (sw *Switch) status() string {
 		sw.sessions.Load(), n, n, n, sw.opts.maxChannels)
 }
 
-// expand replaces ${var} with channel variables (when ch is set) or
-// global variables; unknown ones become "".
-func (sw *Switch) expand(s string, ch *Channel) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		name := s[i+2 : i+j]
-		v, ok := "", false
-		if ch != nil {
-			v, ok = ch.vars.get(name)
-		}
-		if !ok {
-			v, _ = sw.globals.get(name)
-		}
-		b.WriteString(v)
-		s = s[i+j+1:]
-	}
-}
-
 var channelColumns = strings.Split("uuid,direction,created,created_epoch,name,state,cid_name,cid_num,ip_addr,dest,application,application_data,dialplan,context,read_codec,read_rate,read_bit_rate,write_codec,write_rate,write_bit_rate,secure,hostname,presence_id,presence_data,accountcode,callstate,callee_name,callee_num,callee_direction,call_uuid,sent_callee_name,sent_callee_num,initial_cid_name,initial_cid_num,initial_ip_addr,initial_dest,initial_dialplan,initial_context", ",")
 
 func (ch *Channel) row() map[string]string {
 	ch.mu.Lock()
 	state, callState, app, appArg := ch.state, ch.callState, ch.curApp, ch.curArg
-	ch.mu.Unlock()
 	p := ch.prof
+	ch.mu.Unlock()
 	return map[string]string{
 		"uuid": ch.uuid, "direction": ch.direction, "created": ch.created.Format("2006-01-02 15:04:05"),
 		"created_epoch": strconv.FormatInt(ch.created.Unix(), 10), "name": ch.name, "state": state,
@@ -247,17 +232,16 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		}
 		return "_undef_"
 	case "uuid_setvar":
-		if rest == "" {
-			return uuidUsage[cmd]
+		// switch_separate_string on blanks: uuid, name, and the rest as
+		// the value (quotes removed, escapes read); none or "" unsets.
+		a := separateString(arg, ' ', 3)
+		if len(a) < 2 || a[1] == "" {
+			return "-ERR No variable specified\n"
 		}
-		k, v, _ := strings.Cut(rest, " ")
-		if k2, v2, ok := strings.Cut(k, "="); ok && v == "" {
-			k, v = k2, v2
-		}
-		if v == "" {
-			ch.vars.unset(k)
+		if len(a) < 3 || a[2] == "" {
+			ch.vars.unset(a[1])
 		} else {
-			ch.vars.set(k, v)
+			ch.vars.set(a[1], a[2])
 		}
 		return "+OK\n"
 	case "uuid_setvar_multi":
@@ -336,7 +320,7 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		ch.link(other)
 		return "+OK " + other.uuid + "\n"
 	case "uuid_transfer":
-		ext := strings.Fields(rest)
+		ext := separateString(arg, ' ', 5)[1:]
 		if len(ext) > 0 && strings.HasPrefix(ext[0], "-") {
 			ext = ext[1:]
 		}

@@ -49,8 +49,13 @@ func lookupApp(name string) (appFunc, bool) {
 	case "bridge":
 		return appBridge, true
 	case "transfer":
-		return func(_ context.Context, ch *Channel, arg string) string {
-			f := append(strings.Fields(arg), "", "", "")
+		return func(ctx context.Context, ch *Channel, arg string) string {
+			a := separateString(arg, ' ', 4)
+			gotArgs(ctx, a)
+			if len(a) > 0 && strings.HasPrefix(a[0], "-") { // -bleg / -both
+				a = a[1:]
+			}
+			f := append(a, "", "", "")
 			ch.sessionTransfer(f[0], f[1], f[2])
 			return ""
 		}, true
@@ -65,8 +70,14 @@ func lookupApp(name string) (appFunc, bool) {
 			ch.sw.logLine(6, "mod_dptools.c", "CHANNEL_DATA:\n"+string(ch.event("CHANNEL_DATA", "mod_dptools.c", "info_function", 1).MarshalPlain()))
 			return ""
 		}, true
-	case "speak", "say", "phrase", "record":
-		return appTimedMedia(name), true
+	case "speak":
+		return appSpeak, true
+	case "say":
+		return appSay, true
+	case "phrase":
+		return appPhrase, true
+	case "record":
+		return appRecord, true
 	case "event":
 		return appEvent, true
 	case "socket":
@@ -84,16 +95,25 @@ func lookupApp(name string) (appFunc, bool) {
 	return nil, false
 }
 
-func appSet(_ context.Context, ch *Channel, arg string) string {
-	k, v, _ := strings.Cut(arg, "=")
-	k = strings.TrimSpace(k)
-	if k == "" {
+// appSet is base_set (mod_dptools.c): the name runs to the first '=' (or
+// ',' when there is none) and is not trimmed; the value is expanded once
+// more; an empty value unsets.
+func appSet(ctx context.Context, ch *Channel, arg string) string {
+	if arg == "" {
 		return ""
 	}
+	k, v, ok := strings.Cut(arg, "=")
+	if !ok {
+		k, v, _ = strings.Cut(arg, ",")
+	}
+	if v != "" {
+		v = ch.sw.expandVars(v, ch, 0)
+	}
+	gotArgs(ctx, []string{k, v})
 	if v == "" {
 		ch.vars.unset(k)
 	} else {
-		ch.vars.set(k, ch.sw.expand(v, ch))
+		ch.vars.set(k, v)
 	}
 	return ""
 }
@@ -113,7 +133,7 @@ func appMultiset(ctx context.Context, ch *Channel, arg string) string {
 }
 
 func appSleep(ctx context.Context, ch *Channel, arg string) string {
-	ms, _ := strconv.Atoi(strings.TrimSpace(arg))
+	ms := max(cAtoi(arg), 0)
 	ch.sw.sleep(ctx, time.Duration(ms)*time.Millisecond)
 	return ""
 }
@@ -121,6 +141,7 @@ func appSleep(ctx context.Context, ch *Channel, arg string) string {
 // appPlayback plays a file; a digit in playback_terminators (default none;
 // "any" for every digit) stops it and is consumed.
 func appPlayback(ctx context.Context, ch *Channel, arg string) string {
+	arg = playbackFile(ctx, arg)
 	terms := ch.Var("playback_terminators")
 	var stop func(rune) bool
 	if terms != "" && terms != "none" {
@@ -164,12 +185,8 @@ func terminators(s string) string {
 // appPlayAndGetDigits: min max tries timeout terminators file invalid_file
 // var_name regexp digit_timeout transfer_on_failure.
 func appPlayAndGetDigits(ctx context.Context, ch *Channel, arg string) string {
-	a := strings.Fields(arg)
-	for i, f := range a {
-		if f == "''" || f == `""` { // an empty argument, as switch_separate_string reads quotes
-			a[i] = ""
-		}
-	}
+	a := separateString(arg, ' ', 11)
+	gotArgs(ctx, a)
 	for len(a) < 11 {
 		a = append(a, "")
 	}
@@ -213,7 +230,7 @@ func appPlayAndGetDigits(ctx context.Context, ch *Channel, arg string) string {
 		ch.vars.unset(varName)
 	}
 	if a[10] != "" && ctx.Err() == nil {
-		f := append(a[10:], "", "") // "<ext> [<dialplan> [<context>]]", split with the rest
+		f := append(separateString(a[10], ' ', 3), "", "", "") // "<ext> [<dialplan> [<context>]]"
 		ch.sessionTransfer(f[0], f[1], f[2])
 	}
 	return ""
@@ -221,7 +238,8 @@ func appPlayAndGetDigits(ctx context.Context, ch *Channel, arg string) string {
 
 // appRead: min max file var_name timeout terminators digit_timeout.
 func appRead(ctx context.Context, ch *Channel, arg string) string {
-	a := strings.Fields(arg)
+	a := separateString(arg, ' ', 7)
+	gotArgs(ctx, a)
 	for len(a) < 7 {
 		a = append(a, "")
 	}
@@ -251,40 +269,146 @@ func appRead(ctx context.Context, ch *Channel, arg string) string {
 	return ""
 }
 
-// appTimedMedia simulates speak, say, phrase and record: they take the
-// file duration (record: its limit in seconds when given) and stop on
-// hangup or uuid_break.
-func appTimedMedia(name string) appFunc {
-	return func(ctx context.Context, ch *Channel, arg string) string {
-		d := ch.sw.opts.fileDuration
-		if name == "record" {
-			f := strings.Fields(arg)
-			if len(f) > 1 {
-				if n, err := strconv.Atoi(f[1]); err == nil && n > 0 {
-					d = time.Duration(n) * time.Second
-				}
-			}
-		}
-		select {
-		case <-ch.brk:
-		default:
-		}
-		t := time.NewTimer(ch.sw.scaled(d))
-		defer t.Stop()
-		start := time.Now()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		case <-ch.brk:
-		}
-		if name == "record" {
-			secs := time.Duration(float64(time.Since(start)) / ch.sw.opts.scale).Seconds()
-			ch.vars.set("record_seconds", strconv.Itoa(int(secs)))
-			ch.vars.set("record_ms", strconv.Itoa(int(secs*1000)))
-			return ""
-		}
+// timedMedia simulates media the switch renders (speech, say, phrases,
+// recording): it takes d, or the file duration when d is 0, and stops on
+// hangup or uuid_break. It returns how long it ran, in simulated time.
+func timedMedia(ctx context.Context, ch *Channel, d time.Duration) time.Duration {
+	if d <= 0 {
+		d = ch.sw.opts.fileDuration
+	}
+	select {
+	case <-ch.brk:
+	default:
+	}
+	t := time.NewTimer(ch.sw.scaled(d))
+	defer t.Stop()
+	start := time.Now()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-ch.brk:
+	}
+	return time.Duration(float64(time.Since(start)) / ch.sw.opts.scale)
+}
+
+// playbackFile is how the playback app reads its data: "file[@@sample]",
+// cut at the first '@' only when a second one follows it.
+func playbackFile(ctx context.Context, arg string) string {
+	file, sample := arg, ""
+	if i := strings.IndexByte(arg, '@'); i >= 0 && i+1 < len(arg) && arg[i+1] == '@' {
+		file, sample = arg[:i], arg[i+2:]
+	}
+	if sample != "" {
+		gotArgs(ctx, []string{file, sample})
+	} else {
+		gotArgs(ctx, []string{file})
+	}
+	return file
+}
+
+// appSay: "<module>[:<lang>] <type> <method> [<gender>] <text>", split on
+// blanks into at most 5 arguments; with 4 the last is the text.
+func appSay(ctx context.Context, ch *Channel, arg string) string {
+	a := separateString(arg, ' ', 5)
+	gotArgs(ctx, a)
+	if len(a) != 4 && len(a) != 5 {
+		ch.sw.logLine(3, "mod_dptools.c", "Usage: <module_name>[:<lang>] <say_type> <say_method> [<say_gender>] <text>\n")
 		return ""
 	}
+	timedMedia(ctx, ch, 0)
+	return ""
+}
+
+// appPhrase: "<macro>[,<data>]", the data untouched after the first ','.
+func appPhrase(ctx context.Context, ch *Channel, arg string) string {
+	macro, data, ok := strings.Cut(arg, ",")
+	if ok {
+		gotArgs(ctx, []string{macro, data})
+	} else {
+		gotArgs(ctx, []string{macro})
+	}
+	timedMedia(ctx, ch, 0)
+	return ""
+}
+
+// appSpeak: "[[<engine>|]<voice>|]<text>", split on '|' into at most 3;
+// the text is taken unstripped from the data. Without an engine and a voice
+// (from the data or the tts_engine / tts_voice variables) the switch logs
+// "Invalid Params!" and hangs the call up with DESTINATION_OUT_OF_ORDER.
+func appSpeak(ctx context.Context, ch *Channel, arg string) string {
+	if arg == "" {
+		ch.sw.logLine(3, "mod_dptools.c", "Invalid Params!\n")
+		return ""
+	}
+	a := separateString(arg, '|', 3)
+	var engine, voice, text string
+	switch len(a) {
+	case 1:
+		text = arg
+	case 2:
+		voice, text = a[0], arg[speakTextOffset(arg, 1):]
+	default:
+		engine, voice, text = a[0], a[1], arg[speakTextOffset(arg, 2):]
+	}
+	gotArgs(ctx, []string{engine, voice, text})
+	if engine == "" {
+		engine = ch.Var("tts_engine")
+	}
+	if voice == "" {
+		voice = ch.Var("tts_voice")
+	}
+	if engine == "" || voice == "" || text == "" {
+		ch.sw.logLine(3, "mod_dptools.c", fmt.Sprintf("Invalid Params! [%s][%s][%s]\n", orNULL(engine), orNULL(voice), orNULL(text)))
+		ch.Hangup("DESTINATION_OUT_OF_ORDER")
+		return ""
+	}
+	timedMedia(ctx, ch, 0)
+	return ""
+}
+
+// speakTextOffset is speak_function's "data + (argv[k] - argv[0])": where
+// argument k starts (after its leading blanks), counted from where
+// argument 0 starts.
+func speakTextOffset(arg string, k int) int {
+	b := []byte(arg)
+	if len(b) > 3 && b[0] == '^' && b[1] == '^' {
+		return 0 // a changed delimiter: not simulated
+	}
+	starts := splitChar(b, '|', 3)
+	at := func(i int) int {
+		p := starts[i]
+		for p < len(b) && b[p] == ' ' {
+			p++
+		}
+		return p
+	}
+	return min(max(at(k)-at(0), 0), len(arg))
+}
+
+func orNULL(s string) string {
+	if s == "" {
+		return "NULL"
+	}
+	return s
+}
+
+// appRecord: "<path> [+]<time_limit_secs> <silence_thresh> <silence_hits>",
+// split on blanks.
+func appRecord(ctx context.Context, ch *Channel, arg string) string {
+	a := separateString(arg, ' ', 4)
+	gotArgs(ctx, a)
+	if len(a) == 0 {
+		ch.sw.logLine(3, "mod_dptools.c", "No file specified.\n")
+		return ""
+	}
+	var limit time.Duration
+	if len(a) > 1 {
+		limit = time.Duration(max(cAtoi(strings.TrimPrefix(a[1], "+")), 0)) * time.Second
+	}
+	secs := timedMedia(ctx, ch, limit).Seconds()
+	ch.vars.set("record_seconds", strconv.Itoa(int(secs)))
+	ch.vars.set("record_ms", strconv.Itoa(int(secs*1000)))
+	return ""
 }
 
 // appPark parks the channel: queued sendmsg executes run until hangup or

@@ -21,7 +21,15 @@ type App struct {
 // sendmsg, or nested in park or socket.
 type AppRun struct {
 	Name string
-	Arg  string
+	// Arg is the data the application received: what was sent (Sent) after
+	// the switch's variable expansion.
+	Arg string
+	// Sent is the data as the dialplan or the sendmsg gave it.
+	Sent string
+	// Args are the arguments the application read from Arg, when it splits
+	// its data (switch_separate_string and the like): read back from what
+	// the application received.
+	Args []string
 	// UUID is the Application-UUID of its CHANNEL_EXECUTE events (the
 	// Event-UUID of the sendmsg that asked for it, if any).
 	UUID string
@@ -290,7 +298,9 @@ func usec(t time.Time) string {
 }
 
 func (ch *Channel) addProfile(h *esl.Headers, p string, answeredAt time.Time) {
+	ch.mu.Lock()
 	pr := ch.prof
+	ch.mu.Unlock()
 	h.Add(p+"Direction", ch.direction)
 	h.Add(p+"Logical-Direction", ch.direction)
 	h.Add(p+"Dialplan", "xml")

@@ -214,6 +214,9 @@ func (c *conn) reply(text string, extra ...esl.Header) bool {
 
 // apiResponse sends an api/response with body.
 func (c *conn) apiResponse(body string) bool {
+	if body == "" {
+		body = "-ERR no reply\n" // as api_exec answers a command that printed nothing
+	}
 	h := esl.Headers{{Name: "Content-Type", Value: esl.TypeAPIResponse}, {Name: "Content-Length", Value: strconv.Itoa(len(body))}}
 	return c.writeReply(esl.AppendFrame(nil, h, []byte(body)))
 }

@@ -146,11 +146,16 @@ func (ch *Channel) sessionTransfer(ext, dialplan, dpContext string) {
 		dialplan = "XML"
 	}
 	if dpContext == "" {
+		ch.mu.Lock()
 		dpContext = ch.prof.context
+		ch.mu.Unlock()
 	}
 	if dpContext == "" {
 		dpContext = "default"
 	}
+	ch.mu.Lock() // the new caller profile: Caller-Destination-Number, Caller-Context
+	ch.prof.dest, ch.prof.context = ext, dpContext
+	ch.mu.Unlock()
 	src := fmt.Sprintf("%d:%s:bl_xfer:%s/%s/%s", time.Now().Unix(), ch.uuid, ext, dpContext, dialplan)
 	ch.vars.set("transfer_source", src)
 	switch h, _ := ch.vars.get("transfer_history"); {
@@ -254,22 +259,26 @@ func (ch *Channel) execute(x *execution) {
 	loops := max(x.loops, 1)
 	for l := 0; l < loops && !ch.isHungup(); l++ {
 		start := time.Now()
-		ctx, cancel := context.WithCancel(ch.ctx)
+		// The switch expands the data of every app it runs
+		// (switch_core_session_exec), then the app reads it.
+		arg := ch.sw.expandVars(x.app.Arg, ch, 0)
+		got := &appArgs{}
+		ctx, cancel := context.WithCancel(context.WithValue(ch.ctx, appArgsKey{}, got))
 		ch.mu.Lock()
 		prevApp, prevArg, prevCancel := ch.curApp, ch.curArg, ch.appCancel
-		ch.curApp, ch.curArg, ch.appCancel = x.app.Name, x.app.Arg, cancel
+		ch.curApp, ch.curArg, ch.appCancel = x.app.Name, arg, cancel
 		ch.appCancels = append(ch.appCancels, cancel)
 		ch.mu.Unlock()
-		if x.app.Arg != "" {
-			ch.vars.set("current_application_data", x.app.Arg)
+		if arg != "" {
+			ch.vars.set("current_application_data", arg)
 		} else {
 			ch.vars.unset("current_application_data")
 		}
 		ch.vars.set("current_application", x.app.Name)
 		ev := ch.event("CHANNEL_EXECUTE", "switch_core_session.c", "switch_core_session_exec", 2934)
-		ch.appHeaders(ev, x, "")
+		ch.appHeaders(ev, x.app.Name, arg, x.uuid, "")
 		ch.sw.publish(ev)
-		resp := fn(ctx, ch, x.app.Arg)
+		resp := fn(ctx, ch, arg)
 		cancel()
 		if resp == "" {
 			resp = "_none_"
@@ -281,11 +290,24 @@ func (ch *Channel) execute(x *execution) {
 		// Record the run before the completion goes out: a client that
 		// acts on CHANNEL_EXECUTE_COMPLETE must find the app in Apps().
 		ch.vars.set("last_app", x.app.Name)
-		ch.vars.set("last_arg", x.app.Arg)
-		ch.record(AppRun{Name: x.app.Name, Arg: x.app.Arg, UUID: x.uuid, Response: resp, Start: start, End: time.Now()})
+		ch.vars.set("last_arg", arg)
+		ch.record(AppRun{Name: x.app.Name, Arg: arg, Sent: x.app.Arg, Args: got.args, UUID: x.uuid, Response: resp, Start: start, End: time.Now()})
 		ev = ch.event("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2972)
-		ch.appHeaders(ev, x, resp)
+		ch.appHeaders(ev, x.app.Name, arg, x.uuid, resp)
 		ch.sw.publish(ev)
+	}
+}
+
+// appArgsKey carries an *appArgs in the context of a running app.
+type appArgsKey struct{}
+
+// appArgs are the arguments an app read from its data (AppRun.Args).
+type appArgs struct{ args []string }
+
+// gotArgs records the arguments the running app read from its data.
+func gotArgs(ctx context.Context, args []string) {
+	if a, ok := ctx.Value(appArgsKey{}).(*appArgs); ok && a.args == nil {
+		a.args = append([]string{}, args...)
 	}
 }
 
@@ -296,15 +318,15 @@ func (x *execution) done0() chan struct{} {
 	return x.done
 }
 
-func (ch *Channel) appHeaders(ev *esl.Event, x *execution, resp string) {
-	ev.Headers.Add("Application", x.app.Name)
-	if x.app.Arg != "" {
-		ev.Headers.Add("Application-Data", x.app.Arg)
+func (ch *Channel) appHeaders(ev *esl.Event, app, arg, uuid, resp string) {
+	ev.Headers.Add("Application", app)
+	if arg != "" {
+		ev.Headers.Add("Application-Data", arg)
 	}
 	if resp != "" {
 		ev.Headers.Add("Application-Response", resp)
 	}
-	ev.Headers.Add("Application-UUID", x.uuid)
+	ev.Headers.Add("Application-UUID", uuid)
 }
 
 func (ch *Channel) record(r AppRun) {

@@ -64,49 +64,51 @@ func (sw *Switch) routeApps(ext string) ([]App, bool) {
 	return r.apps, ok
 }
 
-// parseDial splits "{a=1,b='x y'}endpoint" into variables and endpoint.
+// parseDial splits "{a=1,b='x y'}endpoint" into variables and endpoint as
+// switch_event_create_brackets does: the variables are split on ',' and
+// then on '=' with switch_separate_string (quotes removed, escapes read),
+// and an element that is not exactly name=value is dropped. A '{' without
+// its '}' leaves the rest as the endpoint (the switch: "Parse Error").
 func parseDial(s string) ([][2]string, string) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimLeft(s, " ")
 	var vars [][2]string
-	for strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
-		closer := "}"
-		if s[0] == '[' {
-			closer = "]"
-		}
-		end := strings.Index(s, closer)
+	for len(s) > 0 && (s[0] == '{' || s[0] == '[' || s[0] == '<') {
+		end := findEndParen(s)
 		if end < 0 {
 			break
 		}
-		for _, kv := range splitVars(s[1:end]) {
-			k, v, _ := strings.Cut(kv, "=")
-			v = strings.Trim(v, "'")
-			vars = append(vars, [2]string{strings.TrimSpace(k), v})
+		inner := s[1:end]
+		delim := byte(',')
+		if len(inner) > 2 && inner[0] == '^' && inner[1] == '^' {
+			delim, inner = inner[2], inner[3:]
+		}
+		for _, kv := range separateString(inner, delim, 1024) {
+			if p := separateString(kv, '=', 2); len(p) == 2 {
+				vars = append(vars, [2]string{p[0], p[1]})
+			}
 		}
 		s = s[end+1:]
 	}
 	return vars, s
 }
 
-// splitVars splits on commas outside single quotes.
-func splitVars(s string) []string {
-	var out []string
-	quoted := false
-	start := 0
+// findEndParen is switch_find_end_paren for s[0]: the index of the
+// bracket that closes it, counting nested ones, or -1.
+func findEndParen(s string) int {
+	open := s[0]
+	closer := map[byte]byte{'{': '}', '[': ']', '<': '>'}[open]
+	depth := 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
-		case '\'':
-			quoted = !quoted
-		case ',':
-			if !quoted {
-				out = append(out, s[start:i])
-				start = i + 1
+		case open:
+			depth++
+		case closer:
+			if depth--; depth == 0 {
+				return i
 			}
 		}
 	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
+	return -1
 }
 
 func lookupVar(vars [][2]string, k string) string {
@@ -211,49 +213,29 @@ func (sw *Switch) waitAnswer(ctx context.Context, a *Channel) (*Channel, string)
 	}
 }
 
-// originate is "api originate <dial> <&app(arg)|ext> [dialplan] [context] [cid_name] [cid_num] [timeout]".
+// originate is "api originate <dial> <&app(arg)|ext> [dialplan] [context]
+// [cid_name] [cid_num] [timeout]", split as the switch does
+// (switch_separate_string on blanks: quote a dial string with blanks).
 func (sw *Switch) originate(ctx context.Context, arg string) string {
-	dialstring, rest := splitDialArg(arg)
-	if dialstring == "" || rest == "" {
+	a := separateString(arg, ' ', 10)
+	if len(a) < 2 || len(a) > 7 {
 		return "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n"
 	}
+	dialstring, rest := a[0], a[1]
 	var apps []App
-	target, _, _ := strings.Cut(rest, " ")
-	if strings.HasPrefix(rest, "&") {
-		name, appArg, _ := strings.Cut(strings.TrimPrefix(rest, "&"), "(")
-		if i := strings.LastIndex(appArg, ")"); i >= 0 {
-			appArg = appArg[:i]
+	if strings.HasPrefix(rest, "&") && len(rest) > 1 {
+		name := rest[1:]
+		if i := strings.IndexByte(name, ')'); i >= 0 {
+			name = name[:i]
 		}
-		if sp := strings.IndexByte(name, ' '); sp >= 0 {
-			name, appArg = name[:sp], strings.TrimSpace(name[sp+1:])
-		}
+		name, appArg, _ := strings.Cut(name, "(")
 		apps = []App{{name, appArg}}
 	} else {
-		apps = []App{{"transfer", target}}
+		apps = []App{{"transfer", rest}}
 	}
-	a, cause := sw.dial(ctx, dialstring, nil, apps)
-	if a == nil {
+	a2, cause := sw.dial(ctx, dialstring, nil, apps)
+	if a2 == nil {
 		return "-ERR " + cause + "\n"
 	}
-	return "+OK " + a.uuid + "\n"
-}
-
-// splitDialArg splits originate's argument after the dial string, which
-// may contain spaces inside {...}.
-func splitDialArg(arg string) (string, string) {
-	arg = strings.TrimSpace(arg)
-	depth := 0
-	for i, r := range arg {
-		switch r {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ' ':
-			if depth == 0 {
-				return arg[:i], strings.TrimSpace(arg[i+1:])
-			}
-		}
-	}
-	return arg, ""
+	return "+OK " + a2.uuid + "\n"
 }

@@ -41,8 +41,10 @@ type Switch struct {
 	ended    map[string]*Channel // hung-up channels, for tests to inspect
 	endOrder []string            // ended, oldest first; bounded by maxEnded
 	globals  *varStore
-	routes   map[string]route
-	faults   faultState
+	// expansions are the api commands variable expansion ran (Expansions).
+	expansions []string
+	routes     map[string]route
+	faults     faultState
 }
 
 // New starts a simulated switch listening on 127.0.0.1:0 (see

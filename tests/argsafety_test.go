@@ -1,0 +1,178 @@
+package tests
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+)
+
+// The text tests/testdata/scripts/sec/probe.star gives each method.
+const probeTail = ` it's 'q' "d" C:\new a\\b \$ $x ^^, | = ; $${hold_music} \s end`
+
+func probeText(method string) string {
+	return "x${global_setvar(fsstar_probe_" + method + "=hit)}" + probeTail
+}
+
+// probeMethods name the global variable each probe would set if the
+// switch evaluated it.
+var probeMethods = []string{"record", "say", "speak", "readterms", "regex", "terms", "setvar", "setglobal", "transfer"}
+
+// TestArgSafetySimulated runs the argument-safety probe against the
+// simulated switch, which expands app data as the real one does: a
+// regression fails here in every ordinary test run.
+func TestArgSafetySimulated(t *testing.T) {
+	sw := esltest.NewSwitch(t)
+	runArgSafety(t, sw.Addr(), "ClueCon")
+	// The only api command expansion ran is the control's.
+	if diff := cmp.Diff([]string{"global_setvar fsstar_probe_control=hit"}, sw.Expansions()); diff != "" {
+		t.Errorf("api commands run by expansion (-want +got):\n%s", diff)
+	}
+}
+
+// TestArgSafetyFreeSWITCH runs the same probe on a real FreeSWITCH (the
+// test switch of tools/freeswitch, whose fsstar_test context has the park
+// extension): caller text given to every high-level method is never
+// evaluated and arrives at the app byte for byte.
+func TestArgSafetyFreeSWITCH(t *testing.T) {
+	addr, pw := realSwitch(t)
+	runArgSafety(t, addr, pw)
+}
+
+func runArgSafety(t *testing.T, addr, pw string) {
+	s := startService(t, addr, pw)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, m := range append(probeMethods, "control", "global", "pagd") {
+		if _, err := c.API(ctx, "global_setvar fsstar_probe_"+m+"="); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := "/tmp/fsstar-probe " + probeText("record") + ".wav"
+	os.Remove(rec)
+	t.Cleanup(func() { os.Remove(rec) })
+
+	id := uuid.NewString()
+	events := c.Listen(esl.Match{UUID: id, Names: []string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE"}, Buffer: 256})
+	defer events.Close()
+	if err := c.Subscribe(ctx, "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE"); err != nil {
+		t.Fatal(err)
+	}
+	// The a-leg runs the socket app towards fsstar; the loopback b-leg
+	// answers and parks.
+	out, err := c.API(ctx, "originate {origination_uuid="+id+",fsstar_app=sec.probe}loopback/"+parkExt()+" &socket('"+s.listen+" async full')")
+	if err != nil {
+		t.Fatalf("originate: %q %v", out, err)
+	}
+	apps := map[string][]*esl.Event{}
+	var hangup *esl.Event
+	for hangup == nil {
+		ev, err := events.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the call's events: %v", err)
+		}
+		if ev.Name() == "CHANNEL_HANGUP_COMPLETE" {
+			hangup = ev
+			continue
+		}
+		apps[ev.Get("Application")] = append(apps[ev.Get("Application")], ev)
+	}
+
+	// No probe was evaluated; the control (execute) was.
+	global := func(name string) string {
+		t.Helper()
+		v, err := c.API(ctx, "global_getvar "+name)
+		if ce, ok := errors.AsType[*esl.CommandError](err); ok && strings.TrimSpace(ce.Reply) == "-ERR no reply" {
+			return "" // what the switch answers for an unset variable
+		}
+		if err != nil {
+			t.Fatalf("global_getvar %s: %v", name, err)
+		}
+		return v
+	}
+	for _, m := range probeMethods {
+		if v := global("fsstar_probe_" + m); v != "" {
+			t.Errorf("the %s probe was evaluated by the switch: fsstar_probe_%s=%q", m, m, v)
+		}
+	}
+	if v := global("fsstar_probe_control"); v != "hit" {
+		t.Errorf("control: execute() data was not expanded (fsstar_probe_control=%q): the probe cannot tell", v)
+	}
+
+	// What each app received, read back from its Application-Data.
+	data := func(app string, i int) string {
+		t.Helper()
+		if len(apps[app]) <= i {
+			t.Errorf("no run %d of %s; apps run: %v", i, app, appNames(apps))
+			return ""
+		}
+		return apps[app][i].Get("Application-Data")
+	}
+	split := func(app string, i int, delim byte, n int) []string {
+		return esltest.SeparateString(data(app, i), delim, n)
+	}
+	noBlanks := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	for _, tc := range []struct {
+		what      string
+		got, want any
+	}{
+		{"recordFile: record", split("record", 0, ' ', 4), []string{rec, "1", "0", "0"}},
+		{"streamFile: playback", data("playback", 0), rec},
+		{"say", split("say", 0, ' ', 5), []string{"en", "name_spelled", "iterated", probeText("say")}},
+		{"sayPhrase: phrase", data("phrase", 0), "fsstar_probe,p" + strings.ReplaceAll(probeTail, "${", "$")},
+		{"speak", data("speak", 0), "flite|kal|" + probeText("speak")},
+		{"read", split("read", 0, ' ', 7), []string{"1", "1", rec, "fsstar_digits", "1000", noBlanks(probeText("readterms"))}},
+		{"playAndGetDigits", split("play_and_get_digits", 0, ' ', 11), []string{"1", "1", "1", "1000", "#", rec, rec, "fsstar_probe_pagd", probeText("regex")}},
+		{"getDigits: read", split("read", 1, ' ', 7), []string{"1", "1", "silence_stream://1", "fsstar_digits", "1000", noBlanks(probeText("terms"))}},
+		{"setVariable", hangup.Get("variable_fsstar_probe_var"), probeText("setvar")},
+		{"transfer: destination", hangup.Get("Caller-Destination-Number"), probeText("transfer")},
+	} {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("%s received (-want +got):\n%s", tc.what, diff)
+		}
+	}
+	// The switch stores globals with "${" disabled as "%{" (as under mod_lua).
+	if v, want := global("fsstar_probe_global"), strings.ReplaceAll(probeText("setglobal"), "${", "%{"); v != want {
+		t.Errorf("setGlobalVariable stored %q, want %q", v, want)
+	}
+	// The real switch writes the recording, under exactly that name.
+	if isRealSwitch(addr) {
+		if _, err := os.Stat(rec); err != nil {
+			t.Errorf("recordFile: no file at the exact path: %v", err)
+		}
+		if r := apps["playback"][0].Get("Application-Response"); r != "FILE PLAYED" {
+			t.Errorf("streamFile of the recording: %q, want FILE PLAYED", r)
+		}
+	}
+	if t.Failed() {
+		for name, evs := range apps {
+			for _, ev := range evs {
+				t.Logf("%s %q", name, ev.Get("Application-Data"))
+			}
+		}
+	}
+}
+
+// isRealSwitch reports whether addr is the real switch of
+// FSSTAR_TEST_FREESWITCH.
+func isRealSwitch(addr string) bool { return addr == os.Getenv("FSSTAR_TEST_FREESWITCH") }
+
+func appNames(apps map[string][]*esl.Event) []string {
+	var out []string
+	for k := range apps {
+		out = append(out, k)
+	}
+	return out
+}
