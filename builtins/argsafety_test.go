@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -11,17 +12,32 @@ import (
 // hostileText holds what the switch's expander and splitter act on.
 const hostileText = `x${global_setvar(probe=hit)} it's 'q' "d" C:\new a\\b \$ $x ^^, | = ; $${g}` + "\n\tend "
 
-// TestSessionTextIsData: through every high-level method, hostile text
-// arrives at the simulated switch's app (which expands and splits as the
-// real one) byte for byte, and no api command runs.
+// TestSessionTextIsData is the property: text made of what the switch's
+// expander and splitter act on ($ { } ' " \ | , ; = ^, blanks, tabs, line
+// breaks), through every high-level method, arrives at the simulated
+// switch's app (which expands and splits as the real one) byte for byte,
+// and no api command runs. Both socket modes: async full (uuid_setvar) and
+// static (the set app).
 func TestSessionTextIsData(t *testing.T) {
+	texts := []string{hostileText}
+	r0 := rand.New(rand.NewPCG(2026, 17))
+	const alphabet = "${}'\"\\|,;=^ \n\tab"
+	for len(texts) < 16 {
+		var b strings.Builder
+		b.WriteByte('f') // files and prompts may not be empty
+		for n := r0.IntN(20); n > 0; n-- {
+			b.WriteByte(alphabet[r0.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
 	for _, mode := range []struct {
 		name, full string
 		opts       []esltest.CallOption
 	}{{"async full", "yes", nil}, {"static", "no", []esltest.CallOption{esltest.Static()}}} {
 		t.Run(mode.name, func(t *testing.T) {
 			r := newRig(t)
-			c := r.call(`
+			for _, x := range texts {
+				c := r.call(`
 def handler(session, args):
     x = args
     session.answer()
@@ -38,31 +54,32 @@ def handler(session, args):
         v = session.getVariable("v")
     session.playAndGetDigits(1, 1, 1, 100, x, x, x, x, "pagd_var", None, x)  # fails: transfers to x
     return v
-`, map[string]string{"fsstar_args": hostileText, "fsstar_full": mode.full}, mode.opts...)
-			c.check(t, starlarkRepr(hostileText))
-			got := map[string][]string{}
-			for _, a := range c.ch.Apps() {
-				got[a.Name] = a.Args
-			}
-			want := map[string][]string{
-				"playback":            {hostileText},
-				"say":                 {"en", "name_spelled", "iterated", hostileText},
-				"phrase":              {"m", strings.ReplaceAll(hostileText, "$", "S")},
-				"speak":               {"flite", "kal", hostileText},
-				"record":              {hostileText, "1", "0", "0"},
-				"read":                {"1", "1", hostileText, "fsstar_digits", "100", "#"},
-				"play_and_get_digits": {"1", "1", "1", "100", termArg(hostileText), hostileText, hostileText, "pagd_var", hostileText, "100", hostileText},
-			}
-			if mode.name == "static" {
-				want["set"] = []string{"v", hostileText} // no api without full control: the set app
-			}
-			for app, w := range want {
-				if diff := cmp.Diff(w, got[app]); diff != "" {
-					t.Errorf("%s received (-want +got):\n%s", app, diff)
+`, map[string]string{"fsstar_args": x, "fsstar_full": mode.full}, mode.opts...)
+				c.check(t, starlarkRepr(x))
+				got := map[string][]string{}
+				for _, a := range c.ch.Apps() {
+					got[a.Name] = a.Args
 				}
-			}
-			if v := c.ch.Var("v"); v != hostileText {
-				t.Errorf("variable v = %q", v)
+				want := map[string][]string{
+					"playback":            {x},
+					"say":                 {"en", "name_spelled", "iterated", x},
+					"phrase":              {"m", strings.ReplaceAll(x, "$", "S")},
+					"speak":               {"flite", "kal", x},
+					"record":              {x, "1", "0", "0"},
+					"read":                {"1", "1", x, "fsstar_digits", "100", "#"},
+					"play_and_get_digits": {"1", "1", "1", "100", termArg(x), x, x, "pagd_var", x, "100", x},
+				}
+				if mode.name == "static" {
+					want["set"] = []string{"v", x} // no api without full control: the set app
+				}
+				for app, w := range want {
+					if diff := cmp.Diff(w, got[app]); diff != "" {
+						t.Errorf("text %q: %s received (-want +got):\n%s", x, app, diff)
+					}
+				}
+				if v := c.ch.Var("v"); v != x {
+					t.Errorf("text %q: variable v = %q", x, v)
+				}
 			}
 			if x := r.sw.Expansions(); len(x) != 0 {
 				t.Errorf("the switch evaluated text: %q", x)

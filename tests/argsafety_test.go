@@ -23,7 +23,7 @@ func probeText(method string) string {
 
 // probeMethods name the global variable each probe would set if the
 // switch evaluated it.
-var probeMethods = []string{"record", "say", "speak", "readterms", "regex", "terms", "setvar", "setglobal", "transfer"}
+var probeMethods = []string{"record", "say", "speak", "readterms", "regex", "terms", "setvar", "setglobal", "transfer", "log", "dialvar", "static"}
 
 // TestArgSafetySimulated runs the argument-safety probe against the
 // simulated switch, which expands app data as the real one does: a
@@ -156,6 +156,27 @@ func runArgSafety(t *testing.T, addr, pw string) {
 			t.Errorf("streamFile of the recording: %q, want FILE PLAYED", r)
 		}
 	}
+	// Session(dial string) with dialVar values, and consoleLog.
+	hangup = probeCall(ctx, t, c, s, "sec.probe::dial", parkExt(), "async full")
+	for _, tc := range [][2]string{
+		{hangup.Get("variable_fsstar_probe_leg_ready"), "True"},
+		{hangup.Get("variable_fsstar_probe_leg_text"), "d" + strings.NewReplacer("${", "$", "}", ")").Replace(probeTail)},
+		{hangup.Get("variable_fsstar_probe_leg_var"), ""}, // refused by the switch, not evaluated
+	} {
+		if tc[0] != tc[1] {
+			t.Errorf("Session(dial string): got %q, want %q", tc[0], tc[1])
+		}
+	}
+	// A socket without full control: setVariable through the set app.
+	hangup = probeCall(ctx, t, c, s, "sec.probe::static", "", "")
+	if v := hangup.Get("variable_fsstar_probe_static"); v != probeText("static") {
+		t.Errorf("setVariable (static socket) stored %q, want %q", v, probeText("static"))
+	}
+	for _, m := range []string{"log", "dialvar", "static"} {
+		if v := global("fsstar_probe_" + m); v != "" {
+			t.Errorf("the %s probe was evaluated by the switch: fsstar_probe_%s=%q", m, m, v)
+		}
+	}
 	if t.Failed() {
 		for name, evs := range apps {
 			for _, ev := range evs {
@@ -175,4 +196,27 @@ func appNames(apps map[string][]*esl.Event) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// probeCall places one call into fsstar running app (module::function)
+// with args, in the socket mode given ("async full" or "" for static), and
+// returns its CHANNEL_HANGUP_COMPLETE.
+func probeCall(ctx context.Context, t *testing.T, c *esl.Client, s *service, app, args, mode string) *esl.Event {
+	t.Helper()
+	id := uuid.NewString()
+	events := c.Listen(esl.Match{UUID: id, Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 16})
+	defer events.Close()
+	vars := "origination_uuid=" + id + ",fsstar_app=" + app
+	if args != "" {
+		vars = "origination_uuid=" + id + ",fsstar_app=" + esl.QuoteArg(app+" "+args)
+	}
+	sock := strings.TrimSpace(s.listen + " " + mode)
+	if out, err := c.API(ctx, "originate {"+vars+"}loopback/"+parkExt()+" &socket('"+sock+"')"); err != nil {
+		t.Fatalf("originate %s: %q %v", app, out, err)
+	}
+	ev, err := events.Next(ctx)
+	if err != nil {
+		t.Fatalf("waiting for the end of the %s call: %v", app, err)
+	}
+	return ev
 }

@@ -111,6 +111,27 @@ func findEndParen(s string) int {
 	return -1
 }
 
+// checkDialVars drops the dial string variables whose value holds "${",
+// as switch_ivr_originate does (switch_channel_set_variable_var_check with
+// check_vars: "Invalid data"), unless origination_nested_vars is true.
+func (sw *Switch) checkDialVars(vars [][2]string) [][2]string {
+	if v := lookupVar(vars, "origination_nested_vars"); v == "true" {
+		return vars
+	}
+	if v, _ := sw.globals.get("origination_nested_vars"); v == "true" {
+		return vars
+	}
+	out := vars[:0:0]
+	for _, kv := range vars {
+		if varCheckConst(kv[1]) {
+			sw.logLine(2, "switch_channel.c", "Invalid data (${"+kv[0]+"} contains a variable)\n")
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
 func lookupVar(vars [][2]string, k string) string {
 	for _, kv := range vars {
 		if kv[0] == k {
@@ -127,6 +148,7 @@ func lookupVar(vars [][2]string, k string) string {
 // or the hangup cause.
 func (sw *Switch) dial(ctx context.Context, dialstring string, extra [][2]string, aApps []App) (*Channel, string) {
 	vars, endpoint := parseDial(dialstring)
+	vars = sw.checkDialVars(vars)
 	vars = append(vars, extra...)
 	tech, rest, _ := strings.Cut(endpoint, "/")
 	cidNum := lookupVar(vars, "origination_caller_id_number")
