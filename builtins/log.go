@@ -1,7 +1,6 @@
 package builtins
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -42,14 +41,6 @@ func parseLogLevel(s string) (name string, level hclog.Level, ok bool) {
 	return "", 0, false
 }
 
-func levelNames() string {
-	names := make([]string, len(logLevels))
-	for i, l := range logLevels {
-		names[i] = l.name
-	}
-	return strings.Join(names, ", ")
-}
-
 func (e *env) consoleLog(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var levelStr, msg string
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "level", &levelStr, "msg", &msg); err != nil {
@@ -57,7 +48,9 @@ func (e *env) consoleLog(thread *starlark.Thread, fn *starlark.Builtin, args sta
 	}
 	name, level, ok := parseLogLevel(levelStr)
 	if !ok {
-		return nil, fmt.Errorf("%s: unknown level %q (want one of %s, or 0..7)", fn.Name(), levelStr, levelNames())
+		// As the switch (switch_log_str2level gives INVALID, logged at
+		// DEBUG): an unknown level is debug, not an error.
+		name, level = "debug", hclog.Debug
 	}
 	e.log(thread, name, level, msg, false)
 	return starlark.None, nil

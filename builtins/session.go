@@ -70,9 +70,16 @@ type Session struct {
 	dtmfAdded   bool // DTMF was subscribed for the input callback
 	autoHangup  bool
 	transferred bool
-	ttsEngine   string
-	ttsVoice    string
-	destroyed   bool
+	// originated is set for a leg this Session originated: it is hung up
+	// when the script ends (as CoreSession::destroy does for S_HUP).
+	originated bool
+	// mediaBroken: the input callback stopped the last media app.
+	mediaBroken bool
+	// bridging: freeswitch.bridge is running on this (a-)leg.
+	bridging  bool
+	ttsEngine string
+	ttsVoice  string
+	destroyed bool
 }
 
 var (
@@ -364,7 +371,26 @@ func (s *Session) observe(ev *esl.Event) {
 			s.cause = c
 		}
 		s.final = ev
+	case "CHANNEL_EXECUTE_COMPLETE":
+		// The socket (or park) app that holds the channel for fsstar ended
+		// while the channel is up: something moved the call on (a
+		// transfer by another client, play_and_get_digits'
+		// transfer_on_failure, a phone's transfer). As CF_TRANSFER under
+		// mod_lua: ready() is False and the call is not hung up at the
+		// script's end.
+		if app := ev.Get("Application"); (app == "socket" || app == "park") && !s.hungUp && !s.bridging && !channelDown(ev) {
+			s.transferred = true
+		}
 	}
+}
+
+// channelDown reports whether an event shows the channel hanging up.
+func channelDown(ev *esl.Event) bool {
+	switch ev.Get("Channel-State") {
+	case "CS_HANGUP", "CS_REPORTING", "CS_DESTROY":
+		return true
+	}
+	return ev.Get("Answer-State") == "hangup"
 }
 
 // channelCtl is how a Session reaches its channel: its own outbound

@@ -162,6 +162,9 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 		}
 	}
 	r := <-done
+	s.mu.Lock()
+	s.mediaBroken = stopped
+	s.mu.Unlock()
 	s.checkSub(sub)
 	if r.err == nil && r.ev != nil {
 		// Read this session's events up to the app's own completion, so
@@ -191,6 +194,14 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 		return nil, s.fail(fn, r.err)
 	}
 	return r.ev, nil
+}
+
+// tookBreak reports whether the input callback stopped the last media
+// app (its result broke the playback).
+func (s *Session) tookBreak() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mediaBroken
 }
 
 // dtmf gives one DTMF event to the input callback and acts on its result

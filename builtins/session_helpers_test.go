@@ -178,6 +178,19 @@ func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
 			time.AfterFunc(time.Duration(after)*time.Millisecond, func() { ch.Hangup(cause) })
 			return starlark.None, nil
 		}),
+		"hangup_uuid_after": starlark.NewBuiltin("sim.hangup_uuid_after", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var id, cause string
+			var after int
+			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "uuid", &id, "cause", &cause, "after_ms", &after); err != nil {
+				return nil, err
+			}
+			other := r.sw.Channel(id)
+			if other == nil {
+				return nil, fmt.Errorf("%s: no channel %s", fn.Name(), id)
+			}
+			time.AfterFunc(time.Duration(after)*time.Millisecond, func() { other.Hangup(cause) })
+			return starlark.None, nil
+		}),
 		"var": starlark.NewBuiltin("sim.var", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var name string
 			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {

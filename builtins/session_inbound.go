@@ -41,7 +41,7 @@ func (e *env) newSession(thread *starlark.Thread, fn *starlark.Builtin, args sta
 		return nil, fmt.Errorf("%s: %w", fn.Name(), errNoClient)
 	}
 	s := newSession(call, inboundCtl{client}, "", e.logger(call))
-	call.OnClose(func() error { s.close(); return nil })
+	call.OnClose(func() error { s.endOfScript(); return nil })
 	if dest == "" {
 		return s, nil // originate() later
 	}
@@ -165,12 +165,45 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	if err != nil {
 		return fmt.Errorf("%s: originate %s: %w", fn.Name(), dest, err)
 	}
-	_ = ev
+	// The job says which leg answered: with a ring-all dial string (a,b)
+	// it may not be the one that got our origination_uuid.
+	if won := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(ev.Body)), "+OK")); won != "" && won != u && uuidRE.MatchString(won) {
+		s.log.Debug("originate: another leg answered", "tracked", u, "answered", won)
+		s.mu.Lock()
+		old := s.events
+		s.uuid, s.asked = won, false
+		s.events = client.Listen(esl.Match{UUID: won, Names: sessionEvents, Buffer: sessionQueue})
+		s.mu.Unlock()
+		old.Close()
+		if err := s.begin(fn); err != nil && err != errGone {
+			return err
+		}
+	}
 	s.sync()
 	s.mu.Lock()
 	s.answered, s.mediaReady = true, true // originate returns +OK once the leg answered
+	s.originated = true
 	s.mu.Unlock()
 	return nil
+}
+
+// endOfScript runs when the script's call ends: a leg this Session
+// originated is hung up unless the script turned auto-hangup off or
+// transferred it, as CoreSession::destroy does (S_HUP); then the Session is
+// forgotten.
+func (s *Session) endOfScript() {
+	s.mu.Lock()
+	hang := s.originated && s.autoHangup && !s.transferred && s.readyLocked()
+	uuid := s.uuid
+	s.mu.Unlock()
+	if hang {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if _, err := s.ctl.api(ctx, "uuid_kill "+uuid+" NORMAL_CLEARING"); err != nil {
+			s.log.Debug("could not hang up the originated leg at the script's end", "leg", uuid, "error", err)
+		}
+		cancel()
+	}
+	s.close()
 }
 
 // originate is Session.originate(a_leg_session, dest, timeout=60): a
@@ -283,6 +316,24 @@ func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 			return nil, err
 		}
 	}
+	// As switch_ivr_multi_threaded_bridge under mod_lua, the script keeps
+	// the a-leg when the bridge ends: park_after_bridge parks it (without
+	// it the switch hangs a parked a-leg up, and an outbound-socket a-leg
+	// leaves the socket and goes on in its dialplan).
+	if _, err := a.api(fn, "uuid_setvar "+a.UUID()+" park_after_bridge true"); err != nil {
+		if err == errGone {
+			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	a.mu.Lock()
+	a.bridging = true // the socket/park app ending now is the bridge, not a transfer
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.bridging = false
+		a.mu.Unlock()
+	}()
 	if _, err := a.api(fn, "uuid_bridge "+a.UUID()+" "+b.UUID()); err != nil {
 		if err == errGone {
 			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
@@ -299,6 +350,14 @@ func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	// CHANNEL_BRIDGE is about the a-leg only (the b-leg is its Other-Leg).
 	b.mu.Lock()
 	b.bridged = true
+	b.mu.Unlock()
+	// The bridge lasts until either leg leaves it (CHANNEL_UNBRIDGE on the
+	// a-leg, or a hangup), as mod_lua's bridge blocks.
+	if err := a.waitFor(ctx, func() bool { return !a.bridged || !a.readyLocked() }); err != nil {
+		return nil, fmt.Errorf("%s: waiting for the bridge to end: %w", fn.Name(), err)
+	}
+	b.mu.Lock()
+	b.bridged = false
 	b.mu.Unlock()
 	return starlark.None, nil
 }

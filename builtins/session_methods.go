@@ -19,16 +19,17 @@ var sessionMethods map[string]sessionMethod
 
 func init() {
 	sessionMethods = map[string]sessionMethod{
-		"answer":             appMethod("answer"),
-		"preAnswer":          appMethod("pre_answer"),
-		"hangup":             (*Session).hangup,
-		"hangupCause":        (*Session).hangupCause,
-		"hangupState":        (*Session).getState,
-		"getState":           (*Session).getState,
-		"ready":              stateMethod(func(s *Session) bool { return s.readyLocked() }),
+		"answer":      appMethod("answer"),
+		"preAnswer":   appMethod("pre_answer"),
+		"hangup":      (*Session).hangup,
+		"hangupCause": (*Session).hangupCause,
+		"hangupState": (*Session).getState,
+		"getState":    (*Session).getState,
+		// As switch_channel_ready: false once the channel is transferred away.
+		"ready":              stateMethod(func(s *Session) bool { return s.readyLocked() && !s.transferred }),
 		"answered":           stateMethod(func(s *Session) bool { return s.answered }),
 		"bridged":            stateMethod(func(s *Session) bool { return s.bridged }),
-		"mediaReady":         stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() }),
+		"mediaReady":         stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() && !s.transferred }),
 		"get_uuid":           (*Session).getUUID,
 		"setVariable":        (*Session).setVariable,
 		"getVariable":        (*Session).getVariable,
@@ -65,16 +66,15 @@ func noArgs(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) 
 	return starlark.UnpackArgs(fn.Name(), args, kwargs)
 }
 
-// appMethod is a method without parameters that runs app; None.
+// appMethod is a method without parameters that runs app: 1, or 0 when
+// the channel hung up first, as CoreSession::answer returns.
 func appMethod(app string) sessionMethod {
 	return func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if err := noArgs(fn, args, kwargs); err != nil {
 			return nil, err
 		}
-		if _, err := s.exec(thread, fn, app, "", false); err != nil && err != errGone {
-			return nil, err
-		}
-		return starlark.None, nil
+		_, err := s.exec(thread, fn, app, "", false)
+		return done1(err)
 	}
 }
 
@@ -329,8 +329,17 @@ func (s *Session) streamFile(thread *starlark.Thread, fn *starlark.Builtin, args
 	if sample > 0 {
 		file += "@@" + strconv.Itoa(sample)
 	}
-	_, err := s.exec(thread, fn, "playback", file, true)
-	return done1(err)
+	ev, err := s.exec(thread, fn, "playback", file, true)
+	if err != nil {
+		return done1(err)
+	}
+	// As CoreSession::streamFile: 1 only when switch_ivr_play_file
+	// succeeded; a missing file, an error or a break (a terminator, the
+	// input callback) give 0.
+	if r := ev.Get("Application-Response"); r != "FILE PLAYED" || ev.Variable("playback_terminator_used") != "" || s.tookBreak() {
+		return starlark.MakeInt(0), nil
+	}
+	return starlark.MakeInt(1), nil
 }
 
 func (s *Session) sleep(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -544,7 +553,19 @@ func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin
 	} else if dt != "" {
 		parts = append(parts, dt)
 	}
-	return s.digits(thread, fn, "play_and_get_digits", strings.Join(parts, " "), v)
+	// As CoreSession::playAndGetDigits: the digits only on success (the
+	// app leaves partial digits in the variable on failure).
+	ev, err := s.exec(thread, fn, "play_and_get_digits", strings.Join(parts, " "), false)
+	if err == errGone {
+		return starlark.String(""), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ev.Variable("read_result") != "success" {
+		return starlark.String(""), nil
+	}
+	return starlark.String(ev.Variable(v)), nil
 }
 
 // digits runs a digit-collecting app and returns variable v of its
@@ -597,7 +618,9 @@ func (s *Session) getDigits(thread *starlark.Thread, fn *starlark.Builtin, args 
 	if inter < 0 {
 		return nil, fmt.Errorf("%s: negative interdigit %d", fn.Name(), inter)
 	}
-	arg := fmt.Sprintf("1 %d silence_stream://1 %s %d %s", maxD, digitsVar, timeout, esl.QuoteArg(termArg(terms)))
+	// The prompt "silence" is switch_ivr_read's "no prompt": nothing plays
+	// (no PLAYBACK events), as with mod_lua's getDigits.
+	arg := fmt.Sprintf("1 %d silence %s %d %s", maxD, digitsVar, timeout, esl.QuoteArg(termArg(terms)))
 	if inter > 0 {
 		arg += " " + strconv.Itoa(inter)
 	}
@@ -739,7 +762,7 @@ func (s *Session) transfer(thread *starlark.Thread, fn *starlark.Builtin, args s
 	s.mu.Lock()
 	s.transferred = true
 	s.mu.Unlock()
-	return starlark.None, nil
+	return starlark.MakeInt(1), nil // as CoreSession::transfer
 }
 
 func (s *Session) setAutoHangup(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

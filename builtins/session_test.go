@@ -1,10 +1,13 @@
 package builtins
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fsstar/fsstar/esl/esltest"
+	"go.starlark.net/starlark"
 )
 
 func TestSessionBasics(t *testing.T) {
@@ -52,7 +55,8 @@ def handler(session, args):
     n = session.streamFile(`+longTone+`)
     return [n, seen, sim.media(), int(sim.var("playback_ms")) < 60000]
 `, nil)
-	c.check(t, `[1, [("dtmf", "1", "x"), ("dtmf", "2", "x"), ("dtmf", "3", "x")], "fileman pause, break", True]`)
+	// The callback broke the playback: 0, as CoreSession::streamFile.
+	c.check(t, `[0, [("dtmf", "1", "x"), ("dtmf", "2", "x"), ("dtmf", "3", "x")], "fileman pause, break", True]`)
 }
 
 func TestSessionInputCallbackResults(t *testing.T) {
@@ -185,8 +189,8 @@ def handler(session, args):
 		"read 1 4 'tone_stream://%(1000,0,350)' fsstar_digits 5000 #",
 		`play_and_get_digits 3 3 2 5000 # 'tone_stream://%(1000,0,350)' silence_stream://10 choice '\\d+'`,
 		"play_and_get_digits 1 1 1 5000 # silence_stream://10 '' fsstar_digits ''",
-		"read 1 5 silence_stream://1 fsstar_digits 3000 #",
-		"read 1 5 silence_stream://1 fsstar_digits 100 #")
+		"read 1 5 silence fsstar_digits 3000 #",
+		"read 1 5 silence fsstar_digits 100 #")
 }
 
 func TestSessionCollectDigitsAndFlush(t *testing.T) {
@@ -276,10 +280,12 @@ def on_hangup(session, what):
 def handler(session, args):
     session.answer()
     session.setHangupHook(on_hangup)
-    session.transfer("9999", "XML", "default")
-    return session.ready()
+    n = session.transfer("9999", "XML", "default")
+    return [n, session.ready()]
 `, nil)
-	c.check(t, "True")
+	// As CoreSession: transfer returns 1, and the channel is not ready
+	// once transferred away.
+	c.check(t, "[1, False]")
 	if !c.session.Transferred() || c.session.HangupWhat() != "transfer" {
 		t.Fatalf("Transferred %v, HangupWhat %q", c.session.Transferred(), c.session.HangupWhat())
 	}
@@ -295,16 +301,16 @@ def handler(session, args):
     session.answer()
     b = freeswitch.Session("user/1000", session)
     out = [b.ready(), b.answered(), b.uuid != session.uuid, b.getVariable("fsstar_a_leg_uuid") == session.uuid]
-    freeswitch.bridge(session, b)
-    out += [session.bridged(), b.bridged()]
+    sim.hangup_uuid_after(b.uuid, "NORMAL_CLEARING", 300)
+    freeswitch.bridge(session, b)  # blocks until b hangs up, as mod_lua's bridge
+    out += [session.bridged(), b.bridged(), session.ready(), b.ready()]
     c = freeswitch.Session()
     out.append(c.originate(session, "error/user_busy", 5))
     out += [c.ready(), c.hangupCause()]
-    b.hangup()
-    out.append(b.ready())
     return out
 `, nil)
-	c.check(t, `[True, True, True, True, True, True, False, False, "USER_BUSY", False]`)
+	// After the bridge the a-leg is still the script's (park_after_bridge).
+	c.check(t, `[True, True, True, True, False, False, True, False, False, False, "USER_BUSY"]`)
 }
 
 func TestSessionAttachByUUID(t *testing.T) {
@@ -460,4 +466,35 @@ def handler(session, args):
 `, nil)
 	c.check(t, "False")
 	c.apps(t, "answer") // no hangup: auto hangup is off (the dialplan went on)
+}
+
+// TestOriginatedLegsHungUpAtScriptEnd: as CoreSession::destroy (S_HUP),
+// a leg the script originated is hung up when the script ends, unless
+// the script turned its auto-hangup off.
+func TestOriginatedLegsHungUpAtScriptEnd(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    kept = freeswitch.Session("user/1000")
+    kept.setAutoHangup(False)
+    left = freeswitch.Session("user/1001")
+    return [left.uuid, kept.uuid, left.ready(), kept.ready()]
+`, nil)
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	l := c.value.(*starlark.List)
+	left, kept := r.sw.Channel(string(l.Index(0).(starlark.String))), r.sw.Channel(string(l.Index(1).(starlark.String)))
+	if left == nil || kept == nil || l.Index(2) != starlark.True || l.Index(3) != starlark.True {
+		t.Fatalf("legs not originated: %v", c.value)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cause, err := left.WaitHangup(ctx); err != nil || cause != "NORMAL_CLEARING" {
+		t.Errorf("the left leg: cause %q, %v; want hung up with NORMAL_CLEARING", cause, err)
+	}
+	if cause := kept.HangupCause(); cause != "" {
+		t.Errorf("the leg with auto-hangup off was hung up (%s)", cause)
+	}
+	kept.Hangup("NORMAL_CLEARING")
 }

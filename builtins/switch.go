@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/fsstar/fsstar/esl"
@@ -171,7 +172,7 @@ func (a apiValue) getTime(thread *starlark.Thread, fn *starlark.Builtin, args st
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	return starlark.MakeInt64(nowMillis()), nil
+	return starlark.String(strconv.FormatInt(nowMillis(), 10)), nil // a string, as mod_lua's
 }
 
 func (e *env) getGlobalVariable(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

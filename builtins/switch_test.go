@@ -18,12 +18,12 @@ host = api.executeString("hostname")
 bad = api.execute("no_such_command", "x")
 freeswitch.setGlobalVariable("fsstar_g", "v 1")
 result = [status.startswith("UP "), host, bad.startswith("-ERR"), freeswitch.getGlobalVariable("fsstar_g"),
-          freeswitch.getGlobalVariable("fsstar_unset"), freeswitch.running(), api.getTime() > 1700000000000]
+          freeswitch.getGlobalVariable("fsstar_unset"), freeswitch.running(), int(api.getTime()) > 1700000000000, type(api.getTime())]
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := v.String(), `[True, "vm", True, "v 1", None, True, True]`; got != want {
+	if got, want := v.String(), `[True, "vm", True, "v 1", None, True, True, "string"]`; got != want {
 		t.Fatalf("got %s, want %s", got, want)
 	}
 }

@@ -141,7 +141,8 @@ func TestLoopInterrupt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Loop did not end at end of input")
 	}
-	if got, want := out.String(), "ready\nTrue\n2\n\"welcome.wav\"\n"; got != want {
+	// s.answer() prints its result: 1, as CoreSession::answer.
+	if got, want := out.String(), "1\nready\nTrue\n2\n\"welcome.wav\"\n"; got != want {
 		t.Errorf("stdout = %q, want %q (stderr %q)", got, want, errs.String())
 	}
 	if !strings.Contains(errs.String(), "Traceback") {

@@ -64,7 +64,13 @@ func do(t *testing.T, method, u, body string, hdr map[string]string) (int, strin
 }
 
 func TestAPI(t *testing.T) {
-	h := start(t, gatewayScripts(), func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.MaxBodyBytes = 100000 })
+	h := start(t, gatewayScripts(), func(c *Config) {
+		c.RequestTimeout = 300 * time.Millisecond
+		c.MaxBodyBytes = 100000
+		// The slow script must meet the request timeout, not the step
+		// limit (which a fast machine reaches first without -race).
+		c.MaxSteps = 1 << 40
+	})
 	code, body, hdr := do(t, "GET", h.url("/api/tools?greet%201000"), "", map[string]string{"User-Agent": "freeswitch-curl/1.0"})
 	if code != 200 || body != "args=greet 1000 caller=None ua=freeswitch-curl/1.0" || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
 		t.Errorf("GET: %d %q %q", code, body, hdr.Get("Content-Type"))
@@ -174,6 +180,7 @@ func TestXML(t *testing.T) {
 		c.XMLHandlerScript = "xmlh"
 		c.XMLHandlerBindings = []string{"dialplan", "directory"}
 		c.XMLFetchTimeout = 200 * time.Millisecond
+		c.MaxSteps = 1 << 40 // the slow script meets the xml-fetch-timeout, not the step limit
 	})
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "freeswitch-xml/1.0"}
 	code, body, hdr := do(t, "POST", h.url("/xml"), transcriptForm(t, "dialplan", "7001"), form)

@@ -315,9 +315,12 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		if other == nil {
 			return "-ERR Invalid uuid " + rest + "\n"
 		}
+		if other == ch || other.isHungup() {
+			return "-ERR Invalid uuid " + rest + "\n"
+		}
 		ch.answer()
 		other.answer()
-		ch.link(other)
+		ch.startUUIDBridge(other)
 		return "+OK " + other.uuid + "\n"
 	case "uuid_transfer":
 		ext := separateString(arg, ' ', 5)[1:]

@@ -139,3 +139,34 @@ func (ch *Channel) waitAppTime(left time.Duration, running bool, changed <-chan 
 	}
 	return true
 }
+
+// WhenApp calls f (on its own goroutine) when the channel starts running
+// the application name, or at once if it is running it now. It is how a
+// test says "the caller presses 42# during the prompt of
+// play_and_get_digits" without racing the script: digits that arrive
+// between a script's commands are dropped by the socket's park, as on the
+// switch.
+func (ch *Channel) WhenApp(name string, f func()) {
+	ch.mu.Lock()
+	if ch.curApp == name {
+		ch.mu.Unlock()
+		go f()
+		return
+	}
+	if ch.appHooks == nil {
+		ch.appHooks = map[string][]func(){}
+	}
+	ch.appHooks[name] = append(ch.appHooks[name], f)
+	ch.mu.Unlock()
+}
+
+// runAppHooks starts the WhenApp functions waiting for app.
+func (ch *Channel) runAppHooks(app string) {
+	ch.mu.Lock()
+	hooks := ch.appHooks[app]
+	delete(ch.appHooks, app)
+	ch.mu.Unlock()
+	for _, f := range hooks {
+		go f()
+	}
+}

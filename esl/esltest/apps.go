@@ -84,9 +84,7 @@ func lookupApp(name string) (appFunc, bool) {
 		return appSocket, true
 	case "flush_dtmf":
 		return func(_ context.Context, ch *Channel, _ string) string {
-			ch.mu.Lock()
-			ch.digits = nil
-			ch.mu.Unlock()
+			ch.dropDigits()
 			return ""
 		}, true
 	case "start_dtmf", "stop_dtmf", "ring_ready_mark", "privacy", "sched_hangup", "sched_transfer", "system_noop", "hash", "db", "limit":
@@ -132,31 +130,15 @@ func appMultiset(ctx context.Context, ch *Channel, arg string) string {
 	return ""
 }
 
-func appSleep(ctx context.Context, ch *Channel, arg string) string {
-	ms := max(cAtoi(arg), 0)
-	ch.sw.sleep(ctx, time.Duration(ms)*time.Millisecond)
-	return ""
-}
-
-// appPlayback plays a file; a digit in playback_terminators (default none;
-// "any" for every digit) stops it and is consumed.
+// appPlayback plays a file; its input callback is on_dtmf: every digit is
+// taken, and one in playback_terminators (default "*") stops it.
 func appPlayback(ctx context.Context, ch *Channel, arg string) string {
 	arg = playbackFile(ctx, arg)
-	terms := ch.Var("playback_terminators")
-	var stop func(rune) bool
-	if terms != "" && terms != "none" {
-		stop = func(d rune) bool { return terms == "any" || strings.ContainsRune(terms, d) }
-	}
-	status, _ := ch.play(ctx, arg, stop)
-	if status == "break" && stop != nil {
-		if d, ok := ch.peekDigit(); ok && stop(d) {
-			ch.popDigit()
-			ch.vars.set("playback_terminator_used", string(d))
-		}
-	}
+	ch.play(ctx, arg, onDTMF(ch))
 	return "FILE PLAYED"
 }
 
+// appEndlessPlayback plays without input arguments: digits stay queued.
 func appEndlessPlayback(ctx context.Context, ch *Channel, arg string) string {
 	for ctx.Err() == nil {
 		if st, _ := ch.play(ctx, arg, nil); st == "break" {
@@ -166,8 +148,6 @@ func appEndlessPlayback(ctx context.Context, ch *Channel, arg string) string {
 	return "FILE PLAYED"
 }
 
-func anyDigit(rune) bool { return true }
-
 func atoiDefault(s string, def int) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
 		return n
@@ -175,59 +155,56 @@ func atoiDefault(s string, def int) int {
 	return def
 }
 
-func terminators(s string) string {
-	if s == "none" {
-		return ""
-	}
-	return s
-}
-
 // appPlayAndGetDigits: min max tries timeout terminators file invalid_file
-// var_name regexp digit_timeout transfer_on_failure.
+// var_name regexp digit_timeout transfer_on_failure; the loop of
+// switch_play_and_get_digits around readDigits. On failure the variable
+// keeps what the last try typed (unset only when the regexp refused it,
+// then <var>_invalid has the digits); read_result is "failure".
 func appPlayAndGetDigits(ctx context.Context, ch *Channel, arg string) string {
 	a := separateString(arg, ' ', 11)
 	gotArgs(ctx, a)
 	for len(a) < 11 {
 		a = append(a, "")
 	}
-	minD, maxD := atoiDefault(a[0], 0), atoiDefault(a[1], 128)
-	tries := max(atoiDefault(a[2], 1), 1)
-	timeout := time.Duration(atoiDefault(a[3], 5000)) * time.Millisecond
-	terms := terminators(a[4])
-	file, invalid, varName := a[5], a[6], a[7]
-	digitTimeout := time.Duration(atoiDefault(a[9], int(timeout/time.Millisecond))) * time.Millisecond
-	var re *regexp.Regexp
-	if a[8] != "" {
-		re, _ = regexp.Compile(a[8])
+	minD, maxD := max(cAtoi(a[0]), 0), max(cAtoi(a[1]), 0)
+	tries := max(cAtoi(a[2]), 0)
+	timeout := time.Duration(max(cAtoi(a[3]), 0)) * time.Millisecond
+	terms := a[4]
+	if terms == "" {
+		terms = "#"
 	}
-	for try := 0; try < tries && ctx.Err() == nil; try++ {
-		if file != "" {
-			ch.play(ctx, file, anyDigit)
+	file, invalid, varName, regex := a[5], a[6], a[7], a[8]
+	digitTimeout := time.Duration(max(cAtoi(a[9]), 0)) * time.Millisecond
+	var re *regexp.Regexp
+	if regex != "" {
+		re, _ = regexp.Compile(regex)
+		if varName != "" {
+			ch.vars.unset(varName + "_invalid")
 		}
-		digits, term, _ := ch.collect(ctx, maxD, terms, timeout, digitTimeout)
+	}
+	for ; tries > 0 && ctx.Err() == nil; tries-- {
+		digits, status := readDigits(ctx, ch, minD, maxD, file, varName, timeout, terms, digitTimeout)
+		if status == readTimeout && len(digits) >= minD {
+			status = readSuccess
+		}
+		if minD == 0 && digits == "" && ch.Var("read_terminator_used") != "" {
+			return ""
+		}
+		if status == readSuccess && digits != "" {
+			if re == nil || re.MatchString(digits) {
+				return ""
+			}
+			if varName != "" {
+				ch.vars.unset(varName)
+				ch.vars.set(varName+"_invalid", digits)
+			}
+		}
 		if ctx.Err() != nil {
 			break
 		}
-		if term != "" {
-			ch.vars.set("read_terminator_used", term)
+		if invalid != "" {
+			ch.play(ctx, invalid, nil)
 		}
-		if len(digits) >= max(minD, 1) && (re == nil || re.MatchString(digits)) {
-			if varName != "" {
-				ch.vars.set(varName, digits)
-			}
-			ch.vars.set("read_result", "success")
-			return ""
-		}
-		if varName != "" {
-			ch.vars.set(varName+"_invalid", digits)
-		}
-		if invalid != "" && try+1 < tries {
-			ch.play(ctx, invalid, anyDigit)
-		}
-	}
-	ch.vars.set("read_result", "failure")
-	if varName != "" {
-		ch.vars.unset(varName)
 	}
 	if a[10] != "" && ctx.Err() == nil {
 		f := append(separateString(a[10], ' ', 3), "", "", "") // "<ext> [<dialplan> [<context>]]"
@@ -243,36 +220,88 @@ func appRead(ctx context.Context, ch *Channel, arg string) string {
 	for len(a) < 7 {
 		a = append(a, "")
 	}
-	minD, maxD := atoiDefault(a[0], 0), atoiDefault(a[1], 128)
-	file, varName := a[2], a[3]
-	timeout := time.Duration(atoiDefault(a[4], 5000)) * time.Millisecond
-	terms := terminators(a[5])
-	digitTimeout := time.Duration(atoiDefault(a[6], int(timeout/time.Millisecond))) * time.Millisecond
-	if file != "" {
-		ch.play(ctx, file, anyDigit)
+	minD, maxD := max(cAtoi(a[0]), 0), max(cAtoi(a[1]), 0)
+	timeout := time.Duration(max(cAtoi(a[4]), 0)) * time.Millisecond
+	terms := a[5]
+	if terms == "" {
+		terms = "#"
 	}
-	digits, term, err := ch.collect(ctx, maxD, terms, timeout, digitTimeout)
-	if term != "" {
-		ch.vars.set("read_terminator_used", term)
+	digitTimeout := time.Duration(max(cAtoi(a[6]), 0)) * time.Millisecond
+	readDigits(ctx, ch, minD, maxD, a[2], a[3], timeout, terms, digitTimeout)
+	return ""
+}
+
+// The outcomes of readDigits, as read_result spells them.
+const (
+	readSuccess = "success"
+	readTimeout = "timeout"
+	readFailure = "failure"
+)
+
+// readDigits is switch_ivr_read: read_result and the variable are unset;
+// the prompt plays and the first digit typed during it stops it and is
+// kept; then digits are collected (the first within timeout, or
+// digitTimeout once there are some, the next ones within digitTimeout) up
+// to max or a terminator. Fewer than min digits is a failure; a timeout
+// with enough digits is "timeout". The variable is set only when digits
+// were read. It returns the digits and the read_result.
+func readDigits(ctx context.Context, ch *Channel, minD, maxD int, file, varName string, timeout time.Duration, terms string, digitTimeout time.Duration) (string, string) {
+	if digitTimeout == 0 {
+		digitTimeout = timeout
 	}
+	maxD = max(maxD, minD)
+	ch.vars.unset("read_result")
 	if varName != "" {
+		ch.vars.unset(varName)
+	}
+	var buf []rune
+	if file != "" && !strings.EqualFold(file, "silence") {
+		ch.play(ctx, file, intoBuffer(&buf))
+	}
+	termRequired := strings.HasPrefix(terms, "=")
+	status := readSuccess
+	var term rune
+	if len(buf) < minD || len(buf) < maxD {
+		wait := timeout
+		if len(buf) > 0 {
+			wait = digitTimeout
+		}
+		var err error
+		buf, term, err = ch.collectCount(ctx, buf, maxD, terms, wait, digitTimeout)
+		switch {
+		case ctx.Err() != nil:
+			status = readFailure
+		case err != nil:
+			status = readTimeout
+		}
+	}
+	if term != 0 {
+		ch.vars.set("read_terminator_used", string(term))
+		if p := strings.IndexRune(terms, term); p >= 1 && (terms[p-1] == '+' || terms[p-1] == 'x') {
+			buf = append(buf, term)
+		}
+	} else if termRequired {
+		status = readFailure
+	}
+	if len(buf) < minD {
+		status = readFailure
+	}
+	ch.vars.set("read_result", status)
+	if maxD == 1 && len(buf) == 1 && strings.ContainsRune(terms, buf[0]) {
+		buf = nil
+	}
+	digits := string(buf)
+	if varName != "" && digits != "" {
 		ch.vars.set(varName, digits)
 	}
-	switch {
-	case ctx.Err() != nil:
-		ch.vars.set("read_result", "failure")
-	case err != nil && len(digits) < max(minD, 1):
-		ch.vars.set("read_result", "timeout")
-	default:
-		ch.vars.set("read_result", "success")
-	}
-	return ""
+	return digits, status
 }
 
 // timedMedia simulates media the switch renders (speech, say, phrases,
 // recording): it takes d, or the file duration when d is 0, and stops on
-// hangup or uuid_break. It returns how long it ran, in simulated time.
-func timedMedia(ctx context.Context, ch *Channel, d time.Duration) time.Duration {
+// hangup, uuid_break, or when in stops it (on_dtmf: a terminator). It
+// returns how long it ran, in simulated time.
+func timedMedia(ctx context.Context, ch *Channel, d time.Duration, in *input) time.Duration {
 	if d <= 0 {
 		d = ch.sw.opts.fileDuration
 	}
@@ -283,10 +312,18 @@ func timedMedia(ctx context.Context, ch *Channel, d time.Duration) time.Duration
 	t := time.NewTimer(ch.sw.scaled(d))
 	defer t.Stop()
 	start := time.Now()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	case <-ch.brk:
+loop:
+	for !ch.take(in) {
+		select {
+		case <-t.C:
+			break loop
+		case <-ctx.Done():
+			break loop
+		case <-ch.brk:
+			break loop
+		case <-ch.dtmfCh:
+		case <-ch.evCh:
+		}
 	}
 	return time.Duration(float64(time.Since(start)) / ch.sw.opts.scale)
 }
@@ -315,7 +352,7 @@ func appSay(ctx context.Context, ch *Channel, arg string) string {
 		ch.sw.logLine(3, "mod_dptools.c", "Usage: <module_name>[:<lang>] <say_type> <say_method> [<say_gender>] <text>\n")
 		return ""
 	}
-	timedMedia(ctx, ch, 0)
+	timedMedia(ctx, ch, 0, onDTMF(ch))
 	return ""
 }
 
@@ -327,7 +364,7 @@ func appPhrase(ctx context.Context, ch *Channel, arg string) string {
 	} else {
 		gotArgs(ctx, []string{macro})
 	}
-	timedMedia(ctx, ch, 0)
+	timedMedia(ctx, ch, 0, onDTMF(ch))
 	return ""
 }
 
@@ -362,7 +399,7 @@ func appSpeak(ctx context.Context, ch *Channel, arg string) string {
 		ch.Hangup("DESTINATION_OUT_OF_ORDER")
 		return ""
 	}
-	timedMedia(ctx, ch, 0)
+	timedMedia(ctx, ch, 0, onDTMF(ch))
 	return ""
 }
 
@@ -405,7 +442,7 @@ func appRecord(ctx context.Context, ch *Channel, arg string) string {
 	if len(a) > 1 {
 		limit = time.Duration(max(cAtoi(strings.TrimPrefix(a[1], "+")), 0)) * time.Second
 	}
-	secs := timedMedia(ctx, ch, limit).Seconds()
+	secs := timedMedia(ctx, ch, limit, onDTMF(ch)).Seconds()
 	ch.vars.set("record_seconds", strconv.Itoa(int(secs)))
 	ch.vars.set("record_ms", strconv.Itoa(int(secs*1000)))
 	return ""
@@ -415,7 +452,7 @@ func appRecord(ctx context.Context, ch *Channel, arg string) string {
 // transfer.
 func appPark(ctx context.Context, ch *Channel, _ string) string {
 	ch.sw.publish(ch.event("CHANNEL_PARK", "switch_ivr.c", "switch_ivr_park", 998))
-	ch.serveQueue(ctx, nil)
+	ch.serveQueue(ctx, nil, true)
 	ch.sw.publish(ch.event("CHANNEL_UNPARK", "switch_ivr.c", "switch_ivr_park", 1179))
 	return ""
 }

@@ -56,6 +56,7 @@ type Channel struct {
 	cancel context.CancelFunc
 	queue  chan *execution // sendmsg executes, served by park and socket
 	dtmfCh chan struct{}   // a digit arrived
+	evCh   chan struct{}   // an event was queued to the session (sessEvents)
 	brk    chan struct{}   // uuid_break
 	fman   chan string     // uuid_fileman pause / restart for the media playing
 	done   chan struct{}   // closed at CHANNEL_DESTROY
@@ -80,12 +81,16 @@ type Channel struct {
 	appCancels  []context.CancelFunc // nested apps (park, socket) and the one they run
 	transferTo  string
 	digits      []rune
-	peer        *Channel // the other loopback leg
+	sessEvents  []queuedEvent // events queued to the session (sendevent with its Unique-ID)
+	uuidBridge  *Channel      // uuid_bridge: the leg to bridge to when the running app ends
+	bridgeOrig  bool          // this leg sent CHANNEL_BRIDGE (the first uuid of uuid_bridge)
+	peer        *Channel      // the other loopback leg
 	bridged     *Channel
 	sock        *conn // the outbound socket controlling the channel
 	timing      SocketTiming
 	released    chan struct{}
-	clock       appClock // guarded by mu
+	clock       appClock            // guarded by mu
+	appHooks    map[string][]func() // WhenApp
 }
 
 type profile struct {
@@ -94,6 +99,7 @@ type profile struct {
 
 // execution is one app to run, with the sendmsg that asked for it.
 type execution struct {
+	fn    appFunc // runs instead of the app named app.Name (uuid_bridge)
 	app   App
 	uuid  string
 	loops int
@@ -216,6 +222,9 @@ func (ch *Channel) Hangup(cause string) {
 	ch.state = "CS_HANGUP"
 	ch.callState = "HANGUP"
 	peer, bridged, sock := ch.peer, ch.bridged, ch.sock
+	if ch.uuidBridge != nil {
+		bridged = nil // the other leg's uuid_bridge ends and its dialplan goes on
+	}
 	ch.mu.Unlock()
 	ch.vars.set("hangup_cause", cause)
 	ch.vars.set("hangup_cause_q850", strconv.Itoa(q850(cause)))

@@ -309,6 +309,16 @@ func (c *conn) sendevent(arg string, cmd *esl.Command) bool {
 	ev.Headers = append(ev.Headers, core.Headers...)
 	ev.Body = cmd.Body
 	ok := c.reply("+OK " + id)
+	// An event naming a live channel in Unique-ID is queued to that
+	// session instead (mod_event_socket parse_command): park fires it,
+	// a media app's input callback drops it.
+	if target, found := ev.Headers.Lookup("Unique-ID"); found {
+		if ch := c.sw.liveChannel(target); ch != nil {
+			ev.Headers = ev.Headers[:len(ev.Headers)-len(core.Headers)]
+			ch.queueEvent(ev, name)
+			return ok
+		}
+	}
 	c.sw.publish(ev)
 	return ok
 }

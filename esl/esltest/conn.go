@@ -100,9 +100,9 @@ func (c *conn) finish() {
 
 // offer queues ev if the connection wants it; a full queue disconnects the
 // connection instead of blocking the switch.
-func (c *conn) offer(ev *esl.Event) {
+func (c *conn) offer(ev *esl.Event, name string) {
 	c.mu.Lock()
-	ok := c.sub.wants(ev)
+	ok := c.sub.wants(ev, name)
 	c.mu.Unlock()
 	if ok {
 		c.push(qitem{ev: ev})

@@ -42,6 +42,17 @@
 //     schedules on a channel's app clock, which runs only while the channel
 //     executes an app other than socket: a test's "press 2 at 2.5 s" then
 //     does not depend on how fast the script sends its commands.
+//   - Caller input as the switch handles it (each pinned by a transcript in
+//     testdata/transcripts, see fidelity_test.go): playback, record, say,
+//     phrase and speak take every digit that arrives and stop on one in
+//     playback_terminators (unset: "*"); read and play_and_get_digits keep
+//     the digits typed during their prompt; park and the socket app in
+//     async mode drop digits that arrive between executes; sleep ends on a
+//     digit and leaves it queued (sleep_eat_digits: taken, only "*"
+//     stops); sendevent naming a live channel in Unique-ID queues the event
+//     to it (park fires it, media drops it); getvar replies are cut at 511
+//     bytes; after uuid_bridge, the surviving leg goes on with its dialplan
+//     after the interrupted app.
 //   - Transfers (the transfer app, uuid_transfer, play_and_get_digits'
 //     transfer_on_failure) set transfer_source and push transfer_history as
 //     "<epoch>:<uuid>:bl_xfer:<ext>/<context>/<dialplan>".
@@ -64,6 +75,7 @@
 // CHANNEL_STATE for every state change: one CHANNEL_STATE is sent at hangup).
 // Sendmsg executes run only while the channel is parked or held by the
 // socket app, not in the middle of other dialplan apps.
-// uuid_bridge is simplified: both legs are marked bridged and get
-// CHANNEL_BRIDGE; no media flows.
+// uuid_bridge is simplified: no media flows, and hangup_after_bridge is not
+// read; park_after_bridge parks the leg when its bridge ends. DTMF events are sent when a digit
+// arrives, where the switch sends them when an app or park dequeues it.
 package esltest

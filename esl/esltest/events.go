@@ -62,6 +62,21 @@ func (sw *Switch) publish(ev *esl.Event) {
 	sw.pubMu.Lock()
 	defer sw.pubMu.Unlock()
 	ev.Headers.Set("Event-Sequence", strconv.FormatUint(sw.seq.Add(1), 10))
+	sw.deliver(ev, ev.Name())
+}
+
+// publishRaw sends an event as it is, without an Event-Sequence, to the
+// connections subscribed to name: how the switch fires an event queued to a
+// session, which never went through switch_event_prep_for_delivery and so
+// has no Event-Name, Core-UUID, Event-Date-* or Event-Sequence header.
+func (sw *Switch) publishRaw(ev *esl.Event, name string) {
+	sw.pubMu.Lock()
+	defer sw.pubMu.Unlock()
+	sw.deliver(ev, name)
+}
+
+// deliver offers ev, known as name, to every connection; pubMu is held.
+func (sw *Switch) deliver(ev *esl.Event, name string) {
 	sw.mu.Lock()
 	conns := make([]*conn, 0, len(sw.conns))
 	for c := range sw.conns {
@@ -69,7 +84,7 @@ func (sw *Switch) publish(ev *esl.Event) {
 	}
 	sw.mu.Unlock()
 	for _, c := range conns {
-		c.offer(ev)
+		c.offer(ev, name)
 	}
 }
 
@@ -95,7 +110,7 @@ func newSubscription() subscription {
 }
 
 // wants reports whether an event is to be sent on this connection.
-func (s *subscription) wants(ev *esl.Event) bool {
+func (s *subscription) wants(ev *esl.Event, name string) bool {
 	if s.myUUID != "" {
 		if ev.UniqueID() != s.myUUID {
 			return false
@@ -105,7 +120,6 @@ func (s *subscription) wants(ev *esl.Event) bool {
 	if s.format == "" {
 		return false
 	}
-	name := ev.Name()
 	ok := s.all || s.names[name]
 	if name == "CUSTOM" {
 		ok = s.all || s.allCustom || s.custom[ev.Subclass()]

@@ -39,6 +39,7 @@ func (sw *Switch) newChannel(spec chanSpec) (*Channel, error) {
 		cancel:     cancel,
 		queue:      make(chan *execution, 256),
 		dtmfCh:     make(chan struct{}, 1),
+		evCh:       make(chan struct{}, 1),
 		brk:        make(chan struct{}, 1),
 		fman:       make(chan string, 8),
 		done:       make(chan struct{}),
@@ -124,6 +125,16 @@ func (ch *Channel) run(apps []App) {
 		}
 		ch.execute(&execution{app: apps[i], uuid: uuid.NewString(), loops: 1})
 		i++
+		if other := ch.takeUUIDBridge(); other != nil {
+			// The app uuid_bridge interrupted is over; the bridge runs,
+			// and when it ends the dialplan goes on with the next app.
+			ch.execute(&execution{app: App{Name: "uuid_bridge"}, fn: uuidBridgeApp(other), uuid: uuid.NewString(), loops: 1})
+			// park_after_bridge: the leg parks (switch_ivr_park_session,
+			// not an app) instead of going on with its dialplan.
+			if !ch.isHungup() && switchTrue(ch.Var("park_after_bridge")) {
+				appPark(ch.ctx, ch, "")
+			}
+		}
 	}
 	ch.finish()
 }
@@ -245,6 +256,9 @@ func (ch *Channel) setStateForce(state string) {
 func (ch *Channel) execute(x *execution) {
 	defer close(x.done0())
 	fn, ok := lookupApp(x.app.Name)
+	if x.fn != nil {
+		fn, ok = x.fn, true
+	}
 	if !ok {
 		ch.sw.log.Error("Invalid Application", "app", x.app.Name, "uuid", ch.uuid)
 		ch.sw.logLine(3, "switch_core_session.c", fmt.Sprintf("Invalid Application %s\n", x.app.Name))
@@ -278,6 +292,7 @@ func (ch *Channel) execute(x *execution) {
 		ev := ch.event("CHANNEL_EXECUTE", "switch_core_session.c", "switch_core_session_exec", 2934)
 		ch.appHeaders(ev, x.app.Name, arg, x.uuid, "")
 		ch.sw.publish(ev)
+		ch.runAppHooks(x.app.Name)
 		resp := fn(ctx, ch, arg)
 		cancel()
 		if resp == "" {
@@ -336,12 +351,37 @@ func (ch *Channel) record(r AppRun) {
 }
 
 // serveQueue runs queued sendmsg executes until ctx ends: what park and the
-// socket app do while they hold the channel.
-func (ch *Channel) serveQueue(ctx context.Context, until <-chan struct{}) {
+// socket app do while they hold the channel. With park (the park app, the
+// socket app in async mode: switch_ivr_park) the executes already queued
+// run first, then the caller's input waiting is handled as park does it
+// (parkInput: digits dropped, queued events fired).
+func (ch *Channel) serveQueue(ctx context.Context, until <-chan struct{}, park bool) {
+	var input, events <-chan struct{}
+	if park {
+		input, events = ch.dtmfCh, ch.evCh
+	}
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-until:
+			return
+		default:
+		}
 		select {
 		case x := <-ch.queue:
 			ch.execute(x)
+			continue
+		default:
+		}
+		if park {
+			ch.parkInput()
+		}
+		select {
+		case x := <-ch.queue:
+			ch.execute(x)
+		case <-input:
+		case <-events:
 		case <-ctx.Done():
 			return
 		case <-until:

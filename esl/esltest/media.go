@@ -67,11 +67,47 @@ func toneDuration(spec string) (time.Duration, bool) {
 	return one * time.Duration(max(loops, 1)), false
 }
 
+// input is how an application takes the caller's input while its media
+// plays (FreeSWITCH's switch_input_args_t). A nil *input leaves digits and
+// events queued on the channel.
+type input struct {
+	// dtmf, when set, gets every digit waiting or arriving, each taken from
+	// the channel's buffer; true stops the media.
+	dtmf func(rune) bool
+	// events: the app has an input callback, so events queued to the
+	// session (sendevent with its Unique-ID) are taken and dropped.
+	events bool
+}
+
+// take hands the waiting digits to in.dtmf and drops queued events as the
+// app's input callback does; it reports whether the media is to stop.
+func (ch *Channel) take(in *input) bool {
+	if in == nil {
+		return false
+	}
+	if in.events {
+		ch.takeEvents()
+	}
+	if in.dtmf == nil {
+		return false
+	}
+	for {
+		d, ok := ch.popDigit()
+		if !ok {
+			return false
+		}
+		if in.dtmf(d) {
+			return true
+		}
+	}
+}
+
 // play plays file for its simulated duration with PLAYBACK_START/STOP.
-// It stops early on hangup, uuid_break, or when stop (if not nil) accepts
-// a digit waiting in the DTMF buffer (the digit is left there). It returns
-// "done" or "break" and the simulated time played.
-func (ch *Channel) play(ctx context.Context, file string, stop func(rune) bool) (string, time.Duration) {
+// It stops early on hangup, uuid_break, or when in.dtmf accepts a digit
+// (digits are taken from the buffer as they arrive, as
+// switch_ivr_play_file does). It returns "done" or "break" and the
+// simulated time played.
+func (ch *Channel) play(ctx context.Context, file string, in *input) (string, time.Duration) {
 	select { // a break sent before the media started does not count
 	case <-ch.brk:
 	default:
@@ -103,11 +139,9 @@ func (ch *Channel) play(ctx context.Context, file string, stop func(rune) bool) 
 	status := "done"
 loop:
 	for {
-		if stop != nil {
-			if dg, ok := ch.peekDigit(); ok && stop(dg) {
-				status = "break"
-				break
-			}
+		if ch.take(in) {
+			status = "break"
+			break
 		}
 		select {
 		case <-timer:
@@ -119,6 +153,7 @@ loop:
 			status = "break"
 			break loop
 		case <-ch.dtmfCh:
+		case <-ch.evCh:
 		case c := <-ch.fman:
 			if t == nil {
 				continue // endless media: nothing to pause or restart
@@ -157,16 +192,6 @@ loop:
 	return status, played
 }
 
-// peekDigit returns the oldest waiting digit without taking it.
-func (ch *Channel) peekDigit() (rune, bool) {
-	ch.mu.Lock()
-	defer ch.mu.Unlock()
-	if len(ch.digits) == 0 {
-		return 0, false
-	}
-	return ch.digits[0], true
-}
-
 func (ch *Channel) popDigit() (rune, bool) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
@@ -196,25 +221,29 @@ func (ch *Channel) nextDigit(ctx context.Context, timeout time.Duration) (rune, 
 	}
 }
 
-// collect gathers up to max digits: the first within timeout, the next
-// ones within digitTimeout each; a terminator ends it early.
-func (ch *Channel) collect(ctx context.Context, maxDigits int, terms string, timeout, digitTimeout time.Duration) (digits string, term string, err error) {
-	var b strings.Builder
-	for b.Len() < maxDigits {
-		wait := timeout
-		if b.Len() > 0 {
-			wait = digitTimeout
+// collectCount is switch_ivr_collect_digits_count: it adds digits to buf
+// up to maxDigits, the first within timeout and the next ones within
+// digitTimeout each. A terminator (already in buf, or typed) ends it and is
+// not kept. err is errTimeout (or ctx's error) when it ended waiting.
+func (ch *Channel) collectCount(ctx context.Context, buf []rune, maxDigits int, terms string, timeout, digitTimeout time.Duration) ([]rune, rune, error) {
+	for i, d := range buf {
+		if strings.ContainsRune(terms, d) {
+			return buf[:i], d, nil
 		}
+	}
+	wait := timeout
+	for len(buf) < maxDigits {
 		d, err := ch.nextDigit(ctx, wait)
 		if err != nil {
-			return b.String(), "", err
+			return buf, 0, err
 		}
 		if strings.ContainsRune(terms, d) {
-			return b.String(), string(d), nil
+			return buf, d, nil
 		}
-		b.WriteRune(d)
+		buf = append(buf, d)
+		wait = digitTimeout
 	}
-	return b.String(), "", nil
+	return buf, 0, nil
 }
 
 // receiveDTMF is a digit arriving on the channel: a DTMF event, then the

@@ -150,7 +150,7 @@ func appSocket(ctx context.Context, ch *Channel, arg string) string {
 	if async {
 		ch.sw.publish(ch.event("CHANNEL_PARK", "switch_ivr.c", "switch_ivr_park", 998))
 	}
-	ch.serveQueue(ctx, c.done)
+	ch.serveQueue(ctx, c.done, async)
 	if ctx.Err() == nil {
 		c.mu.Lock()
 		resumed := c.resumed
@@ -241,6 +241,10 @@ func (c *conn) lingerNotice() bool {
 	return true
 }
 
+// replyMax is how much of a command reply fits mod_event_socket's reply
+// buffer (char reply[512]).
+const replyMax = 511
+
 // outboundCommand handles linger, nolinger, resume and getvar on an
 // outbound socket.
 func (c *conn) outboundCommand(verb, arg string) bool {
@@ -275,10 +279,17 @@ func (c *conn) outboundCommand(verb, arg string) bool {
 		c.mu.Unlock()
 		return c.reply("+OK")
 	default: // getvar
-		if v, ok := c.ch.vars.get(arg); ok && arg != "" {
-			return c.reply(v)
+		// The value goes into a 512-byte reply buffer, printed as the
+		// Reply-Text header as it is: cut at 511 bytes, and a newline in it
+		// ends the header early. An empty reply reads as not found.
+		v, _ := c.ch.vars.get(arg)
+		if len(v) > replyMax {
+			v = v[:replyMax]
 		}
-		return c.reply("-ERR command not found")
+		if v == "" {
+			return c.reply("-ERR command not found")
+		}
+		return c.reply(v)
 	}
 }
 

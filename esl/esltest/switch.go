@@ -150,6 +150,17 @@ func (sw *Switch) Channel(id string) *Channel {
 	return sw.ended[id]
 }
 
+// liveChannel returns the channel with the given uuid if it is up.
+func (sw *Switch) liveChannel(id string) *Channel {
+	sw.mu.Lock()
+	ch := sw.channels[id]
+	sw.mu.Unlock()
+	if ch == nil || ch.isHungup() {
+		return nil
+	}
+	return ch
+}
+
 // maxEnded bounds how many hung-up channels the switch remembers.
 const maxEnded = 4096
 

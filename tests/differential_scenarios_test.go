@@ -1,0 +1,427 @@
+package tests
+
+import "time"
+
+// Media used by the scenarios: tones need no sound files.
+const (
+	tone1 = "tone_stream://%(1000,0,440)"
+	tone2 = "tone_stream://%(2000,0,440)"
+	tone3 = "tone_stream://%(3000,0,440)"
+)
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// park is the dial string of an originated leg that answers and parks,
+// tagged so that a leg left behind is counted.
+const luaPark = `"{diff_run=" .. run .. "}loopback/park/fsstar_test"`
+const starPark = `"{diff_run=" + run_of(session) + "}loopback/park/fsstar_test"`
+
+// scenarios are the differential scenarios (see differential_test.go). The
+// Lua and Starlark sides do the same thing, each in its language's idiom.
+var scenarios = []scenario{
+	// --- answer, hangup, variables -------------------------------------
+	{name: "answer_hangup_cause",
+		lua: `session:answer()
+put("answered", session:answered())
+session:hangup("USER_BUSY")`,
+		star: `def handler(session, args):
+    session.answer()
+    put(session, "answered", session.answered())
+    session.hangup("USER_BUSY")`},
+	{name: "setvar_quotes_backslashes",
+		lua:  `session:answer(); session:setVariable("diff_q", "it's 'quoted' C:\\new a\\\\b")`,
+		star: "def handler(session, args):\n    session.answer()\n    session.setVariable(\"diff_q\", \"it's 'quoted' C:\\\\new a\\\\\\\\b\")"},
+	{name: "setvar_dollar_as_data",
+		lua:  `session:answer(); session:setVariable("diff_d", "${md5(abc)} $${hold_music} \\${x}")`,
+		star: "def handler(session, args):\n    session.answer()\n    session.setVariable(\"diff_d\", \"${md5(abc)} $${hold_music} \\\\${x}\")"},
+	{name: "setvar_multiline",
+		lua:  `session:answer(); session:setVariable("diff_m", "a\nb\n c ")`,
+		star: "def handler(session, args):\n    session.answer()\n    session.setVariable(\"diff_m\", \"a\\nb\\n c \")"},
+	{name: "setvar_long_roundtrip",
+		lua: `session:answer()
+session:setVariable("diff_long_src", string.rep("x", 1500))
+put("len", #session:getVariable("diff_long_src"))`,
+		star: `def handler(session, args):
+    session.answer()
+    session.setVariable("diff_long_src", "x" * 1500)
+    put(session, "len", len(session.getVariable("diff_long_src")))`},
+	{name: "getvar_undefined",
+		lua:  `session:answer(); put("undef", session:getVariable("diff_never_set_anywhere") == nil)`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"undef\", session.getVariable(\"diff_never_set_anywhere\") == None)"},
+	{name: "getvar_profile_field",
+		lua:  `session:answer(); put("dest", session:getVariable("destination_number"))`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"dest\", session.getVariable(\"destination_number\"))"},
+	{name: "global_roundtrip",
+		lua: `session:answer()
+freeswitch.setGlobalVariable("diff_global", "a=b 'c' d")
+put("g", freeswitch.getGlobalVariable("diff_global"))`,
+		star: `def handler(session, args):
+    session.answer()
+    freeswitch.setGlobalVariable("diff_global", "a=b 'c' d")
+    put(session, "g", freeswitch.getGlobalVariable("diff_global"))`},
+	{name: "global_unset_is_nil",
+		lua:  `session:answer(); put("g", freeswitch.getGlobalVariable("diff_global_never_set") == nil)`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"g\", freeswitch.getGlobalVariable(\"diff_global_never_set\") == None)"},
+	{name: "execute_expands",
+		lua:  `session:answer(); session:execute("set", "diff_e=${md5(abc)}")`,
+		star: "def handler(session, args):\n    session.answer()\n    session.execute(\"set\", \"diff_e=${md5(abc)}\")"},
+
+	// --- media ------------------------------------------------------------
+	{name: "stream_tone",
+		lua:  `session:answer(); put("r", session:streamFile("` + tone1 + `"))`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"r\", session.streamFile(\"" + tone1 + "\"))"},
+	{name: "stream_missing_file",
+		lua:   `session:answer(); put("r", session:streamFile("/tmp/fsstar-diff-no-such-file.wav"))`,
+		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"r\", session.streamFile(\"/tmp/fsstar-diff-no-such-file.wav\"))",
+		known: "streamFile returns 1 for a missing file"},
+	{name: "stream_star_key",
+		lua: `session:answer(); mark("play")
+local t0 = now(); session:streamFile("` + tone3 + `"); put("play_ms", now() - t0)`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "play")
+    t0 = now()
+    session.streamFile("` + tone3 + `")
+    put(session, "play_ms", now() - t0)`,
+		caller: []callerAction{{mark: "play", after: ms(600), dtmf: "*"}},
+		known:  "playback_terminators * ends a prompt"},
+	{name: "stream_callback_break",
+		lua: `got = ""
+function on_input(s, what, obj, arg)
+  if what == "dtmf" then got = got .. obj.digit .. arg; return "break" end
+end
+session:answer(); session:setInputCallback("on_input", "!"); mark("play")
+local t0 = now(); session:streamFile("` + tone3 + `"); put("play_ms", now() - t0); put("got", got)`,
+		star: `def handler(session, args):
+    got = []
+
+    def on_input(s, what, obj, arg):
+        if what == "dtmf":
+            got.append(obj.digit + arg)
+            return "break"
+    session.answer()
+    session.setInputCallback(on_input, "!")
+    mark(session, "play")
+    t0 = now()
+    session.streamFile("` + tone3 + `")
+    put(session, "play_ms", now() - t0)
+    put(session, "got", "".join(got))`,
+		caller: []callerAction{{mark: "play", after: ms(600), dtmf: "5"}}},
+	{name: "stream_callback_continue",
+		lua: `got = ""
+function on_input(s, what, obj)
+  if what == "dtmf" then got = got .. obj.digit end
+  return ""
+end
+session:answer(); session:setInputCallback("on_input"); mark("play")
+session:streamFile("` + tone2 + `"); put("got", got)`,
+		star: `def handler(session, args):
+    got = []
+
+    def on_input(s, what, obj):
+        if what == "dtmf":
+            got.append(obj.digit)
+        return ""
+    session.answer()
+    session.setInputCallback(on_input)
+    mark(session, "play")
+    session.streamFile("` + tone2 + `")
+    put(session, "got", "".join(got))`,
+		caller: []callerAction{{mark: "play", after: ms(500), dtmf: "1"}, {mark: "play", after: ms(1000), dtmf: "2"}}},
+	{name: "typeahead_then_getdigits",
+		lua: `session:answer(); mark("play"); session:streamFile("` + tone2 + `")
+put("digits", session:getDigits(2, "#", 1500))`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "play")
+    session.streamFile("` + tone2 + `")
+    put(session, "digits", session.getDigits(2, "#", 1500))`,
+		caller: []callerAction{{mark: "play", after: ms(500), dtmf: "12"}},
+		known:  "media apps dequeue type-ahead DTMF"},
+	{name: "dtmf_between_commands",
+		lua: `session:answer(); mark("wait"); freeswitch.msleep(1000)
+put("digits", session:getDigits(1, "", 1500))`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "wait")
+    freeswitch.msleep(1000)
+    put(session, "digits", session.getDigits(1, "", 1500))`,
+		caller: []callerAction{{mark: "wait", after: ms(300), dtmf: "7"}},
+		known:  "the socket's park discards DTMF between commands"},
+	{name: "sleep_ignores_dtmf",
+		lua: `session:answer(); mark("sleep"); local t0 = now(); session:sleep(2000); put("sleep_ms", now() - t0)`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "sleep")
+    t0 = now()
+    session.sleep(2000)
+    put(session, "sleep_ms", now() - t0)`,
+		caller: []callerAction{{mark: "sleep", after: ms(400), dtmf: "3"}},
+		known:  "the sleep app breaks on DTMF"},
+	{name: "say_text_with_blank",
+		lua:  `session:answer(); session:say("ab cd", "en", "name_spelled", "iterated"); put("done", true)`,
+		star: "def handler(session, args):\n    session.answer()\n    session.say(\"ab cd\", \"en\", \"name_spelled\", \"iterated\")\n    put(session, \"done\", True)"},
+	{name: "say_phrase_unknown_macro",
+		lua:  `session:answer(); session:sayPhrase("diff_no_such_macro", "1"); put("done", true)`,
+		star: "def handler(session, args):\n    session.answer()\n    session.sayPhrase(\"diff_no_such_macro\", \"1\")\n    put(session, \"done\", True)"},
+	{name: "speak_without_engine",
+		lua:  `session:answer(); session:speak("hello"); put("ready", session:ready())`,
+		star: "def handler(session, args):\n    session.answer()\n    session.speak(\"hello\")\n    put(session, \"ready\", session.ready())"},
+	{name: "record_file",
+		lua:   `session:answer(); session:recordFile("/tmp/fsstar-diff-rec-" .. impl .. ".wav", 1); put("done", true)`,
+		star:  "def handler(session, args):\n    session.answer()\n    session.recordFile(\"/tmp/fsstar-diff-rec-\" + impl + \".wav\", 1)\n    put(session, \"done\", True)",
+		files: []string{"/tmp/fsstar-diff-rec-{impl}.wav"}},
+
+	// --- digits -------------------------------------------------------------
+	{name: "getdigits_terminated",
+		lua:    `session:answer(); mark("in"); put("digits", session:getDigits(5, "#", 3000))`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.getDigits(5, \"#\", 3000))",
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "123#"}}},
+	{name: "getdigits_timeout",
+		lua:  `session:answer(); local t0 = now(); put("digits", session:getDigits(3, "#", 1200)); put("wait_ms", now() - t0)`,
+		star: "def handler(session, args):\n    session.answer()\n    t0 = now()\n    put(session, \"digits\", session.getDigits(3, \"#\", 1200))\n    put(session, \"wait_ms\", now() - t0)"},
+	{name: "getdigits_maxdigits",
+		lua:    `session:answer(); mark("in"); put("digits", session:getDigits(3, "#", 3000))`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.getDigits(3, \"#\", 3000))",
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "98765"}}},
+	{name: "read_success",
+		lua:    `session:answer(); mark("in"); put("digits", session:read(1, 4, "` + tone1 + `", 3000, "#"))`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.read(1, 4, \"" + tone1 + "\", 3000, \"#\"))",
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "42#"}}},
+	{name: "read_timeout",
+		lua:  `session:answer(); put("digits", session:read(2, 4, "` + tone1 + `", 1000, "#"))`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"digits\", session.read(2, 4, \"" + tone1 + "\", 1000, \"#\"))"},
+	{name: "pagd_success",
+		lua:    `session:answer(); mark("in"); put("digits", session:playAndGetDigits(2, 4, 1, 3000, "#", "` + tone1 + `", "", "\\d+"))`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.playAndGetDigits(2, 4, 1, 3000, \"#\", \"" + tone1 + "\", \"\", \"\\\\d+\"))",
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "123#"}}},
+	{name: "pagd_partial_failure",
+		lua:    `session:answer(); mark("in"); put("digits", session:playAndGetDigits(3, 3, 1, 1500, "#", "` + tone1 + `", "", "\\d+"))`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.playAndGetDigits(3, 3, 1, 1500, \"#\", \"" + tone1 + "\", \"\", \"\\\\d+\"))",
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "1"}},
+		known:  "playAndGetDigits returns partial digits on failure"},
+	{name: "pagd_regex_mismatch",
+		lua:    `session:answer(); mark("in"); put("digits", session:playAndGetDigits(2, 2, 1, 2000, "#", "` + tone1 + `", "", "^9\\d$"))`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.playAndGetDigits(2, 2, 1, 2000, \"#\", \"" + tone1 + "\", \"\", \"^9\\\\d$\"))",
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "12"}}},
+	{name: "pagd_var_name",
+		lua:    `session:answer(); mark("in"); session:playAndGetDigits(1, 2, 1, 2000, "#", "` + tone1 + `", "", "\\d+", "diff_pagd_var")`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    session.playAndGetDigits(1, 2, 1, 2000, \"#\", \"" + tone1 + "\", \"\", \"\\\\d+\", \"diff_pagd_var\")",
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "77"}}},
+	{name: "pagd_transfer_on_failure",
+		lua:    `session:answer(); mark("in"); session:playAndGetDigits(1, 1, 1, 1000, "#", "silence_stream://100", "", "\\d+", "diff_x", 1000, "park XML fsstar_test")`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    session.playAndGetDigits(1, 1, 1, 1000, \"#\", \"silence_stream://100\", \"\", \"\\\\d+\", \"diff_x\", 1000, \"park XML fsstar_test\")",
+		caller: []callerAction{{mark: "in", after: ms(4000), hangup: "NO_USER_RESPONSE"}},
+		known:  "a transfer fsstar did not make is hung up at the script's end"},
+	{name: "flush_digits",
+		lua:    `session:answer(); mark("in"); freeswitch.msleep(600); session:flushDigits(); put("digits", session:getDigits(1, "", 800))`,
+		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    freeswitch.msleep(600)\n    session.flushDigits()\n    put(session, \"digits\", session.getDigits(1, \"\", 800))",
+		caller: []callerAction{{mark: "in", after: ms(200), dtmf: "4"}}},
+
+	// --- originate, bridge ------------------------------------------------
+	{name: "originate_and_hangup",
+		lua: `session:answer()
+local leg = freeswitch.Session(` + luaPark + `)
+put("ready", leg:ready()); leg:hangup(); put("after", leg:ready())`,
+		star: `def handler(session, args):
+    session.answer()
+    leg = freeswitch.Session(` + starPark + `)
+    put(session, "ready", leg.ready())
+    leg.hangup()
+    put(session, "after", leg.ready())`},
+	{name: "originate_failure_cause",
+		lua: `session:answer()
+local leg = freeswitch.Session("{diff_run=" .. run .. "}loopback/diff_no_such_ext/fsstar_test")
+put("ready", leg:ready()); put("cause", leg:hangupCause())`,
+		star: `def handler(session, args):
+    session.answer()
+    leg = freeswitch.Session("{diff_run=" + run_of(session) + "}loopback/diff_no_such_ext/fsstar_test")
+    put(session, "ready", leg.ready())
+    put(session, "cause", leg.hangupCause())`},
+	{name: "originate_left_to_script_end",
+		lua: `session:answer()
+local leg = freeswitch.Session(` + luaPark + `)
+put("ready", leg:ready())`,
+		star: `def handler(session, args):
+    session.answer()
+    leg = freeswitch.Session(` + starPark + `)
+    put(session, "ready", leg.ready())`,
+		known: "originated legs are not hung up when the script ends"},
+	{name: "originate_ring_all",
+		lua: `session:answer()
+local leg = freeswitch.Session("{diff_run=" .. run .. "}error/user_busy,loopback/park/fsstar_test")
+put("ready", leg:ready()); leg:hangup()`,
+		star: `def handler(session, args):
+    session.answer()
+    leg = freeswitch.Session("{diff_run=" + run_of(session) + "}error/user_busy,loopback/park/fsstar_test")
+    put(session, "ready", leg.ready())
+    leg.hangup()`,
+		known: "ring-all dial strings: the answered leg is not the one tracked"},
+	{name: "originate_quoted_caller_name",
+		lua: `session:answer()
+local leg = freeswitch.Session("{diff_run=" .. run .. ",origination_caller_id_name='John Doe'}loopback/park/fsstar_test")
+put("cid", leg:getVariable("origination_caller_id_name")); leg:hangup()`,
+		star: `def handler(session, args):
+    session.answer()
+    leg = freeswitch.Session("{diff_run=" + run_of(session) + ",origination_caller_id_name='John Doe'}loopback/park/fsstar_test")
+    put(session, "cid", leg.getVariable("origination_caller_id_name"))
+    leg.hangup()`},
+	{name: "bridge_blocks_until_end",
+		lua: `session:answer()
+local leg = freeswitch.Session(` + luaPark + `)
+leg:execute("sched_hangup", "+2 NORMAL_CLEARING")
+local t0 = now(); freeswitch.bridge(session, leg); put("bridge_ms", now() - t0); put("ready", session:ready())`,
+		star: `def handler(session, args):
+    session.answer()
+    leg = freeswitch.Session(` + starPark + `)
+    leg.execute("sched_hangup", "+2 NORMAL_CLEARING")
+    t0 = now()
+    freeswitch.bridge(session, leg)
+    put(session, "bridge_ms", now() - t0)
+    put(session, "ready", session.ready())`,
+		known: "freeswitch.bridge returns at once"},
+
+	// --- transfer -----------------------------------------------------------
+	{name: "transfer_by_script",
+		lua: `session:answer(); mark("x"); session:transfer("park", "XML", "fsstar_test"); put("ready", session:ready())`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "x")
+    session.transfer("park", "XML", "fsstar_test")
+    put(session, "ready", session.ready())`,
+		caller: []callerAction{{mark: "x", after: ms(2500), hangup: "NO_USER_RESPONSE"}},
+		known:  "ready() stays True after a transfer"},
+	{name: "transfer_by_other_client",
+		lua: `session:answer(); mark("x")
+local t0 = now()
+while session:ready() and now() - t0 < 3000 do session:sleep(100) end
+put("ready", session:ready())`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "x")
+    t0 = now()
+    for _ in range(100):
+        if not session.ready() or now() - t0 >= 3000:
+            break
+        session.sleep(100)
+    put(session, "ready", session.ready())`,
+		caller: []callerAction{{mark: "x", after: ms(400), transfer: "park XML fsstar_test"}, {mark: "x", after: ms(5000), hangup: "NO_USER_RESPONSE"}},
+		known:  "a transfer fsstar did not make is not noticed"},
+
+	// --- hooks ----------------------------------------------------------------
+	{name: "hangup_hook_runs",
+		lua: `function on_hangup(s, what) out("hook", what) end
+session:answer(); session:setHangupHook("on_hangup"); mark("x")
+local t0 = now()
+while session:ready() and now() - t0 < 4000 do session:sleep(100) end`,
+		star: `def on_hangup(s, what):
+    out(s, "hook", what)
+
+def handler(session, args):
+    session.answer()
+    session.setHangupHook(on_hangup)
+    mark(session, "x")
+    t0 = now()
+    for _ in range(100):
+        if not session.ready() or now() - t0 >= 4000:
+            break
+        session.sleep(100)`,
+		caller: []callerAction{{mark: "x", after: ms(500), hangup: "USER_BUSY"}}},
+	{name: "hangup_hook_setvar",
+		lua: `function on_hangup(s, what) s:setVariable("diff_hook", what) end
+session:answer(); session:setHangupHook("on_hangup"); mark("x")
+local t0 = now()
+while session:ready() and now() - t0 < 4000 do session:sleep(100) end`,
+		star: `def on_hangup(s, what):
+    s.setVariable("diff_hook", what)
+
+def handler(session, args):
+    session.answer()
+    session.setHangupHook(on_hangup)
+    mark(session, "x")
+    t0 = now()
+    for _ in range(100):
+        if not session.ready() or now() - t0 >= 4000:
+            break
+        session.sleep(100)`,
+		caller: []callerAction{{mark: "x", after: ms(500), hangup: "USER_BUSY"}},
+		known:  "setVariable in the hangup hook does not reach the CDR"},
+	{name: "far_end_hangup_cause",
+		lua: `session:answer(); mark("x")
+local t0 = now()
+while session:ready() and now() - t0 < 4000 do session:sleep(100) end
+out("cause", session:hangupCause())`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "x")
+    t0 = now()
+    for _ in range(100):
+        if not session.ready() or now() - t0 >= 4000:
+            break
+        session.sleep(100)
+    out(session, "cause", session.hangupCause())`,
+		caller: []callerAction{{mark: "x", after: ms(500), hangup: "USER_BUSY"}},
+		known:  "hangupCause() gives the real cause (mod_lua: NONE)"},
+
+	// --- events, api ------------------------------------------------------------
+	{name: "event_fire_plain",
+		lua:  `session:answer(); out("a", "1"); out("b", "x y")`,
+		star: "def handler(session, args):\n    session.answer()\n    out(session, \"a\", \"1\")\n    out(session, \"b\", \"x y\")"},
+	{name: "event_fire_with_channel_data",
+		lua: `session:answer()
+local e = freeswitch.Event("CUSTOM", "diff::out")
+session:setEventData(e)
+e:addHeader("Diff-Name", "chan"); e:addHeader("Diff-Value", "1"); e:addHeader("Run", run)
+e:fire()
+freeswitch.msleep(300)`,
+		star: `def handler(session, args):
+    session.answer()
+    e = freeswitch.Event("CUSTOM", "diff::out")
+    session.setEventData(e)
+    e.addHeader("Diff-Name", "chan")
+    e.addHeader("Diff-Value", "1")
+    e.addHeader("Run", run_of(session))
+    e.fire()
+    freeswitch.msleep(300)`},
+	{name: "event_consumer_pop",
+		lua: `session:answer()
+local con = freeswitch.EventConsumer("CUSTOM", "diff::ping")
+mark("listening")
+local ev = con:pop(1, 3000)
+if ev then put("got", ev:getHeader("Diff-From")) else put("got", "none") end`,
+		star: `def handler(session, args):
+    session.answer()
+    con = freeswitch.EventConsumer("CUSTOM", "diff::ping")
+    mark(session, "listening")
+    ev = con.pop(1, 3000)
+    put(session, "got", ev.getHeader("Diff-From") if ev else "none")`,
+		caller: []callerAction{{mark: "listening", after: ms(300), event: "diff::ping"}}},
+	{name: "api_execute",
+		lua: `session:answer()
+local api = freeswitch.API()
+put("expr", api:execute("expr", "1+2")); put("empty", api:execute("global_getvar", "diff_never_set_either"))`,
+		star: `def handler(session, args):
+    session.answer()
+    api = freeswitch.API()
+    put(session, "expr", api.execute("expr", "1+2"))
+    put(session, "empty", api.execute("global_getvar", "diff_never_set_either"))`},
+	{name: "api_gettime_is_text",
+		lua:   `session:answer(); put("type", type(freeswitch.API():getTime()))`,
+		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"type\", type(freeswitch.API().getTime()))",
+		known: "API.getTime returns an int (mod_lua: a string)"},
+	{name: "xml_cdr_shape",
+		lua:   `session:answer(); put("cdr", string.find(session:getXMLCDR(), "<cdr", 1, true) ~= nil)`,
+		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"cdr\", \"<cdr\" in session.getXMLCDR())",
+		known: "getXMLCDR has the shape of an event, not a CDR"},
+	{name: "consolelog_unknown_level",
+		lua:   `session:answer(); freeswitch.consoleLog("warn", "diff"); put("after", true)`,
+		star:  "def handler(session, args):\n    session.answer()\n    freeswitch.consoleLog(\"warn\", \"diff\")\n    put(session, \"after\", True)",
+		known: "consoleLog with an unknown level raises"},
+	{name: "answer_returns",
+		lua:   `put("r", session:answer())`,
+		star:  "def handler(session, args):\n    put(session, \"r\", session.answer())",
+		known: "answer() returns None (mod_lua: 1)"},
+	{name: "ready_and_state",
+		lua:  `session:answer(); put("ready", session:ready()); put("media", session:mediaReady()); put("state", session:getState())`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"ready\", session.ready())\n    put(session, \"media\", session.mediaReady())\n    put(session, \"state\", session.getState())"},
+}
