@@ -29,7 +29,28 @@ const sessionQueue = 1024
 // besides the ones esl.Server always subscribes. Put them in esl.Server.Events
 // to save the one "event plain" round trip the Session otherwise makes on
 // first use.
-func OutboundEvents() []string { return append([]string(nil), stateEvents...) }
+func OutboundEvents() []string { return append(append([]string(nil), stateEvents...), "DTMF") }
+
+// channelDefaults are the channel variables fsstar sets on a channel it
+// takes, so that the dptools apps behind Session methods act as mod_lua's
+// direct calls: no key ends a prompt unless the script asks
+// (playback_terminators defaults to "*" in mod_dptools; mod_lua's media
+// methods have no terminators), and a key does not end sleep()
+// (sleep_eat_digits: the app takes the key, fsstar keeps it as type-ahead).
+var channelDefaults = [][2]string{{"playback_terminators", "none"}, {"sleep_eat_digits", "true"}}
+
+// ChannelDefaults returns "name=value" for each variable fsstar sets on a
+// call it takes (see channelDefaults) that the channel does not have
+// already: isSet says whether the dialplan set one.
+func ChannelDefaults(isSet func(name string) bool) []string {
+	var out []string
+	for _, kv := range channelDefaults {
+		if !isSet(kv[0]) {
+			out = append(out, kv[0]+"="+kv[1])
+		}
+	}
+	return out
+}
 
 // ErrHungUp is matched (errors.Is) by the errors of Session methods that
 // cannot do anything useful once the channel has hung up (setVariable,
@@ -76,7 +97,15 @@ type Session struct {
 	// mediaBroken: the input callback stopped the last media app.
 	mediaBroken bool
 	// bridging: freeswitch.bridge is running on this (a-)leg.
-	bridging  bool
+	bridging bool
+	// typeahead holds the keys the caller pressed that no app collected
+	// and no input callback took: the playback app and the socket's park
+	// dequeue them, where mod_lua leaves them for the next getDigits. They
+	// are given back to the channel (uuid_recv_dtmf) before the next
+	// digit-collecting method.
+	typeahead string
+	// dtmfTaken: the running app or the input callback owns DTMF events.
+	dtmfTaken bool
 	ttsEngine string
 	ttsVoice  string
 	destroyed bool
@@ -371,6 +400,10 @@ func (s *Session) observe(ev *esl.Event) {
 			s.cause = c
 		}
 		s.final = ev
+	case "DTMF":
+		if d := ev.Get("DTMF-Digit"); len(d) == 1 && !s.dtmfTaken {
+			s.typeahead += d
+		}
 	case "CHANNEL_EXECUTE_COMPLETE":
 		// The socket (or park) app that holds the channel for fsstar ended
 		// while the channel is up: something moved the call on (a
@@ -396,7 +429,9 @@ func channelDown(ev *esl.Event) bool {
 // channelCtl is how a Session reaches its channel: its own outbound
 // connection, or the inbound client and the uuid.
 type channelCtl interface {
-	execute(ctx context.Context, uuid, app, arg string) (*esl.Event, error)
+	// execute runs app; queued (if set) is called once the switch has
+	// accepted the sendmsg.
+	execute(ctx context.Context, uuid, app, arg string, queued func()) (*esl.Event, error)
 	api(ctx context.Context, cmd string) (string, error)
 	subscribe(ctx context.Context, names ...string) error
 	// unsubscribe stops names this session subscribed (never a shared
@@ -410,12 +445,15 @@ type channelCtl interface {
 	down() error
 	// client is the inbound client, if the control goes through one.
 	client() *esl.Client
+	// canAPI reports whether api commands reach the switch (not over a
+	// socket without full control).
+	canAPI() bool
 }
 
 type outboundCtl struct{ conn *esl.Conn }
 
-func (o outboundCtl) execute(ctx context.Context, _, app, arg string) (*esl.Event, error) {
-	return o.conn.Execute(ctx, app, arg)
+func (o outboundCtl) execute(ctx context.Context, _, app, arg string, queued func()) (*esl.Event, error) {
+	return o.conn.ExecuteWith(ctx, app, arg, esl.ExecuteOptions{EventLock: true, Queued: queued})
 }
 func (o outboundCtl) api(ctx context.Context, cmd string) (string, error) {
 	return o.conn.API(ctx, cmd)
@@ -439,14 +477,15 @@ func (o outboundCtl) sendEvent(ctx context.Context, ev *esl.Event) error {
 }
 func (o outboundCtl) down() error         { return o.conn.Err() }
 func (o outboundCtl) client() *esl.Client { return nil }
+func (o outboundCtl) canAPI() bool        { return o.conn.Full() }
 
 // inboundCtl controls a channel by uuid over the inbound client. Its event
 // subscriptions are the client's, shared with other calls: it never
 // unsubscribes.
 type inboundCtl struct{ c *esl.Client }
 
-func (i inboundCtl) execute(ctx context.Context, uuid, app, arg string) (*esl.Event, error) {
-	return i.c.Execute(ctx, uuid, app, arg, esl.ExecuteOptions{EventLock: true})
+func (i inboundCtl) execute(ctx context.Context, uuid, app, arg string, queued func()) (*esl.Event, error) {
+	return i.c.Execute(ctx, uuid, app, arg, esl.ExecuteOptions{EventLock: true, Queued: queued})
 }
 func (i inboundCtl) api(ctx context.Context, cmd string) (string, error) { return i.c.API(ctx, cmd) }
 func (i inboundCtl) subscribe(ctx context.Context, names ...string) error {
@@ -461,3 +500,4 @@ func (i inboundCtl) sendEvent(ctx context.Context, ev *esl.Event) error {
 }
 func (i inboundCtl) down() error         { return nil }
 func (i inboundCtl) client() *esl.Client { return i.c }
+func (i inboundCtl) canAPI() bool        { return true }

@@ -54,9 +54,9 @@ func (s *Session) ask() error {
 	if asked {
 		return nil
 	}
-	names := stateEvents
+	names := OutboundEvents() // the state events and DTMF (type-ahead)
 	if s.ctl.client() != nil { // an outbound connection has these from the start
-		names = append([]string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}, stateEvents...)
+		names = append([]string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}, names...)
 	}
 	if err := s.ctl.subscribe(s.call.ctx(), names...); err != nil {
 		return err
@@ -126,9 +126,33 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 	if err := s.begin(fn); err != nil {
 		return nil, err
 	}
+	collects := app == "read" || app == "play_and_get_digits"
 	s.mu.Lock()
 	sub, cb := s.events, s.cb
+	// DTMF during a digit-collecting app are its own, during media with a
+	// callback the callback's; any other key is type-ahead.
+	s.dtmfTaken = collects || (media && cb != nil)
+	var typeahead string
+	if collects {
+		typeahead, s.typeahead = s.typeahead, ""
+	}
 	s.mu.Unlock()
+	// The type-ahead goes back to the channel once the app is queued:
+	// the switch runs the queued app before it looks at DTMF again, so the
+	// app finds the keys (sent earlier, the socket's park would drop them).
+	var queued func()
+	if typeahead != "" && s.ctl.canAPI() {
+		queued = func() {
+			if _, err := s.ctl.api(s.call.ctx(), "uuid_recv_dtmf "+s.uuid+" "+typeahead); err != nil {
+				s.log.Debug("could not give the type-ahead back", "digits", typeahead, "error", err)
+			}
+		}
+	}
+	defer func() {
+		s.mu.Lock()
+		s.dtmfTaken = false
+		s.mu.Unlock()
+	}()
 	ctx := s.call.ctx()
 	type result struct {
 		ev  *esl.Event
@@ -138,7 +162,7 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 	waitCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
-		ev, err := s.ctl.execute(ctx, s.uuid, app, arg)
+		ev, err := s.ctl.execute(ctx, s.uuid, app, arg, queued)
 		done <- result{ev, err}
 		stop()
 	}()

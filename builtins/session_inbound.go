@@ -141,7 +141,8 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	if err := s.begin(fn); err != nil {
 		return err
 	}
-	vars := "origination_uuid=" + u + ",originate_timeout=" + strconv.Itoa(timeout)
+	vars := "origination_uuid=" + u + ",originate_timeout=" + strconv.Itoa(timeout) + "," +
+		strings.Join(ChannelDefaults(func(string) bool { return false }), ",")
 	if aLeg != "" {
 		vars += ",fsstar_a_leg_uuid=" + aLeg
 	}

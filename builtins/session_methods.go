@@ -649,6 +649,14 @@ func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, a
 	}
 	ctx, cancel := context.WithTimeout(s.call.ctx(), time.Duration(timeout)*time.Millisecond)
 	defer cancel()
+	s.mu.Lock()
+	s.dtmfTaken = true // the keys go to the callback
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.dtmfTaken = false
+		s.mu.Unlock()
+	}()
 	for {
 		s.mu.Lock()
 		sub := s.events
@@ -692,6 +700,9 @@ func (s *Session) flushDigits(thread *starlark.Thread, fn *starlark.Builtin, arg
 		return nil, err
 	}
 	s.dropQueued()
+	s.mu.Lock()
+	s.typeahead = "" // the keys fsstar kept for the next read go too
+	s.mu.Unlock()
 	if _, err := s.exec(thread, fn, "flush_dtmf", "", false); err != nil && err != errGone {
 		return nil, err
 	}

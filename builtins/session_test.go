@@ -78,8 +78,8 @@ def handler(session, args):
 `, nil)
 	c.check(t, `["fileman speed:+1, fileman seek:+500, break", "fileman speed:+1, fileman seek:+500, break", 1, True]`)
 	c.apps(t, "answer", "sleep 60000", "playback tone_stream://%(1000,0,440)")
-	if c.call.Conn.Subscribed("DTMF") {
-		t.Fatal("DTMF still subscribed after unsetInputCallback")
+	if !c.call.Conn.Subscribed("DTMF") {
+		t.Fatal("DTMF not subscribed after unsetInputCallback: fsstar keeps type-ahead from DTMF events")
 	}
 }
 
@@ -497,4 +497,29 @@ def handler(session, args):
 		t.Errorf("the leg with auto-hangup off was hung up (%s)", cause)
 	}
 	kept.Hangup("NORMAL_CLEARING")
+}
+
+// TestSessionTypeahead: keys pressed during a prompt without an input
+// callback, or between commands, reach the next getDigits, as under mod_lua
+// (the playback app and the socket's park dequeue them on the switch;
+// fsstar keeps them from the DTMF events and gives them back). flushDigits
+// drops them.
+func TestSessionTypeahead(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    sim.dtmf("12", 300)
+    session.streamFile("tone_stream://%(2000,0,440)")
+    during = session.getDigits(2, "#", 1500)
+    sim.dtmf("7", 0)
+    freeswitch.msleep(300)
+    between = session.getDigits(1, "", 1500)
+    sim.dtmf("9", 0)
+    freeswitch.msleep(300)
+    session.flushDigits()
+    flushed = session.getDigits(1, "", 500)
+    return [during, between, flushed]
+`, nil)
+	c.check(t, `["12", "7", ""]`)
 }

@@ -19,6 +19,10 @@ type ExecuteOptions struct {
 	// execute-app-arg header. It is chosen automatically when the argument
 	// holds a line break or is longer than 1000 bytes.
 	ArgInBody bool
+	// Queued, when set, is called once the switch has accepted the sendmsg
+	// (its +OK) and before the completion is awaited: a command sent from
+	// it on the same connection reaches the switch after the execute.
+	Queued func()
 }
 
 // maxHeaderArg is the longest argument sent in the execute-app-arg header.
@@ -59,6 +63,9 @@ func (c *core) execute(ctx context.Context, target, uuid, app, arg string, opts 
 	if _, err := c.command(ctx, sendmsgLine(target), h, body); err != nil {
 		c.unregister(c.execMap, id)
 		return nil, err
+	}
+	if opts.Queued != nil {
+		opts.Queued()
 	}
 	ev, err := w.wait(ctx)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/fsstar/fsstar/builtins"
 	"github.com/fsstar/fsstar/engine"
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/loader"
@@ -114,9 +115,18 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 	})
 	defer hookWatch()
 
+	// Mark the channel as this process's (orphan scan) and give it the
+	// variables that make the dptools apps behind Session methods act as
+	// mod_lua's calls, in one round trip.
+	vars := builtins.ChannelDefaults(func(name string) bool { _, ok := conn.Channel().Headers.Lookup("variable_" + name); return ok })
 	if conn.Full() {
-		if err := conn.SetVar(sctx, instanceVar, s.instance); err != nil && ctx.Err() == nil {
-			log.Debug("could not mark the channel", "error", err)
+		vars = append(vars, instanceVar+"="+s.instance)
+		if _, err := conn.API(sctx, "uuid_setvar_multi "+conn.UUID()+" "+strings.Join(vars, ";")); err != nil && ctx.Err() == nil {
+			log.Debug("could not set the channel's variables", "error", err)
+		}
+	} else if len(vars) > 0 {
+		if _, err := conn.Execute(sctx, "multiset", strings.Join(vars, " ")); err != nil && ctx.Err() == nil {
+			log.Debug("could not set the channel's variables", "error", err)
 		}
 	}
 
@@ -136,6 +146,11 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 	case sess.Transferred():
 		s.unmark(conn)
 		runHook("transfer")
+		// Keep the socket until the call ends (or fsstar shuts down):
+		// when an outbound socket closes, the switch clears the channel's
+		// CF_CONTROLLED flag, and a park the transfer led to ends at once
+		// ("executed the last dialplan instruction"), hanging the call up.
+		<-ctx.Done()
 	case !sess.Ready():
 		// The script hung up itself (or the channel is gone): the switch is
 		// already tearing the call down; a second hangup would only cost it.

@@ -254,3 +254,45 @@ def bye(session, args):
 		t.Errorf("script that returned: want one auto hangup; commands %q", cmds)
 	}
 }
+
+// TestKeysActAsUnderModLua: the variables fsstar sets on a call it takes
+// (builtins.ChannelDefaults) make the dptools apps act as mod_lua's
+// calls: "*" does not cut a prompt, a key does not end sleep(), and the
+// keys reach the next getDigits. A dialplan that set them keeps its own.
+func TestKeysActAsUnderModLua(t *testing.T) {
+	const keys = `
+def handler(session, args):
+    session.answer()
+    session.setVariable("played", str(session.streamFile("tone_stream://%(3000,0,440)")))
+    session.sleep(2000)
+    session.setVariable("digits", session.getDigits(3, "#", 500))
+`
+	h := start(t, map[string]string{"keys.star": keys}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "keys"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.WhenApp("playback", func() { ch.AtAppTime(ch.AppTime()+500*time.Millisecond, func() { ch.SendDTMF("*") }) })
+	ch.WhenApp("sleep", func() { ch.AtAppTime(ch.AppTime()+500*time.Millisecond, func() { ch.SendDTMF("5") }) })
+	if _, err := ch.WaitHangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ch.Var("playback_terminators") != "none" || ch.Var("sleep_eat_digits") != "true" {
+		t.Errorf("channel variables: playback_terminators=%q sleep_eat_digits=%q", ch.Var("playback_terminators"), ch.Var("sleep_eat_digits"))
+	}
+	if ch.Var("played") != "1" {
+		t.Errorf("streamFile returned %q: the * cut the prompt", ch.Var("played"))
+	}
+	if ch.Var("digits") != "*5" {
+		t.Errorf("getDigits = %q, want the keys pressed during the prompt and the sleep, *5", ch.Var("digits"))
+	}
+	for _, a := range ch.Apps() {
+		if a.Name == "sleep" {
+			if d := a.End.Sub(a.Start); d < 15*time.Millisecond { // 2 s at the simulated switch's default scale (1:100)
+				t.Errorf("the key ended the sleep after %v", d)
+			}
+		}
+	}
+}

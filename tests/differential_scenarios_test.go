@@ -71,9 +71,8 @@ put("g", freeswitch.getGlobalVariable("diff_global"))`,
 		lua:  `session:answer(); put("r", session:streamFile("` + tone1 + `"))`,
 		star: "def handler(session, args):\n    session.answer()\n    put(session, \"r\", session.streamFile(\"" + tone1 + "\"))"},
 	{name: "stream_missing_file",
-		lua:   `session:answer(); put("r", session:streamFile("/tmp/fsstar-diff-no-such-file.wav"))`,
-		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"r\", session.streamFile(\"/tmp/fsstar-diff-no-such-file.wav\"))",
-		known: "streamFile returns 1 for a missing file"},
+		lua:  `session:answer(); put("r", session:streamFile("/tmp/fsstar-diff-no-such-file.wav"))`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"r\", session.streamFile(\"/tmp/fsstar-diff-no-such-file.wav\"))"},
 	{name: "stream_star_key",
 		lua: `session:answer(); mark("play")
 local t0 = now(); session:streamFile("` + tone3 + `"); put("play_ms", now() - t0)`,
@@ -83,14 +82,14 @@ local t0 = now(); session:streamFile("` + tone3 + `"); put("play_ms", now() - t0
     t0 = now()
     session.streamFile("` + tone3 + `")
     put(session, "play_ms", now() - t0)`,
-		caller: []callerAction{{mark: "play", after: ms(600), dtmf: "*"}},
-		known:  "playback_terminators * ends a prompt"},
+		caller: []callerAction{{mark: "play", after: ms(600), dtmf: "*"}}},
 	{name: "stream_callback_break",
 		lua: `got = ""
+cbarg = "!" -- mod_lua passes the global of that name to the callback
 function on_input(s, what, obj, arg)
   if what == "dtmf" then got = got .. obj.digit .. arg; return "break" end
 end
-session:answer(); session:setInputCallback("on_input", "!"); mark("play")
+session:answer(); session:setInputCallback("on_input", "cbarg"); mark("play")
 local t0 = now(); session:streamFile("` + tone3 + `"); put("play_ms", now() - t0); put("got", got)`,
 		star: `def handler(session, args):
     got = []
@@ -136,8 +135,7 @@ put("digits", session:getDigits(2, "#", 1500))`,
     mark(session, "play")
     session.streamFile("` + tone2 + `")
     put(session, "digits", session.getDigits(2, "#", 1500))`,
-		caller: []callerAction{{mark: "play", after: ms(500), dtmf: "12"}},
-		known:  "media apps dequeue type-ahead DTMF"},
+		caller: []callerAction{{mark: "play", after: ms(500), dtmf: "12"}}},
 	{name: "dtmf_between_commands",
 		lua: `session:answer(); mark("wait"); freeswitch.msleep(1000)
 put("digits", session:getDigits(1, "", 1500))`,
@@ -146,8 +144,7 @@ put("digits", session:getDigits(1, "", 1500))`,
     mark(session, "wait")
     freeswitch.msleep(1000)
     put(session, "digits", session.getDigits(1, "", 1500))`,
-		caller: []callerAction{{mark: "wait", after: ms(300), dtmf: "7"}},
-		known:  "the socket's park discards DTMF between commands"},
+		caller: []callerAction{{mark: "wait", after: ms(300), dtmf: "7"}}},
 	{name: "sleep_ignores_dtmf",
 		lua: `session:answer(); mark("sleep"); local t0 = now(); session:sleep(2000); put("sleep_ms", now() - t0)`,
 		star: `def handler(session, args):
@@ -156,8 +153,7 @@ put("digits", session:getDigits(1, "", 1500))`,
     t0 = now()
     session.sleep(2000)
     put(session, "sleep_ms", now() - t0)`,
-		caller: []callerAction{{mark: "sleep", after: ms(400), dtmf: "3"}},
-		known:  "the sleep app breaks on DTMF"},
+		caller: []callerAction{{mark: "sleep", after: ms(400), dtmf: "3"}}},
 	{name: "say_text_with_blank",
 		lua:  `session:answer(); session:say("ab cd", "en", "name_spelled", "iterated"); put("done", true)`,
 		star: "def handler(session, args):\n    session.answer()\n    session.say(\"ab cd\", \"en\", \"name_spelled\", \"iterated\")\n    put(session, \"done\", True)"},
@@ -198,8 +194,7 @@ put("digits", session:getDigits(1, "", 1500))`,
 	{name: "pagd_partial_failure",
 		lua:    `session:answer(); mark("in"); put("digits", session:playAndGetDigits(3, 3, 1, 1500, "#", "` + tone1 + `", "", "\\d+"))`,
 		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.playAndGetDigits(3, 3, 1, 1500, \"#\", \"" + tone1 + "\", \"\", \"\\\\d+\"))",
-		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "1"}},
-		known:  "playAndGetDigits returns partial digits on failure"},
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "1"}}},
 	{name: "pagd_regex_mismatch",
 		lua:    `session:answer(); mark("in"); put("digits", session:playAndGetDigits(2, 2, 1, 2000, "#", "` + tone1 + `", "", "^9\\d$"))`,
 		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.playAndGetDigits(2, 2, 1, 2000, \"#\", \"" + tone1 + "\", \"\", \"^9\\\\d$\"))",
@@ -211,8 +206,7 @@ put("digits", session:getDigits(1, "", 1500))`,
 	{name: "pagd_transfer_on_failure",
 		lua:    `session:answer(); mark("in"); session:playAndGetDigits(1, 1, 1, 1000, "#", "silence_stream://100", "", "\\d+", "diff_x", 1000, "park XML fsstar_test")`,
 		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    session.playAndGetDigits(1, 1, 1, 1000, \"#\", \"silence_stream://100\", \"\", \"\\\\d+\", \"diff_x\", 1000, \"park XML fsstar_test\")",
-		caller: []callerAction{{mark: "in", after: ms(4000), hangup: "NO_USER_RESPONSE"}},
-		known:  "a transfer fsstar did not make is hung up at the script's end"},
+		caller: []callerAction{{mark: "in", after: ms(4000), hangup: "NO_USER_RESPONSE"}}},
 	{name: "flush_digits",
 		lua:    `session:answer(); mark("in"); freeswitch.msleep(600); session:flushDigits(); put("digits", session:getDigits(1, "", 800))`,
 		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    freeswitch.msleep(600)\n    session.flushDigits()\n    put(session, \"digits\", session.getDigits(1, \"\", 800))",
@@ -245,8 +239,7 @@ put("ready", leg:ready())`,
 		star: `def handler(session, args):
     session.answer()
     leg = freeswitch.Session(` + starPark + `)
-    put(session, "ready", leg.ready())`,
-		known: "originated legs are not hung up when the script ends"},
+    put(session, "ready", leg.ready())`},
 	{name: "originate_ring_all",
 		lua: `session:answer()
 local leg = freeswitch.Session("{diff_run=" .. run .. "}error/user_busy,loopback/park/fsstar_test")
@@ -255,8 +248,7 @@ put("ready", leg:ready()); leg:hangup()`,
     session.answer()
     leg = freeswitch.Session("{diff_run=" + run_of(session) + "}error/user_busy,loopback/park/fsstar_test")
     put(session, "ready", leg.ready())
-    leg.hangup()`,
-		known: "ring-all dial strings: the answered leg is not the one tracked"},
+    leg.hangup()`},
 	{name: "originate_quoted_caller_name",
 		lua: `session:answer()
 local leg = freeswitch.Session("{diff_run=" .. run .. ",origination_caller_id_name='John Doe'}loopback/park/fsstar_test")
@@ -270,16 +262,15 @@ put("cid", leg:getVariable("origination_caller_id_name")); leg:hangup()`,
 		lua: `session:answer()
 local leg = freeswitch.Session(` + luaPark + `)
 leg:execute("sched_hangup", "+2 NORMAL_CLEARING")
-local t0 = now(); freeswitch.bridge(session, leg); put("bridge_ms", now() - t0); put("ready", session:ready())`,
+local t0 = now(); freeswitch.bridge(session, leg); put("blocked", now() - t0 > 1000); put("ready", session:ready())`,
 		star: `def handler(session, args):
     session.answer()
     leg = freeswitch.Session(` + starPark + `)
     leg.execute("sched_hangup", "+2 NORMAL_CLEARING")
     t0 = now()
     freeswitch.bridge(session, leg)
-    put(session, "bridge_ms", now() - t0)
-    put(session, "ready", session.ready())`,
-		known: "freeswitch.bridge returns at once"},
+    put(session, "blocked", now() - t0 > 1000)
+    put(session, "ready", session.ready())`},
 
 	// --- transfer -----------------------------------------------------------
 	{name: "transfer_by_script",
@@ -289,8 +280,7 @@ local t0 = now(); freeswitch.bridge(session, leg); put("bridge_ms", now() - t0);
     mark(session, "x")
     session.transfer("park", "XML", "fsstar_test")
     put(session, "ready", session.ready())`,
-		caller: []callerAction{{mark: "x", after: ms(2500), hangup: "NO_USER_RESPONSE"}},
-		known:  "ready() stays True after a transfer"},
+		caller: []callerAction{{mark: "x", after: ms(2500), hangup: "NO_USER_RESPONSE"}}},
 	{name: "transfer_by_other_client",
 		lua: `session:answer(); mark("x")
 local t0 = now()
@@ -305,8 +295,7 @@ put("ready", session:ready())`,
             break
         session.sleep(100)
     put(session, "ready", session.ready())`,
-		caller: []callerAction{{mark: "x", after: ms(400), transfer: "park XML fsstar_test"}, {mark: "x", after: ms(5000), hangup: "NO_USER_RESPONSE"}},
-		known:  "a transfer fsstar did not make is not noticed"},
+		caller: []callerAction{{mark: "x", after: ms(400), transfer: "park XML fsstar_test"}, {mark: "x", after: ms(5000), hangup: "NO_USER_RESPONSE"}}},
 
 	// --- hooks ----------------------------------------------------------------
 	{name: "hangup_hook_runs",
@@ -406,21 +395,18 @@ put("expr", api:execute("expr", "1+2")); put("empty", api:execute("global_getvar
     put(session, "expr", api.execute("expr", "1+2"))
     put(session, "empty", api.execute("global_getvar", "diff_never_set_either"))`},
 	{name: "api_gettime_is_text",
-		lua:   `session:answer(); put("type", type(freeswitch.API():getTime()))`,
-		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"type\", type(freeswitch.API().getTime()))",
-		known: "API.getTime returns an int (mod_lua: a string)"},
+		lua:  `session:answer(); put("type", type(freeswitch.API():getTime()))`,
+		star: "def handler(session, args):\n    session.answer()\n    put(session, \"type\", type(freeswitch.API().getTime()))"},
 	{name: "xml_cdr_shape",
 		lua:   `session:answer(); put("cdr", string.find(session:getXMLCDR(), "<cdr", 1, true) ~= nil)`,
 		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"cdr\", \"<cdr\" in session.getXMLCDR())",
 		known: "getXMLCDR has the shape of an event, not a CDR"},
 	{name: "consolelog_unknown_level",
-		lua:   `session:answer(); freeswitch.consoleLog("warn", "diff"); put("after", true)`,
-		star:  "def handler(session, args):\n    session.answer()\n    freeswitch.consoleLog(\"warn\", \"diff\")\n    put(session, \"after\", True)",
-		known: "consoleLog with an unknown level raises"},
+		lua:  `session:answer(); freeswitch.consoleLog("warn", "diff"); put("after", true)`,
+		star: "def handler(session, args):\n    session.answer()\n    freeswitch.consoleLog(\"warn\", \"diff\")\n    put(session, \"after\", True)"},
 	{name: "answer_returns",
-		lua:   `put("r", session:answer())`,
-		star:  "def handler(session, args):\n    put(session, \"r\", session.answer())",
-		known: "answer() returns None (mod_lua: 1)"},
+		lua:  `put("r", session:answer())`,
+		star: "def handler(session, args):\n    put(session, \"r\", session.answer())"},
 	{name: "ready_and_state",
 		lua:  `session:answer(); put("ready", session:ready()); put("media", session:mediaReady()); put("state", session:getState())`,
 		star: "def handler(session, args):\n    session.answer()\n    put(session, \"ready\", session.ready())\n    put(session, \"media\", session.mediaReady())\n    put(session, \"state\", session.getState())"},
