@@ -54,7 +54,7 @@ func (s *Session) ask() error {
 	if asked {
 		return nil
 	}
-	names := OutboundEvents() // the state events and DTMF (type-ahead)
+	names := OutboundEvents()  // the state events and DTMF (type-ahead)
 	if s.ctl.client() != nil { // an outbound connection has these from the start
 		names = append([]string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}, names...)
 	}
