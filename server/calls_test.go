@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -295,4 +296,66 @@ def handler(session, args):
 			}
 		}
 	}
+}
+
+// TestOrphanScanSparesLiveInstance: several fsstar instances may serve one
+// switch. A second one starting must not take the calls of a live first
+// one, even while the first one's script runs an app inside the socket
+// (current_application is then that app, not "socket"); the first one's
+// heartbeat (fsstar_alive_<instance>) says it is alive. A marked call
+// whose instance's heartbeat is stale is an orphan.
+func TestOrphanScanSparesLiveInstance(t *testing.T) {
+	const slow = `
+def handler(session, args):
+    session.answer()
+    session.sleep(60000)
+`
+	a := start(t, map[string]string{"slow.star": slow}, func(c *Config) { c.OnError = "hangup:SYSTEM_SHUTDOWN" })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	waitFor(t, "instance a's heartbeat", func() bool {
+		c := a.srv.Client()
+		if c == nil {
+			return false
+		}
+		v, err := c.API(ctx, "global_getvar "+aliveVar(a.srv.instance))
+		return err == nil && v != ""
+	})
+	live, err := a.sw.PlaceCall(ctx, a.srv.Addr(), map[string]string{"fsstar_app": "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the sleep", func() bool { return live.Var("current_application") == "sleep" && live.Var(instanceVar) != "" })
+
+	// A stale marked call: its instance said it was alive long ago.
+	c, err := esl.Dial(ctx, a.sw.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a.sw.RouteApps("stale", esltest.App{Name: "set", Arg: instanceVar + "=dead-instance"}, esltest.App{Name: "answer"}, esltest.App{Name: "park"})
+	if _, err := c.API(ctx, "global_setvar "+aliveVar("dead-instance")+"="+strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.API(ctx, "originate loopback/stale &park"); err != nil {
+		t.Fatal(err)
+	}
+	var stale *esltest.Channel
+	for _, ch := range a.sw.Channels() {
+		if ch.Var(instanceVar) == "dead-instance" {
+			stale = ch
+		}
+	}
+	if stale == nil {
+		t.Fatal("test set-up: the stale call is missing")
+	}
+
+	b := startWithSwitch(t, a.sw, func(c *Config) { c.OnError = "hangup:SYSTEM_SHUTDOWN" })
+	if cause, err := stale.WaitHangup(ctx); err != nil || cause != "SYSTEM_SHUTDOWN" {
+		t.Errorf("stale orphan: cause %q, %v; logs:\n%s", cause, err, b.logs)
+	}
+	if cause := live.HangupCause(); cause != "" {
+		t.Fatalf("instance b hung up instance a's live call (%s); logs:\n%s", cause, b.logs)
+	}
+	live.Hangup("NORMAL_CLEARING")
 }

@@ -48,6 +48,18 @@ func startOpts(t *testing.T, scripts map[string]string, edit func(*Config), opts
 	for _, f := range before {
 		f(sw)
 	}
+	return startOn(t, sw, scripts, edit, opts)
+}
+
+// startWithSwitch starts another server on the switch sw (several fsstar
+// instances serving one switch).
+func startWithSwitch(t *testing.T, sw *esltest.Switch, edit func(*Config)) *harness {
+	t.Helper()
+	return startOn(t, sw, nil, edit, nil)
+}
+
+func startOn(t *testing.T, sw *esltest.Switch, scripts map[string]string, edit func(*Config), opts []Option) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	testutil.WriteFiles(t, dir, scripts)
 	cfg := DefaultConfig()

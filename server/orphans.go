@@ -11,8 +11,9 @@ import (
 
 // scanOrphans looks for calls an earlier fsstar process controlled and left
 // behind (after a crash or restart): channels that still carry the
-// fsstar_instance marker of another instance and are no longer inside the
-// socket app. They get the on-error policy over the inbound connection.
+// fsstar_instance marker of another instance that is not alive (its
+// heartbeat, see heartbeat, is missing or stale) and are no longer inside
+// the socket app. They get the on-error policy over the inbound connection.
 // `show channels` lists no variables, so each candidate is asked with
 // uuid_getvar. It returns how many orphans it handled.
 func (s *Server) scanOrphans(ctx context.Context, c *esl.Client) int {
@@ -42,6 +43,9 @@ func (s *Server) scanOrphans(ctx context.Context, c *esl.Client) int {
 		}
 		if getvar(ctx, c, id, "current_application") == "socket" {
 			continue // still held by a live socket (another fsstar)
+		}
+		if instanceAlive(ctx, c, inst) {
+			continue // another fsstar serving this switch is running it
 		}
 		log := s.log.With("uuid", id, "module", getvar(ctx, c, id, s.Config().AppVariable), "previous_instance", inst)
 		var err error

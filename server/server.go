@@ -376,6 +376,11 @@ func (s *Server) startClient() {
 		select {
 		case <-connected:
 			if !s.noOrphanScan {
+				s.wg.Add(1)
+				go func() {
+					defer s.wg.Done()
+					s.heartbeat(s.base, c)
+				}()
 				s.scanOrphans(s.base, c)
 			}
 		case <-s.base.Done():
