@@ -3,15 +3,11 @@ package tests
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -217,46 +213,8 @@ func startDocService(ctx context.Context, t *testing.T, addr, pw string) *servic
 		args = append(args, "-esl-password", pw)
 	}
 	s := &service{logs: &testutil.SyncBuffer{}, listen: gsListen, http: gsHTTP, scripts: "scripts", exited: make(chan error, 1)}
-	s.cmd = exec.Command(binary, args...)
-	s.cmd.Dir = ".."
-	s.cmd.Stdout = s.logs
-	s.cmd.Stderr = s.logs
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.exited <- s.cmd.Wait() }()
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-		if t.Failed() {
-			t.Logf("fsstar logs:\n%s", s.logs)
-		}
-	})
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case err := <-s.exited:
-			t.Fatalf("fsstar serve exited (%v); logs:\n%s", err, s.logs)
-		default:
-		}
-		if resp, err := client.Get("http://" + gsHTTP + "/healthz"); err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.Contains(string(b), "esl: connected") {
-				return s
-			}
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			t.Fatalf("fsstar serve did not become healthy; logs:\n%s", s.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	runService(t, s, "..", args)
+	return s
 }
 
 // docCall is what the switch saw of the loopback leg that ran the dialplan

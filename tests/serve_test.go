@@ -73,7 +73,18 @@ func startService(t *testing.T, eslAddr, password string, extra ...string) *serv
 	s := &service{logs: &testutil.SyncBuffer{}, listen: freeAddr(t), http: freeAddr(t), scripts: scripts, exited: make(chan error, 1)}
 	args := append([]string{"serve", "-script-directory", scripts, "-listen", s.listen, "-http-listen", s.http,
 		"-esl-address", eslAddr, "-esl-password", password, "-log-level", "debug"}, extra...)
+	runService(t, s, "", args)
+	return s
+}
+
+// runService starts `fsstar <args>` in dir ("" for the test's own), stops
+// it (SIGTERM, then kill) when the test ends, and waits until its /healthz
+// on s.http says it is connected to the switch; it fails the test with the
+// logs when the process exits or does not get there in 15 s.
+func runService(t *testing.T, s *service, dir string, args []string) {
+	t.Helper()
 	s.cmd = exec.Command(binary, args...)
+	s.cmd.Dir = dir
 	s.cmd.Stderr = s.logs
 	s.cmd.Stdout = s.logs
 	if err := s.cmd.Start(); err != nil {
@@ -91,14 +102,19 @@ func startService(t *testing.T, eslAddr, password string, extra ...string) *serv
 			t.Logf("fsstar logs:\n%s", s.logs)
 		}
 	})
+	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := http.Get("http://" + s.http + "/healthz")
-		if err == nil {
+		select {
+		case err := <-s.exited:
+			t.Fatalf("fsstar exited (%v); logs:\n%s", err, s.logs)
+		default:
+		}
+		if resp, err := client.Get("http://" + s.http + "/healthz"); err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if strings.Contains(string(b), "esl: connected") {
-				return s
+				return
 			}
 		}
 		if time.Now().After(deadline) {
