@@ -84,7 +84,13 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 	sess := newCallSession(call, conn)
 
 	// The hook runs once: when the hangup is seen, or after the handler
-	// when the script transferred the call.
+	// when the script transferred the call; never while the handler runs
+	// (it would share the module's values with it from another goroutine:
+	// Starlark values are not safe for that). A handler still running at
+	// hangup has hangup-grace to end; the hook runs when it has.
+	handlerDone := make(chan struct{})
+	endHandler := sync.OnceFunc(func() { close(handlerDone) })
+	defer endHandler()
 	var hookOnce sync.Once
 	hookDone := make(chan struct{})
 	runHook := func(what string) {
@@ -105,6 +111,7 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 		})
 	}
 	hookWatch := context.AfterFunc(ctx, func() {
+		<-handlerDone
 		if callGone(ctx) {
 			what := sess.HangupWhat()
 			if what == "" {
@@ -131,6 +138,7 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 	}
 
 	_, err := s.eng.Handler(sctx, info, sess, starlark.String(args))
+	endHandler()
 	hungUp := errors.Is(context.Cause(ctx), esl.ErrHangup)
 	switch {
 	case err != nil && !hungUp:

@@ -359,3 +359,28 @@ def handler(session, args):
 	}
 	live.Hangup("NORMAL_CLEARING")
 }
+
+// TestHangupHookAfterHandler: the hook never runs while the handler still
+// runs (they may share values: Starlark values are not safe across
+// goroutines). A handler that goes on after the hangup (within
+// hangup-grace) finishes first, and the hook sees what it did.
+func TestHangupHookAfterHandler(t *testing.T) {
+	const script = `
+def hook(session, what, d):
+    freeswitch.consoleLog("info", "hook saw %d" % d["n"])
+
+def handler(session, args):
+    d = {"n": 0}
+    session.setHangupHook(hook, d)
+    session.answer()
+    session.hangup()
+    for i in range(20000):
+        d["n"] += 1
+`
+	h := start(t, map[string]string{"h.star": script}, nil)
+	h.call(map[string]string{"fsstar_app": "h"})
+	waitFor(t, "the hook", func() bool { return strings.Contains(h.logs.String(), "hook saw") })
+	if !strings.Contains(h.logs.String(), "hook saw 20000") {
+		t.Fatalf("the hook ran while the handler still counted; logs:\n%s", h.logs)
+	}
+}
