@@ -96,7 +96,7 @@ func (c *consumer) bind(thread *starlark.Thread, fn *starlark.Builtin, args star
 	if err := c.add(fn, name, subclass); err != nil {
 		return nil, err
 	}
-	return starlark.True, nil
+	return starlark.MakeInt(1), nil // as mod_lua's bind (True == 1 is False in Starlark)
 }
 
 // add asks the switch for name (and subclass) and widens the consumer's

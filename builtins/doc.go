@@ -104,7 +104,7 @@
 //
 // # DTMF
 //
-// def DTMF(digit, duration=0):
+// def DTMF(digit, duration=2000):
 //
 // Returns the DTMF value an input callback receives as obj when what is
 // "dtmf": attributes digit (one of 0-9 * # A-D; a-d are made upper case) and
@@ -236,7 +236,7 @@
 // a consumer that falls behind further is closed and pop fails saying so
 // (nothing is dropped silently). The queue is dropped when the call ends.
 //
-//	con.bind(event_name, subclass="")  one more event; True
+//	con.bind(event_name, subclass="")  one more event; 1, as mod_lua
 //	con.pop(block=0, timeout=0)        the next event as an Event, or None:
 //	                                   without block at once, with block
 //	                                   waiting up to timeout ms (0: until

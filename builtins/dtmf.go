@@ -63,7 +63,7 @@ func isDTMFDigit(c byte) bool {
 
 func newDTMF(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var digit string
-	duration := 0
+	duration := 2000 // SWITCH_DEFAULT_DTMF_DURATION, as mod_lua's DTMF(digit, duration=2000)
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "digit", &digit, "duration?", &duration); err != nil {
 		return nil, err
 	}
@@ -98,7 +98,15 @@ func (d DTMF) Attr(name string) (starlark.Value, error) {
 func (d DTMF) AttrNames() []string { return []string{"digit", "duration"} }
 
 func (d DTMF) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
-	o := y.(DTMF)
+	var o DTMF
+	switch y := y.(type) {
+	case DTMF:
+		o = y
+	case *DTMF:
+		o = *y
+	default:
+		return false, fmt.Errorf("%s: cannot compare DTMF with %s", op, y.Type())
+	}
 	switch op {
 	case syntax.EQL:
 		return d == o, nil

@@ -232,7 +232,7 @@ func (s *Session) tookBreak() bool {
 // (when act: the media is still running). It reports whether the media was
 // stopped.
 func (s *Session) dtmf(thread *starlark.Thread, fn *starlark.Builtin, ev *esl.Event, act bool) (bool, error) {
-	d := &DTMF{}
+	d := DTMF{}
 	digit := ev.Get("DTMF-Digit")
 	if len(digit) != 1 {
 		return false, nil

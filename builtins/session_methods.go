@@ -676,7 +676,7 @@ func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, a
 		if ev.Name() != "DTMF" {
 			continue
 		}
-		res, err := s.callback(thread, "dtmf", &DTMF{Digit: strings.ToUpper(ev.Get("DTMF-Digit")), Duration: atoi(ev.Get("DTMF-Duration"))})
+		res, err := s.callback(thread, "dtmf", DTMF{Digit: strings.ToUpper(ev.Get("DTMF-Digit")), Duration: atoi(ev.Get("DTMF-Duration"))})
 		if err != nil {
 			return nil, err
 		}

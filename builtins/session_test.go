@@ -523,3 +523,23 @@ def handler(session, args):
 `, nil)
 	c.check(t, `["12", "7", ""]`)
 }
+
+// TestDTMFValueInCallback: the callback's DTMF compares with
+// freeswitch.DTMF (it was a pointer, and the comparison crashed), and
+// EventConsumer.bind returns 1 as mod_lua's.
+func TestDTMFValueInCallback(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    seen = []
+    def on_input(s, what, obj):
+        seen.append(obj == freeswitch.DTMF("5", obj.duration) and obj != freeswitch.DTMF("6"))
+        return "break"
+    session.answer()
+    session.setInputCallback(on_input)
+    sim.dtmf("5", 200)
+    session.streamFile("tone_stream://%(2000,0,440)")
+    return [seen, freeswitch.EventConsumer("CUSTOM", "a::b").bind("CUSTOM", "c::d")]
+`, nil)
+	c.check(t, "[[True], 1]")
+}

@@ -65,7 +65,7 @@ func TestDTMF(t *testing.T) {
 		{name: "attrs", src: `
 d = freeswitch.DTMF("5", 2000)
 result = (d.digit, d.duration, str(d), type(d))`, want: `("5", 2000, "DTMF(\"5\", duration=2000)", "DTMF")`},
-		{name: "default duration", src: `result = freeswitch.DTMF("#").duration`, want: `0`},
+		{name: "default duration", src: `result = freeswitch.DTMF("#").duration`, want: `2000`}, // as mod_lua: SWITCH_DEFAULT_DTMF_DURATION,
 		{name: "lower case letter", src: `result = freeswitch.DTMF("a").digit`, want: `"A"`},
 		{name: "equality and hash", src: `
 a = freeswitch.DTMF("1", 10)
