@@ -35,6 +35,12 @@ func (e *env) newDbh(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	if e.opts.DB == nil {
 		return nil, fmt.Errorf("%s: databases are not enabled on this server (no database pool)", fn.Name())
 	}
+	if CallOf(thread) == nil {
+		// Module globals are shared by every call: a handle made while the
+		// module loads would carry one call's transaction and errors into
+		// the next (mod_python's module-global pitfall).
+		return nil, fmt.Errorf("%s: open database handles inside the function a call runs (handler, fsapi, runtime...), not when the module loads: a module-level handle would be shared by every call", fn.Name())
+	}
 	root := ""
 	if len(e.opts.Roots) > 0 {
 		root = e.opts.Roots[0]

@@ -323,3 +323,13 @@ func TestDBPoolMaxOpenConns(t *testing.T) {
 		t.Fatalf("after the first call ended: %v", err)
 	}
 }
+
+// TestDbhNotAtModuleLevel: a handle made while the module loads (no call
+// on the thread) would be shared live by every call through the frozen
+// globals; it is refused with the way out.
+func TestDbhNotAtModuleLevel(t *testing.T) {
+	_, err := run(t, dbOptions(t), nil, `dbh = freeswitch.Dbh("sqlite://:memory:")`)
+	if err == nil || !strings.Contains(err.Error(), "freeswitch.Dbh: open database handles inside the function a call runs") {
+		t.Fatalf("err = %v, want the module-level refusal", err)
+	}
+}
