@@ -115,11 +115,13 @@ func (s *Server) XMLFetch(ctx context.Context, params map[string]string, order [
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, cfg.XMLFetchTimeout, errors.New("xml-fetch-timeout reached"))
 	defer cancel()
-	d := starlark.NewDict(len(order))
+	// params is an Event, as mod_python's (params.getHeader("section")),
+	// that reads like a dict too (params["section"]).
+	ev := &esl.Event{}
 	for _, k := range order {
-		d.SetKey(starlark.String(k), starlark.String(params[k]))
+		ev.Headers.Add(k, params[k])
 	}
-	d.Freeze()
+	d := builtins.NewParams(ev)
 	id := uuid.NewString()
 	call, info := s.newCall(ctx, id, cfg.XMLHandlerScript)
 	defer call.Close()

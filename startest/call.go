@@ -10,6 +10,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/fsstar/fsstar/builtins"
 	"github.com/fsstar/fsstar/engine"
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/esl/esltest"
@@ -299,20 +300,22 @@ func (t *T) xmlFetch(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	if module == "" {
 		return nil, fmt.Errorf("%s: no module (give module=, or set xml-handler-script)", fn.Name())
 	}
-	d := starlark.NewDict(8)
+	// The same params as fsstar serve gives (builtins.Params).
+	ev := &esl.Event{}
 	if section != "" {
-		d.SetKey(starlark.String("section"), starlark.String(section))
+		ev.Headers.Add("section", section)
 	}
 	if params != nil {
 		for _, kv := range params.Items() {
+			k, _ := starlark.AsString(kv[0])
 			v, ok := starlark.AsString(kv[1])
 			if !ok {
 				v = kv[1].String()
 			}
-			d.SetKey(kv[0], starlark.String(v))
+			ev.Headers.Add(k, v)
 		}
 	}
-	d.Freeze()
+	d := builtins.NewParams(ev)
 	ctx, cancel := context.WithTimeout(contextOf(thread), 10*time.Second)
 	defer cancel()
 	v, err := t.env.Server.Engine().XMLFetch(ctx, engine.CallInfo{UUID: "xml-" + t.name, Module: module}, d)
