@@ -61,9 +61,12 @@ func TestEvalTerminal(t *testing.T) {
 	go io.Copy(&out, master)
 	defer cmd.Process.Kill()
 
-	deadline := time.Now().Add(20 * time.Second)
+	// Each step has its own deadline: with both cores busy (the whole
+	// suite running) one shared budget ran out before the last step.
+	const step = 20 * time.Second
 	expect := func(s string) {
 		t.Helper()
+		deadline := time.Now().Add(step)
 		for !strings.Contains(out.String(), s) {
 			if time.Now().After(deadline) {
 				t.Fatalf("terminal never showed %q; it shows:\n%s", s, out.String())
@@ -93,6 +96,7 @@ func TestEvalTerminal(t *testing.T) {
 	typ("while True:\r    pass\r\r")
 	// Ctrl-C while the loop runs (again until it lands while the loop runs
 	// rather than while the line is still being read).
+	deadline := time.Now().Add(step)
 	for i := 0; !strings.Contains(out.String(), "interrupted (Ctrl-C)"); i++ {
 		if time.Now().After(deadline) {
 			t.Fatalf("Ctrl-C did not stop the loop:\n%s", out.String())
