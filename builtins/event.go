@@ -130,15 +130,34 @@ func (e *Event) CompareSameType(op syntax.Token, y starlark.Value, depth int) (b
 }
 
 var eventMethods = map[string]func(*Event, *starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
-	"addHeader": (*Event).addHeader,
-	"getHeader": (*Event).getHeader,
-	"delHeader": (*Event).delHeader,
-	"addBody":   (*Event).addBody,
-	"getBody":   (*Event).getBody,
-	"getType":   (*Event).getTypeMethod,
-	"serialize": (*Event).serialize,
-	"merge":     (*Event).merge,
-	"fire":      (*Event).fire,
+	"addHeader":   (*Event).addHeader,
+	"getHeader":   (*Event).getHeader,
+	"delHeader":   (*Event).delHeader,
+	"addBody":     (*Event).addBody,
+	"getBody":     (*Event).getBody,
+	"getType":     (*Event).getTypeMethod,
+	"serialize":   (*Event).serialize,
+	"merge":       (*Event).merge,
+	"fire":        (*Event).fire,
+	"setPriority": (*Event).setPriority,
+}
+
+// setPriority is Event.setPriority(priority=0): switch_event_set_priority
+// (0 normal, 1 low, 2 high), the "priority" header the switch reads.
+func (e *Event) setPriority(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := 0
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "priority?", &p); err != nil {
+		return nil, err
+	}
+	if err := e.checkMutable(fn); err != nil {
+		return nil, err
+	}
+	names := []string{"NORMAL", "LOW", "HIGH"}
+	if p < 0 || p >= len(names) {
+		return nil, fmt.Errorf("%s: priority %d (want 0 normal, 1 low, 2 high)", fn.Name(), p)
+	}
+	e.ev.Headers.Set("priority", names[p])
+	return starlark.True, nil
 }
 
 func (e *Event) Attr(name string) (starlark.Value, error) {

@@ -22,6 +22,9 @@ freeswitch.consoleLog(level="crit", msg="kw")
 freeswitch.consoleCleanLog("clean line\n")
 freeswitch.consoleLog("warn", "unknown level")
 freeswitch.consoleLog("8", "out of range")
+freeswitch.consoleLog2("info", "ivr.star", "menu", 12, "placed")
+freeswitch.console_log("notice", "snake")
+freeswitch.console_clean_log("clean snake")
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +39,9 @@ freeswitch.consoleLog("8", "out of range")
 		// An unknown level is debug, as the switch's switch_log_str2level.
 		`[DEBUG] unknown level: module=ivr.main uuid=u-1 fs_level=debug`,
 		`[DEBUG] out of range: module=ivr.main uuid=u-1 fs_level=debug`,
+		`[INFO]  ivr.star:12 menu() placed: module=ivr.main uuid=u-1 fs_level=info`,
+		`[INFO]  snake: module=ivr.main uuid=u-1 fs_level=notice`,
+		`[DEBUG] clean snake: module=ivr.main uuid=u-1 fs_level=debug clean=true`,
 	}
 	got := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -88,8 +88,13 @@ func Module(opts Options) *starlarkstruct.Module {
 	m := &starlarkstruct.Module{
 		Name: "freeswitch",
 		Members: starlark.StringDict{
-			"consoleLog":        newBuiltin("freeswitch.consoleLog", e.consoleLog),
-			"consoleCleanLog":   newBuiltin("freeswitch.consoleCleanLog", e.consoleCleanLog),
+			"consoleLog":      newBuiltin("freeswitch.consoleLog", e.consoleLog),
+			"consoleCleanLog": newBuiltin("freeswitch.consoleCleanLog", e.consoleCleanLog),
+			"consoleLog2":     newBuiltin("freeswitch.consoleLog2", e.consoleLog2),
+			// The snake_case names SWIG exports as well.
+			"console_log":       newBuiltin("freeswitch.console_log", e.consoleLog),
+			"console_log2":      newBuiltin("freeswitch.console_log2", e.consoleLog2),
+			"console_clean_log": newBuiltin("freeswitch.console_clean_log", e.consoleCleanLog),
 			"msleep":            newBuiltin("freeswitch.msleep", msleep),
 			"Event":             newBuiltin("freeswitch.Event", e.newEvent),
 			"Stream":            newBuiltin("freeswitch.Stream", e.newStream),

@@ -40,6 +40,9 @@ func init() {
 		"sayPhrase":          (*Session).sayPhrase,
 		"speak":              (*Session).speak,
 		"set_tts_params":     (*Session).setTTSParams,
+		"set_tts_parms":      (*Session).setTTSParams, // the deprecated spelling
+		"consoleLog":         (*Session).consoleLog,
+		"consoleLog2":        (*Session).consoleLog2,
 		"recordFile":         (*Session).recordFile,
 		"read":               (*Session).read,
 		"playAndGetDigits":   (*Session).playAndGetDigits,

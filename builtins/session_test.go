@@ -543,3 +543,22 @@ def handler(session, args):
 `, nil)
 	c.check(t, "[[True], 1]")
 }
+
+// TestSessionModLuaAliases: session.consoleLog / consoleLog2 and the
+// deprecated set_tts_parms exist as in mod_lua; Event.setPriority sets the
+// priority header.
+func TestSessionModLuaAliases(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.consoleLog("info", "from the session")
+    session.consoleLog2("warning", "x.star", "f", 3, "placed")
+    session.set_tts_parms("flite", "kal")
+    e = freeswitch.Event("CUSTOM", "a::b")
+    e.setPriority(2)
+    return [session.speak("hi"), e.getHeader("priority")]
+`, nil)
+	c.check(t, `[1, "HIGH"]`)
+	c.apps(t, "answer", "speak flite|kal|hi")
+}

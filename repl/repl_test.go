@@ -84,10 +84,10 @@ func TestComplete(t *testing.T) {
 	}
 
 	// readline gets the suffixes after the word under the cursor.
-	line := []rune("x = freeswitch.consoleL")
+	line := []rune("x = freeswitch.consoleC")
 	sfx, n := completer{r}.Do(line, len(line))
-	if n != len("consoleL") || len(sfx) != 1 || string(sfx[0]) != "og" {
-		t.Errorf("Do = %q, %d; want [og], %d", sfx, n, len("consoleL"))
+	if n != len("consoleC") || len(sfx) != 1 || string(sfx[0]) != "leanLog" {
+		t.Errorf("Do = %q, %d; want [leanLog], %d", sfx, n, len("consoleC"))
 	}
 }
 
