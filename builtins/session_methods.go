@@ -928,7 +928,7 @@ func (s *Session) getXMLCDR(thread *starlark.Thread, fn *starlark.Builtin, args 
 	if err != nil {
 		return nil, err
 	}
-	return starlark.String(d.MarshalXMLText()), nil
+	return starlark.String(xmlCDR(d)), nil // the shape of the switch's XML CDR, as mod_lua's
 }
 
 func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

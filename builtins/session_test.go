@@ -326,7 +326,7 @@ def handler(session, args):
     other.waitForAnswer(session)
     return [other.ready(), other.answered(), session.getVariable("fsstar_from_attach"),
             e.getHeader("Unique-ID") == session.uuid, e.getHeader("variable_fsstar_from_attach"),
-            "<Unique-ID>" + session.uuid in xml, str(other) == str(session), other == session]
+            "<fsstar_from_attach>yes</fsstar_from_attach>" in xml and "<uuid>" + session.uuid + "</uuid>" in xml and xml.startswith("<?xml version=\"1.0\"?>\n<cdr "), str(other) == str(session), other == session]
 `, nil)
 	c.check(t, `[True, True, "yes", True, "yes", True, True, True]`)
 	cases := []string{`freeswitch.Session("00000000-0000-0000-0000-000000000000")`}
