@@ -61,7 +61,7 @@ func plural(n int) string {
 }
 
 // EntrySignature tells how fsstar calls the entry point named name when no
-// "::function" is given (handler, fsapi, runtime, xml_fetch): the number of
+// "::function" is given (handler, fsapi, runtime, xml_fetch, event_hook): the number of
 // positional arguments and the mod_python signature. ok is false for any
 // other name.
 func EntrySignature(name string) (n int, signature string, ok bool) {

@@ -15,6 +15,7 @@ var entrySpec = [...]struct{ name, signature string }{
 	EntryFSAPI:         {"fsapi", "fsapi(session, stream, env, args)"},
 	EntryRuntime:       {"runtime", "runtime(args)"},
 	EntryXMLFetch:      {"xml_fetch", "xml_fetch(params)"},
+	EntryEventHook:     {"event_hook", "event_hook(event)"},
 	EntryHangupHook:    {"hangup_hook", "hangup_hook(session, what, args)"},
 	EntryInputCallback: {"input_callback", "input_callback(session, what, obj, args)"},
 }
@@ -41,6 +42,13 @@ func (e *Engine) Runtime(ctx context.Context, info CallInfo, args starlark.Value
 // the XML document as a string, or None for "not found".
 func (e *Engine) XMLFetch(ctx context.Context, info CallInfo, params starlark.Value) (starlark.Value, error) {
 	return e.entry(ctx, EntryXMLFetch, info, starlark.Tuple{params})
+}
+
+// EventHook runs event_hook(event) (or the function named after "::") for
+// one switch event an event-hook subscribed, as lua.conf's <hook> runs a
+// script with the event.
+func (e *Engine) EventHook(ctx context.Context, info CallInfo, event starlark.Value) (starlark.Value, error) {
+	return e.entry(ctx, EntryEventHook, info, starlark.Tuple{event})
 }
 
 // HangupHook runs a hook set by session.setHangupHook(fn, args) as

@@ -16,6 +16,7 @@ const (
 	EntryFSAPI
 	EntryRuntime
 	EntryXMLFetch
+	EntryEventHook
 	EntryHangupHook
 	EntryInputCallback
 	EntryCall
@@ -24,7 +25,7 @@ const (
 
 // String returns the entry point's Starlark name (or "call").
 func (k Entry) String() string {
-	return [...]string{"handler", "fsapi", "runtime", "xml_fetch", "hangup_hook", "input_callback", "call"}[k]
+	return [...]string{"handler", "fsapi", "runtime", "xml_fetch", "event_hook", "hangup_hook", "input_callback", "call"}[k]
 }
 
 // durationBuckets are the upper bounds of the call duration histogram

@@ -26,18 +26,22 @@ type Config struct {
 	XMLHandlerScript   string
 	XMLHandlerBindings []string
 	StartupScripts     []string
-	HTTPToken          string
-	MaxBodyBytes       int64
-	RequestTimeout     time.Duration
-	XMLFetchTimeout    time.Duration
-	MaxSteps           uint64
-	Recursion          bool
-	Reload             string
-	PollInterval       time.Duration
-	DrainTimeout       time.Duration
-	HangupGrace        time.Duration
-	LogFormat          string
-	LogLevel           string
+	// EventHooks are the event-hook params: "<EVENT>[/<subclass>] <module>[::function]".
+	EventHooks []string
+	// EventHookConcurrency bounds the event hooks running at once.
+	EventHookConcurrency int
+	HTTPToken            string
+	MaxBodyBytes         int64
+	RequestTimeout       time.Duration
+	XMLFetchTimeout      time.Duration
+	MaxSteps             uint64
+	Recursion            bool
+	Reload               string
+	PollInterval         time.Duration
+	DrainTimeout         time.Duration
+	HangupGrace          time.Duration
+	LogFormat            string
+	LogLevel             string
 }
 
 // Param describes one configuration parameter: its name (the same in the XML
@@ -106,6 +110,29 @@ func Params() []Param {
 				return nil
 			},
 			reset: func(c *Config) { c.StartupScripts = nil }},
+		{Name: "event-hook", Default: "", Repeatable: true,
+			Usage: "run a module's event_hook(event) for each switch event of a kind, as lua.conf's <hook>: `<EVENT>[/<subclass>] <module>[::function]` (`CHANNEL_HANGUP_COMPLETE cdr.log`, `CUSTOM/sofia::register hooks.reg`)",
+			set: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				if _, err := ParseEventHook(v); err != nil {
+					return err
+				}
+				c.EventHooks = append(c.EventHooks, v)
+				return nil
+			},
+			reset: func(c *Config) { c.EventHooks = nil }},
+		{Name: "event-hook-concurrency", Default: "4",
+			Usage: "event hooks that may run at once; an event that finds them all busy is dropped and counted (fsstar_event_hooks_total{outcome=\"dropped\"})",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 {
+					return fmt.Errorf("want a positive number, got %q", v)
+				}
+				c.EventHookConcurrency = n
+				return nil
+			}},
 		{Name: "http-token", Default: "",
 			Usage: "bearer token the HTTP gateway requires (Authorization: Bearer <token>); empty means none",
 			set:   str(func(c *Config) *string { return &c.HTTPToken })},

@@ -23,6 +23,7 @@ type metrics struct {
 	xmlFetch     *prometheus.HistogramVec
 	reloads      *prometheus.CounterVec
 	orphans      *prometheus.CounterVec
+	eventHooks   *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -41,10 +42,12 @@ func newMetrics(s *Server) *metrics {
 		Help: "Module reload outcomes (reloaded, unchanged, failed, removed)."}, []string{"kind"})
 	m.orphans = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fsstar_orphans_total",
 		Help: "Orphaned calls found at start and sent to the on-error policy."}, []string{"action"})
+	m.eventHooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fsstar_event_hooks_total",
+		Help: "Event hook runs, by module and outcome (ok, error, dropped: all event-hook-concurrency slots busy)."}, []string{"module", "outcome"})
 	for _, o := range []string{"ok", "error", "hangup"} {
 		m.calls.WithLabelValues(o)
 	}
-	m.reg.MustRegister(m.calls, m.callSeconds, m.scriptErrors, m.onError, m.xmlFetch, m.reloads, m.orphans,
+	m.reg.MustRegister(m.calls, m.callSeconds, m.scriptErrors, m.onError, m.xmlFetch, m.reloads, m.orphans, m.eventHooks,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fsstar_active_calls", Help: "Calls being served now."},
 			func() float64 { return float64(m.active.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fsstar_runtime_jobs", Help: "Runtime jobs running now."},

@@ -375,6 +375,9 @@ func (s *Server) startClient() {
 		defer s.wg.Done()
 		select {
 		case <-connected:
+			if !s.noOrphanScan { // a one-shot tool (fsstar run, api) serves no event hooks
+				s.startEventHooks(s.base, c)
+			}
 			if !s.noOrphanScan {
 				s.wg.Add(1)
 				go func() {
