@@ -90,8 +90,9 @@ func TestEvalTerminal(t *testing.T) {
 	typ("\treturn x + 1\r\r") // Tab at the start of a line indents
 	typ("f(41)\r")
 	expect("42")
-	typ("freeswitch.consoleL\t(\"info\", \"completed\")\r")
-	expect("freeswitch.consoleLog(\"info\", \"completed\")")
+	typ("freeswitch.msl\t(10)\r") // Tab completes a unique name
+	expect("freeswitch.msleep(10)")
+	typ("freeswitch.consoleLog(\"info\", \"completed\")\r")
 	expect("completed: fs_level=info")
 	typ("while True:\r    pass\r\r")
 	// Ctrl-C while the loop runs (again until it lands while the loop runs
