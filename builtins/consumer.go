@@ -30,6 +30,7 @@ type consumer struct {
 	sub    *esl.Subscription
 	moved  []*esl.Event // events queued by a subscription bind replaced
 	closed bool
+	holds  []func(context.Context) error // the switch-side subscriptions it holds (esl.Client.Hold)
 }
 
 var _ starlark.HasAttrs = (*consumer)(nil)
@@ -115,14 +116,17 @@ func (c *consumer) add(fn *starlark.Builtin, name, subclass string) error {
 	if subclass != "" {
 		wire = append(wire, subclass)
 	}
-	if err := c.client.Subscribe(c.call.ctx(), wire...); err != nil {
+	release, err := c.client.Hold(c.call.ctx(), wire...)
+	if err != nil {
 		return fmt.Errorf("%s: %w", fn.Name(), err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
+		go releaseHold(release)
 		return fmt.Errorf("%s: the consumer was cleaned up", fn.Name())
 	}
+	c.holds = append(c.holds, release)
 	match := subclass
 	if match == "" {
 		match = upper
@@ -216,14 +220,26 @@ func (c *consumer) cleanup(thread *starlark.Thread, fn *starlark.Builtin, args s
 	return starlark.None, nil
 }
 
-// close drops the queue. The switch-side subscription stays: the inbound
-// client is shared, other consumers may need the same events.
+// close drops the queue and ends the consumer's holds on the switch-side
+// subscriptions: one that no other holder (or fsstar itself) needs is
+// nixed, so the shared inbound connection stops receiving those events.
 func (c *consumer) close() {
 	c.mu.Lock()
-	sub := c.sub
-	c.sub, c.moved, c.closed = nil, nil, true
+	sub, holds := c.sub, c.holds
+	c.sub, c.moved, c.closed, c.holds = nil, nil, true, nil
 	c.mu.Unlock()
 	if sub != nil {
 		sub.Close()
 	}
+	for _, release := range holds {
+		releaseHold(release)
+	}
+}
+
+// releaseHold ends a subscription hold, bounded in time (the call's
+// context may be gone already).
+func releaseHold(release func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = release(ctx) // a lost connection forgets its subscriptions anyway
 }

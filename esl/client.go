@@ -28,9 +28,14 @@ type Client struct {
 
 	// subMu serializes changes of the subscriptions recorded below with
 	// their replay on a new connection.
-	subMu    sync.Mutex
-	events   []string // subscribed event names
-	customs  []string // subscribed CUSTOM subclasses
+	subMu   sync.Mutex
+	events  []string // subscribed event names
+	customs []string // subscribed CUSTOM subclasses
+	// holds counts the holders of each subscription taken with Hold
+	// ("ALL", "CHANNEL_ANSWER", "CUSTOM a::b"); held marks the ones that
+	// exist only because of holds (Subscribe makes one permanent).
+	holds    map[string]int
+	held     map[string]bool
 	filters  []Header
 	logLevel string
 
@@ -416,7 +421,122 @@ func (c *Client) SendEvent(ctx context.Context, e *Event) (string, error) {
 func (c *Client) Subscribe(ctx context.Context, names ...string) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
+	for _, k := range holdKeys(names) {
+		delete(c.held, k) // permanent now: a release of a Hold keeps it
+	}
 	return c.subscribeLocked(ctx, names)
+}
+
+// Hold subscribes names (as Subscribe) for as long as the returned release
+// is not called. Several holders of the same name share its subscription;
+// the last release sends nixevent for it, unless a plain Subscribe asked for
+// it too. It is how a script's EventConsumer on the shared connection goes
+// away with the consumer: an EventConsumer("all") no longer floods the
+// connection until fsstar restarts. Releasing ALL (which nixes every event
+// name on the switch) subscribes the names still wanted again.
+func (c *Client) Hold(ctx context.Context, names ...string) (release func(context.Context) error, err error) {
+	keys := holdKeys(names)
+	c.subMu.Lock()
+	defer c.subMu.Unlock()
+	if c.holds == nil {
+		c.holds, c.held = map[string]int{}, map[string]bool{}
+	}
+	var missing []string
+	for _, k := range keys {
+		ev, sub, _ := strings.Cut(k, " ")
+		subscribed := slices.Contains(c.events, ev)
+		if sub != "" {
+			subscribed = slices.Contains(c.customs, sub)
+		}
+		if !subscribed && c.holds[k] == 0 {
+			missing = append(missing, strings.Fields(k)...)
+			c.held[k] = true
+		}
+	}
+	if len(missing) > 0 {
+		if err := c.subscribeLocked(ctx, missing); err != nil {
+			for _, k := range keys {
+				if c.holds[k] == 0 {
+					delete(c.held, k)
+				}
+			}
+			return nil, err
+		}
+	}
+	for _, k := range keys {
+		c.holds[k]++
+	}
+	var once sync.Once
+	return func(ctx context.Context) error {
+		var err error
+		once.Do(func() { err = c.release(ctx, keys) })
+		return err
+	}, nil
+}
+
+// holdKeys are the keys of Hold: event names, and "CUSTOM <subclass>" for
+// the subclasses after CUSTOM.
+func holdKeys(names []string) []string {
+	evs, customs := splitCustom(names)
+	var keys []string
+	for _, e := range evs {
+		if e != "CUSTOM" || len(customs) == 0 {
+			keys = append(keys, e)
+		}
+	}
+	for _, s := range customs {
+		keys = append(keys, "CUSTOM "+s)
+	}
+	return keys
+}
+
+// release ends one hold of keys.
+func (c *Client) release(ctx context.Context, keys []string) error {
+	c.subMu.Lock()
+	defer c.subMu.Unlock()
+	var drop []string
+	for _, k := range keys {
+		if c.holds[k]--; c.holds[k] > 0 {
+			continue
+		}
+		delete(c.holds, k)
+		if c.held[k] {
+			delete(c.held, k)
+			drop = append(drop, k)
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	var evs, customs []string
+	for _, k := range drop {
+		if sub, ok := strings.CutPrefix(k, "CUSTOM "); ok {
+			customs = append(customs, sub)
+		} else {
+			evs = append(evs, k)
+		}
+	}
+	var errs []error
+	if len(evs) > 0 {
+		record, err := c.control(ctx, "nixevent "+strings.Join(evs, " "))
+		if record {
+			c.events = slices.DeleteFunc(c.events, func(n string) bool { return slices.Contains(evs, n) })
+		}
+		errs = append(errs, err)
+		if slices.Contains(evs, "ALL") && len(c.events) > 0 {
+			// nixevent ALL nixed every name: ask again for those still wanted.
+			_, err := c.control(ctx, "event "+c.opts.format+" "+strings.Join(c.events, " "))
+			errs = append(errs, err)
+		}
+	}
+	if len(customs) > 0 {
+		record, err := c.control(ctx, "nixevent CUSTOM "+strings.Join(customs, " "))
+		if record {
+			c.customs = slices.DeleteFunc(c.customs, func(n string) bool { return slices.Contains(customs, n) })
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 func (c *Client) subscribeLocked(ctx context.Context, names []string) error {
@@ -458,6 +578,9 @@ func (c *Client) control(ctx context.Context, line string) (record bool, err err
 func (c *Client) ensure(ctx context.Context, names ...string) error {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
+	for _, k := range holdKeys(names) {
+		delete(c.held, k) // fsstar needs these itself: a Hold's release keeps them
+	}
 	var missing []string
 	for _, n := range names {
 		if !slices.Contains(c.events, n) && !slices.Contains(c.events, "ALL") {
