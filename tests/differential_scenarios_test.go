@@ -283,17 +283,12 @@ local t0 = now(); freeswitch.bridge(session, leg); put("blocked", now() - t0 > 1
 		caller: []callerAction{{mark: "x", after: ms(2500), hangup: "NO_USER_RESPONSE"}}},
 	{name: "transfer_by_other_client",
 		lua: `session:answer(); mark("x")
-local t0 = now()
-while session:ready() and now() - t0 < 3000 do session:sleep(100) end
+wait_until_gone(3000)
 put("ready", session:ready())`,
 		star: `def handler(session, args):
     session.answer()
     mark(session, "x")
-    t0 = now()
-    for _ in range(100):
-        if not session.ready() or now() - t0 >= 3000:
-            break
-        session.sleep(100)
+    wait_until_gone(session, 3000)
     put(session, "ready", session.ready())`,
 		caller: []callerAction{{mark: "x", after: ms(400), transfer: "park XML fsstar_test"}, {mark: "x", after: ms(5000), hangup: "NO_USER_RESPONSE"}}},
 
@@ -301,8 +296,7 @@ put("ready", session:ready())`,
 	{name: "hangup_hook_runs",
 		lua: `function on_hangup(s, what) out("hook", what) end
 session:answer(); session:setHangupHook("on_hangup"); mark("x")
-local t0 = now()
-while session:ready() and now() - t0 < 4000 do session:sleep(100) end`,
+wait_until_gone(4000)`,
 		star: `def on_hangup(s, what):
     out(s, "hook", what)
 
@@ -310,17 +304,12 @@ def handler(session, args):
     session.answer()
     session.setHangupHook(on_hangup)
     mark(session, "x")
-    t0 = now()
-    for _ in range(100):
-        if not session.ready() or now() - t0 >= 4000:
-            break
-        session.sleep(100)`,
+    wait_until_gone(session, 4000)`,
 		caller: []callerAction{{mark: "x", after: ms(500), hangup: "USER_BUSY"}}},
 	{name: "hangup_hook_setvar",
 		lua: `function on_hangup(s, what) s:setVariable("diff_hook", what) end
 session:answer(); session:setHangupHook("on_hangup"); mark("x")
-local t0 = now()
-while session:ready() and now() - t0 < 4000 do session:sleep(100) end`,
+wait_until_gone(4000)`,
 		star: `def on_hangup(s, what):
     s.setVariable("diff_hook", what)
 
@@ -328,26 +317,17 @@ def handler(session, args):
     session.answer()
     session.setHangupHook(on_hangup)
     mark(session, "x")
-    t0 = now()
-    for _ in range(100):
-        if not session.ready() or now() - t0 >= 4000:
-            break
-        session.sleep(100)`,
+    wait_until_gone(session, 4000)`,
 		caller: []callerAction{{mark: "x", after: ms(500), hangup: "USER_BUSY"}},
 		known:  "setVariable in the hangup hook does not reach the CDR"},
 	{name: "far_end_hangup_cause",
 		lua: `session:answer(); mark("x")
-local t0 = now()
-while session:ready() and now() - t0 < 4000 do session:sleep(100) end
+wait_until_gone(4000)
 out("cause", session:hangupCause())`,
 		star: `def handler(session, args):
     session.answer()
     mark(session, "x")
-    t0 = now()
-    for _ in range(100):
-        if not session.ready() or now() - t0 >= 4000:
-            break
-        session.sleep(100)
+    wait_until_gone(session, 4000)
     out(session, "cause", session.hangupCause())`,
 		caller: []callerAction{{mark: "x", after: ms(500), hangup: "USER_BUSY"}},
 		known:  "hangupCause() gives the real cause (mod_lua: NONE)"},

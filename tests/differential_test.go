@@ -88,6 +88,10 @@ local function put(k, v)
   session:setVariable("diff_" .. k, tostring(v))
 end
 local function now() return tonumber(freeswitch.API():getTime()) end
+local function wait_until_gone(ms)
+  local t0 = now()
+  while session:ready() and now() - t0 < ms do session:sleep(100) end
+end
 local function out(name, value)
   local e = freeswitch.Event("CUSTOM", "diff::out")
   e:addHeader("Diff-Name", name)
@@ -123,6 +127,13 @@ def put(session, k, v):
 
 def now():
     return int(freeswitch.API().getTime())
+
+def wait_until_gone(session, ms):
+    t0 = now()
+    for _ in range(1000):
+        if not session.ready() or now() - t0 >= ms:
+            break
+        session.sleep(100)
 
 def out(session, name, value):
     e = freeswitch.Event("CUSTOM", "diff::out")
