@@ -94,6 +94,11 @@ type Session struct {
 	// originated is set for a leg this Session originated: it is hung up
 	// when the script ends (as CoreSession::destroy does for S_HUP).
 	originated bool
+	// ownHook: this Session (freeswitch.Session(...)) runs its hangup hook
+	// itself, on the script's thread, at the first call of one of its
+	// methods after the leg hung up (mod_lua's check_hangup_hook); the
+	// handler's session has the server run it.
+	ownHook bool
 	// mediaBroken: the input callback stopped the last media app.
 	mediaBroken bool
 	// bridging: freeswitch.bridge is running on this (a-)leg.
@@ -221,6 +226,28 @@ func (s *Session) TakeHangupHook() (fn starlark.Callable, args starlark.Value, o
 	}
 	s.hookTaken = true
 	return s.hook, s.hookArgs, true
+}
+
+// runOwnHook runs the hangup hook of a freeswitch.Session(...) leg on the
+// script's thread once the leg has hung up or was transferred away. An
+// error in the hook is the method's error.
+func (s *Session) runOwnHook(thread *starlark.Thread) error {
+	s.mu.Lock()
+	due := s.ownHook && s.hook != nil && !s.hookTaken && (s.hungUp || s.transferred || s.lost != nil)
+	s.mu.Unlock()
+	if !due {
+		return nil
+	}
+	fn, args, ok := s.TakeHangupHook()
+	if !ok {
+		return nil
+	}
+	argv := starlark.Tuple{s, starlark.String(s.HangupWhat())}
+	if args != nil {
+		argv = append(argv, args)
+	}
+	_, err := starlark.Call(thread, fn, argv, nil)
+	return err
 }
 
 // HangupWhat is the `what` argument of the hangup hook: "transfer" when the

@@ -114,7 +114,11 @@ func (s *Session) api(fn *starlark.Builtin, cmd string) (string, error) {
 // (esl.EscapeVars), so no ${...} in it is ever evaluated. Every
 // high-level method goes through here; only execute() sends raw data.
 func (s *Session) exec(thread *starlark.Thread, fn *starlark.Builtin, app, data string, media bool) (*esl.Event, error) {
-	return s.run(thread, fn, app, esl.EscapeVars(data), media)
+	ev, err := s.run(thread, fn, app, esl.EscapeVars(data), media)
+	if herr := s.runOwnHook(thread); herr != nil {
+		return nil, herr
+	}
+	return ev, err
 }
 
 // run runs app on the channel with arg as the switch should read it

@@ -41,6 +41,7 @@ func (e *env) newSession(thread *starlark.Thread, fn *starlark.Builtin, args sta
 		return nil, fmt.Errorf("%s: %w", fn.Name(), errNoClient)
 	}
 	s := newSession(call, inboundCtl{client}, "", e.logger(call))
+	s.ownHook = true
 	call.OnClose(func() error { s.endOfScript(); return nil })
 	if dest == "" {
 		return s, nil // originate() later

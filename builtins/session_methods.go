@@ -93,6 +93,9 @@ func stateMethod(f func(s *Session) bool) sessionMethod {
 				s.log.Debug("could not subscribe to the channel's state events", "error", err)
 			}
 		}
+		if err := s.runOwnHook(thread); err != nil {
+			return nil, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return starlark.Bool(f(s)), nil

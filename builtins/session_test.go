@@ -562,3 +562,27 @@ def handler(session, args):
 	c.check(t, `[1, "HIGH"]`)
 	c.apps(t, "answer", "speak flite|kal|hi")
 }
+
+// TestOwnHangupHook: the hangup hook of a leg the script opened with
+// freeswitch.Session runs on the script's thread at its first method call
+// after the leg hung up, as mod_lua's check_hangup_hook.
+func TestOwnHangupHook(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    seen = []
+    def on_hangup(s, what, log):
+        log.append(what)
+    leg = freeswitch.Session("user/1000")
+    leg.setHangupHook(on_hangup, seen)
+    before = list(seen)
+    sim.hangup_uuid_after(leg.uuid, "NORMAL_CLEARING", 0)
+    for _ in range(200):
+        if not leg.ready():
+            break
+        freeswitch.msleep(10)
+    return [before, seen, leg.ready()]
+`, nil)
+	c.check(t, `[[], ["hangup"], False]`)
+}
