@@ -52,18 +52,35 @@ func (s *Stream) Attr(name string) (starlark.Value, error) {
 		return newMethod(s, "Stream."+name, s.write), nil
 	case "get_data":
 		return newMethod(s, "Stream.get_data", s.getData), nil
+	case "read":
+		return newMethod(s, "Stream.read", s.read), nil
 	}
 	return nil, nil
 }
 
-func (s *Stream) AttrNames() []string { return []string{"get_data", "raw_write", "write"} }
+func (s *Stream) AttrNames() []string { return []string{"get_data", "raw_write", "read", "write"} }
+
+// read is Stream.read(): what was written and its length, as mod_lua's
+// Stream:read returns them (data, len).
+func (s *Stream) read(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	return starlark.Tuple{starlark.String(s.buf.String()), starlark.MakeInt(s.buf.Len())}, nil
+}
 
 // write appends its argument; raw_write is the same (in FreeSWITCH it skips
-// printf formatting, which Starlark strings never had). A bytes value is
+// printf formatting, which Starlark strings never had), and takes the
+// length to write as mod_lua's raw_write(data, len). A bytes value is
 // written as it is.
 func (s *Stream) write(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var data starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "data", &data); err != nil {
+	length := -1
+	if fn.Name() == "Stream.raw_write" {
+		if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "data", &data, "len?", &length); err != nil {
+			return nil, err
+		}
+	} else if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "data", &data); err != nil {
 		return nil, err
 	}
 	var text string
@@ -74,6 +91,9 @@ func (s *Stream) write(_ *starlark.Thread, fn *starlark.Builtin, args starlark.T
 		text = string(d)
 	default:
 		return nil, fmt.Errorf("%s: got %s, want string or bytes", fn.Name(), data.Type())
+	}
+	if length >= 0 && length < len(text) {
+		text = text[:length]
 	}
 	if s.frozen {
 		return nil, fmt.Errorf("%s: cannot write to a frozen Stream", fn.Name())

@@ -26,7 +26,11 @@ s.write("789a")`, wantErr: `Stream.write: the stream would hold 11 bytes, more t
 		{name: "over limit raw", src: `freeswitch.Stream().raw_write("x" * 11)`, wantErr: `Stream.raw_write: the stream would hold 11 bytes`},
 		{name: "not a string", src: `freeswitch.Stream().write(1)`, wantErr: `Stream.write: got int, want string or bytes`},
 		{name: "no args to Stream", src: `freeswitch.Stream(1)`, wantErr: `freeswitch.Stream: got 1 arguments, want at most 0`},
-		{name: "dir", src: `result = dir(freeswitch.Stream())`, want: `["get_data", "raw_write", "write"]`},
+		{name: "dir", src: `result = dir(freeswitch.Stream())`, want: `["get_data", "raw_write", "read", "write"]`},
+		{name: "raw_write with a length, read", src: `
+s = freeswitch.Stream()
+s.raw_write("abcdef", 3)
+result = s.read()`, want: `("abc", 3)`},
 	})
 }
 
