@@ -36,13 +36,13 @@ type fsRow struct {
 }
 
 // runFreeSWITCH places loopback calls on a real switch for a fixed window
-// per contender: "bgapi originate {fsstar_app=bench.flow}loopback/9664
+// per contender: "bgapi originate {fsstar_app=bench.flow}loopback/<ext>
 // &socket(<contender> async full)", at most -concurrency in flight, and
 // counts the CHANNEL_HANGUP_COMPLETE of the socket legs that carry
 // bench_var=fsstar (the flow ran). The switch's password is ClueCon unless
 // FSSTAR_BENCH_FREESWITCH_PASSWORD says otherwise; the extension is
-// FSSTAR_BENCH_FREESWITCH_EXT (default 9664, music on hold in the default
-// dialplan, which answers).
+// FSSTAR_BENCH_FREESWITCH_EXT (default park/fsstar_test, the test switch's
+// context of tools/freeswitch: it answers and parks).
 func runFreeSWITCH(ctx context.Context, cfg config, cs []*contender) fsResult {
 	addr := os.Getenv("FSSTAR_BENCH_FREESWITCH")
 	if addr == "" {
@@ -58,7 +58,7 @@ func runFreeSWITCH(ctx context.Context, cfg config, cs []*contender) fsResult {
 	}
 	ext := os.Getenv("FSSTAR_BENCH_FREESWITCH_EXT")
 	if ext == "" {
-		ext = "9664"
+		ext = "park/fsstar_test"
 	}
 	switchPid := localFreeSWITCH(addr)
 	if switchPid == 0 {

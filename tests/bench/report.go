@@ -312,7 +312,7 @@ func writeReport(cfg config, r *results) error {
 	if !r.FS.Ran {
 		p("%s.\n\n", strings.TrimSuffix(r.FS.Note, "."))
 	} else {
-		p("Loopback calls on %s for a fixed window of %s per contender (`bgapi originate {fsstar_app=bench.flow}loopback/<ext> &socket(<contender> async full)`, at most %d in flight). The counting was checked against the simulated switch (which wants the socket argument unquoted), not yet against a real FreeSWITCH. %s\n\n", r.FS.Addr, r.FS.Window, cfg.Concurrency, r.FS.Note)
+		p("Loopback calls on %s for a fixed window of %s per contender (`bgapi originate {fsstar_app=bench.flow}loopback/<ext> &socket(<contender> async full)`, at most %d in flight). A call counts as completed when the switch's CHANNEL_HANGUP_COMPLETE for its socket leg carries the variable the flow sets. %s\n\n", r.FS.Addr, r.FS.Window, cfg.Concurrency, r.FS.Note)
 		p("| contender | calls/s | completed | failed | CPU/call contender (µs) | CPU/call switch (µs) | error |\n|---|---|---|---|---|---|---|\n")
 		for _, x := range r.FS.Rows {
 			per := func(d time.Duration) string {
