@@ -101,7 +101,7 @@ func Demo(o DemoOptions) error {
 	p.printf("\n")
 
 	// fsapi, as ${curl(...)} in a dialplan does.
-	p.printf("curl: the dialplan runs ${curl(http://%s/api/examples.tools?greet 1000)} (GET /api/, as mod_curl does)\n", env.Server.HTTPAddr())
+	p.printf("curl: the dialplan runs ${curl(http://%s/api/examples.tools?greet%%201000)} (GET /api/, as mod_curl does)\n", env.Server.HTTPAddr())
 	body, err = httpDo(http.MethodGet, "http://"+env.Server.HTTPAddr()+"/api/examples.tools?greet%201000", "")
 	if err != nil {
 		return err
