@@ -361,5 +361,13 @@ func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	b.mu.Lock()
 	b.bridged = false
 	b.mu.Unlock()
+	if a.Ready() {
+		// The bridge ended with the a-leg up: most likely the b-leg hung
+		// up, and its own hangup event may still be on its way. Wait for
+		// it (briefly) so that b.ready() answers False right after.
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		_ = b.waitFor(wctx, func() bool { return !b.readyLocked() })
+		cancel()
+	}
 	return starlark.None, nil
 }
