@@ -67,6 +67,9 @@ def on_input(session, what, obj):  # no args: called with three
 
 def handler(session, args):
     session.answer()
+    # What fsstar serve sets on its calls: without it the sleep app itself
+    # ends at the first key, and the later keys' results race its end.
+    session.setVariable("sleep_eat_digits", "true")
     session.setInputCallback(on_input)
     sim.dtmf("1234", 1000)
     session.sleep(60000)
