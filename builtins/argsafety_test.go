@@ -7,6 +7,7 @@ import (
 
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/google/go-cmp/cmp"
+	"go.starlark.net/starlark"
 )
 
 // hostileText holds what the switch's expander and splitter act on.
@@ -88,25 +89,9 @@ def handler(session, args):
 	}
 }
 
-func starlarkRepr(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+// starlarkRepr is s as Starlark writes it (what a handler's returned
+// string prints as).
+func starlarkRepr(s string) string { return starlark.String(s).String() }
 
 // TestSessionTextRefused: text the switch would evaluate or misread
 // whatever fsstar sends is an error, and nothing reaches the switch.

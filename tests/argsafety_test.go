@@ -50,11 +50,7 @@ func runArgSafety(t *testing.T, addr, pw string) {
 	s := startService(t, addr, pw)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSwitch(ctx, t, addr, pw)
 	for _, m := range append(probeMethods, "control", "global", "pagd") {
 		if _, err := c.API(ctx, "global_setvar fsstar_probe_"+m+"="); err != nil {
 			t.Fatal(err)

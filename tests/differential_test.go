@@ -159,11 +159,7 @@ func TestDifferentialFreeSWITCH(t *testing.T) {
 	s := startService(t, addr, pw)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	c, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSwitch(ctx, t, addr, pw)
 	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "PLAYBACK_START", "PLAYBACK_STOP", "CUSTOM diff::mark diff::out"); err != nil {
 		t.Fatal(err)
 	}

@@ -27,11 +27,7 @@ func runEventHooks(t *testing.T, addr, pw string) {
 	s := startService(t, addr, pw, "-event-hook", "CUSTOM/fsstar::ping e2e.hooks")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSwitch(ctx, t, addr, pw)
 	c.API(ctx, "global_setvar fsstar_e2e_hooked=")
 	ping := uuid.NewString()
 	for deadline := time.Now().Add(15 * time.Second); ; {

@@ -26,6 +26,18 @@ func realSwitch(t *testing.T) (addr, password string) {
 	return addr, password
 }
 
+// dialSwitch connects to the switch's inbound event socket at addr for the
+// test's length.
+func dialSwitch(ctx context.Context, t *testing.T, addr, pw string) *esl.Client {
+	t.Helper()
+	c, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // parkExt is the loopback destination of a test call's far end, which
 // answers and parks: FSSTAR_TEST_FREESWITCH_EXT ("<ext>/<context>"), by
 // default the test switch's park/fsstar_test (the simulated switch's built-in
@@ -45,11 +57,7 @@ func TestServeFreeSWITCH(t *testing.T) {
 	s := startService(t, addr, pw)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSwitch(ctx, t, addr, pw)
 
 	// A call: the a-leg runs the socket app towards fsstar; the loopback
 	// b-leg answers and parks in the test switch's fsstar_test context

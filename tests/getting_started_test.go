@@ -39,11 +39,7 @@ func TestGettingStartedFreeSWITCH(t *testing.T) {
 	addr, pw := realSwitch(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
-	if err != nil {
-		t.Fatalf("inbound ESL to %s: %v", addr, err)
-	}
-	t.Cleanup(func() { c.Close() }) // after the cleanups below, which use it
+	c := dialSwitch(ctx, t, addr, pw) // closed after the cleanups below, which use it
 	conf := switchConfDir(ctx, t, c, addr)
 
 	// Step 2: the modules the calls below need.
