@@ -88,7 +88,6 @@ type Session struct {
 	hookTaken   bool
 	cb          starlark.Callable
 	cbArgs      starlark.Value
-	dtmfAdded   bool // DTMF was subscribed for the input callback
 	autoHangup  bool
 	transferred bool
 	// originated is set for a leg this Session originated: it is hung up
@@ -461,10 +460,6 @@ type channelCtl interface {
 	execute(ctx context.Context, uuid, app, arg string, queued func()) (*esl.Event, error)
 	api(ctx context.Context, cmd string) (string, error)
 	subscribe(ctx context.Context, names ...string) error
-	// unsubscribe stops names this session subscribed (never a shared
-	// connection's).
-	unsubscribe(ctx context.Context, names ...string) error
-	subscribed(name string) bool
 	listen(m esl.Match) *esl.Subscription
 	sendEvent(ctx context.Context, ev *esl.Event) error
 	// down returns why the channel cannot be reached any more: a
@@ -491,13 +486,6 @@ func (o outboundCtl) subscribe(ctx context.Context, names ...string) error {
 	}
 	return o.conn.Subscribe(ctx, names...)
 }
-func (o outboundCtl) unsubscribe(ctx context.Context, names ...string) error {
-	if !o.conn.Full() {
-		return nil
-	}
-	return o.conn.Unsubscribe(ctx, names...)
-}
-func (o outboundCtl) subscribed(name string) bool          { return !o.conn.Full() || o.conn.Subscribed(name) }
 func (o outboundCtl) listen(m esl.Match) *esl.Subscription { return o.conn.Listen(m) }
 func (o outboundCtl) sendEvent(ctx context.Context, ev *esl.Event) error {
 	return connSendEvent(ctx, o.conn, ev)
@@ -518,9 +506,7 @@ func (i inboundCtl) api(ctx context.Context, cmd string) (string, error) { retur
 func (i inboundCtl) subscribe(ctx context.Context, names ...string) error {
 	return i.c.Subscribe(ctx, names...)
 }
-func (i inboundCtl) unsubscribe(context.Context, ...string) error { return nil }
-func (i inboundCtl) subscribed(string) bool                       { return false }
-func (i inboundCtl) listen(m esl.Match) *esl.Subscription         { return i.c.Listen(m) }
+func (i inboundCtl) listen(m esl.Match) *esl.Subscription { return i.c.Listen(m) }
 func (i inboundCtl) sendEvent(ctx context.Context, ev *esl.Event) error {
 	_, err := i.c.SendEvent(ctx, ev)
 	return err

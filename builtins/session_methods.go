@@ -814,21 +814,10 @@ func (s *Session) setInputCallback(thread *starlark.Thread, fn *starlark.Builtin
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "cbfunc", &cb, "funcargs?", &cargs); err != nil {
 		return nil, err
 	}
+	// begin asks for the Session's events, DTMF among them (they feed the
+	// callback and the type-ahead): nothing more to subscribe here.
 	if err := s.begin(fn); err != nil && err != errGone {
 		return nil, err
-	} else if err == nil {
-		s.mu.Lock()
-		added := s.dtmfAdded
-		s.mu.Unlock()
-		if !added && !s.ctl.subscribed("DTMF") {
-			if err := s.ctl.subscribe(s.call.ctx(), "DTMF"); err != nil {
-				return nil, s.fail(fn, err)
-			}
-			added = true
-		}
-		s.mu.Lock()
-		s.dtmfAdded = added
-		s.mu.Unlock()
 	}
 	s.mu.Lock()
 	s.cb, s.cbArgs = cb, cargs
@@ -842,16 +831,7 @@ func (s *Session) unsetInputCallback(thread *starlark.Thread, fn *starlark.Built
 	}
 	s.mu.Lock()
 	s.cb, s.cbArgs = nil, nil
-	added := s.dtmfAdded
-	s.dtmfAdded = false
 	s.mu.Unlock()
-	if added && s.ctl.down() == nil {
-		if err := s.ctl.unsubscribe(s.call.ctx(), "DTMF"); err != nil {
-			if err = s.fail(fn, err); err != errGone {
-				return nil, err
-			}
-		}
-	}
 	return starlark.None, nil
 }
 
