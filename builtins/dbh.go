@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	gotime "time"
 
 	"go.starlark.net/lib/time"
@@ -23,13 +25,17 @@ type Dbh struct {
 	hasErr  bool
 	changed int64
 	busy    bool // inside a query's row callback
+	// typed: rows carry typed values (int, float, bytes, time, None for
+	// NULL) instead of mod_lua's strings, "" for NULL.
+	typed bool
 }
 
 var _ starlark.HasAttrs = (*Dbh)(nil)
 
 func (e *env) newDbh(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var dsn, user, pass string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "dsn", &dsn, "user?", &user, "pass?", &pass); err != nil {
+	var typed bool
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "dsn", &dsn, "user?", &user, "pass?", &pass, "typed?", &typed); err != nil {
 		return nil, err
 	}
 	if e.opts.DB == nil {
@@ -51,7 +57,7 @@ func (e *env) newDbh(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	}
 	c := CallOf(thread)
 	ctx := c.ctx()
-	h := &Dbh{env: e, ds: ds}
+	h := &Dbh{env: e, ds: ds, typed: typed}
 	conn, err := e.opts.DB.Conn(ctx, ds)
 	if err == nil {
 		if err = conn.PingContext(ctx); err != nil {
@@ -257,7 +263,11 @@ func (h *Dbh) eachRow(ctx context.Context, stmt string, params []any, f func(*st
 		}
 		row := starlark.NewDict(len(cols))
 		for i, c := range cols {
-			if err := row.SetKey(starlark.String(c), sqlValue(vals[i])); err != nil {
+			v := sqlText(vals[i])
+			if h.typed {
+				v = sqlValue(vals[i])
+			}
+			if err := row.SetKey(starlark.String(c), v); err != nil {
 				return err
 			}
 		}
@@ -290,6 +300,35 @@ func sqlValue(v any) starlark.Value {
 		return starlark.Bytes(v)
 	case gotime.Time:
 		return time.Time(v)
+	}
+	return starlark.String(fmt.Sprint(v))
+}
+
+// sqlText converts a column value as mod_lua gives it: the text the
+// database writes for it (SQLite's for a real: "2.0", "0.1"), "" for NULL.
+func sqlText(v any) starlark.Value {
+	switch v := v.(type) {
+	case nil:
+		return starlark.String("")
+	case int64:
+		return starlark.String(strconv.FormatInt(v, 10))
+	case float64:
+		t := strconv.FormatFloat(v, 'g', 15, 64)
+		if !strings.ContainsAny(t, ".eEnN") { // SQLite writes 2.0, not 2
+			t += ".0"
+		}
+		return starlark.String(t)
+	case bool:
+		if v {
+			return starlark.String("t") // PostgreSQL's text for true
+		}
+		return starlark.String("f")
+	case string:
+		return starlark.String(v)
+	case []byte:
+		return starlark.String(v)
+	case gotime.Time:
+		return starlark.String(v.Format("2006-01-02 15:04:05.999999999Z07"))
 	}
 	return starlark.String(fmt.Sprint(v))
 }
@@ -401,8 +440,13 @@ func (h *Dbh) releaseMethod(_ *starlark.Thread, fn *starlark.Builtin, args starl
 // fails, run drop_sql (its error ignored) and then reactive_sql.
 func (h *Dbh) testReactive(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var test, drop, reactive string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "test_sql", &test, "drop_sql", &drop, "reactive_sql", &reactive); err != nil {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "test_sql", &test, "drop_sql?", &drop, "reactive_sql?", &reactive); err != nil {
 		return nil, err
+	}
+	if test == "" || reactive == "" {
+		// As Dbh::test_reactive: "Missing parameters." and false.
+		callLogger(thread).Error("Dbh.test_reactive: missing parameters (test_sql and reactive_sql are needed)")
+		return starlark.False, nil
 	}
 	if err := h.usable(fn); err != nil {
 		return nil, err
@@ -424,5 +468,5 @@ func (h *Dbh) testReactive(thread *starlark.Thread, fn *starlark.Builtin, args s
 }
 
 func (h *Dbh) loadExtension(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	return nil, fmt.Errorf("%s: not supported: fsstar does not load native code into its databases", fn.Name())
+	return nil, fmt.Errorf("%s: not supported: fsstar does not load native code into its databases (use what the database has built in, or postgres:// where extensions live in the server)", fn.Name())
 }

@@ -161,6 +161,11 @@ func (e *Event) setPriority(thread *starlark.Thread, fn *starlark.Builtin, args 
 }
 
 func (e *Event) Attr(name string) (starlark.Value, error) {
+	if why, ok := eventRefused[name]; ok {
+		return newMethod(e, "Event."+name, func(_ *starlark.Thread, fn *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return nil, fmt.Errorf("%s: not available over the event socket (%s)", fn.Name(), why)
+		}), nil
+	}
 	m, ok := eventMethods[name]
 	if !ok {
 		return nil, nil
@@ -171,8 +176,11 @@ func (e *Event) Attr(name string) (starlark.Value, error) {
 }
 
 func (e *Event) AttrNames() []string {
-	names := make([]string, 0, len(eventMethods))
+	names := make([]string, 0, len(eventMethods)+len(eventRefused))
 	for n := range eventMethods {
+		names = append(names, n)
+	}
+	for n := range eventRefused {
 		names = append(names, n)
 	}
 	slices.Sort(names)

@@ -82,7 +82,7 @@ b.addHeader("X", "1")
 result = (eq1, a == b, a != b, a == a)`, want: `(True, False, True, True)`},
 		{name: "unhashable", src: `{freeswitch.Event("CUSTOM"): 1}`, wantErr: `unhashable type: Event`},
 		{name: "dir", src: `result = dir(freeswitch.Event("CUSTOM"))`,
-			want: `["addBody", "addHeader", "delHeader", "fire", "getBody", "getHeader", "getType", "merge", "serialize", "setPriority"]`},
+			want: `["addBody", "addHeader", "chat_execute", "chat_send", "delHeader", "fire", "getBody", "getHeader", "getType", "merge", "serialize", "setPriority"]`},
 		{name: "fire without switch", src: `freeswitch.Event("CUSTOM").fire()`, wantErr: `Event.fire: no switch connection`},
 	})
 }

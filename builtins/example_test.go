@@ -134,7 +134,7 @@ dbh.release()
 	// Output:
 	// inserted 2
 	// 1001 Alice
-	// [{"n": 2}]
+	// [{"n": "2"}]
 	// False SQL logic error: no such table: nowhere (1)
 	// <nil>
 	// <nil>

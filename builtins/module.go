@@ -110,6 +110,10 @@ func Module(opts Options) *starlarkstruct.Module {
 			"escapeVars":        newBuiltin("freeswitch.escapeVars", escapeVars),
 			"quoteArg":          newBuiltin("freeswitch.quoteArg", quoteArg),
 			"dialVar":           newBuiltin("freeswitch.dialVar", dialVar),
+			"IVRMenu":           newBuiltin("freeswitch.IVRMenu", newIVRMenu),
+			// Reference names ESL cannot express: they fail naming what to use.
+			"email": refusedBuiltin("freeswitch.email", emailRefused),
+			"JSON":  refusedBuiltin("freeswitch.JSON", jsonRefused),
 		},
 	}
 	m.Freeze()

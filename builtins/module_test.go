@@ -26,7 +26,7 @@ func TestPredeclared(t *testing.T) {
 		t.Fatalf("Predeclared names = %v, want %v", names, want)
 	}
 	fs := pre["freeswitch"].(*starlarkstruct.Module)
-	if got, want := fs.AttrNames(), []string{"API", "DTMF", "Dbh", "Event", "EventConsumer", "Session", "Stream", "bridge", "consoleCleanLog", "consoleLog", "consoleLog2", "console_clean_log", "console_log", "console_log2", "dialVar", "escapeVars", "getGlobalVariable", "msleep", "quoteArg", "running", "setGlobalVariable"}; !slices.Equal(got, want) {
+	if got, want := fs.AttrNames(), []string{"API", "DTMF", "Dbh", "Event", "EventConsumer", "IVRMenu", "JSON", "Session", "Stream", "bridge", "consoleCleanLog", "consoleLog", "consoleLog2", "console_clean_log", "console_log", "console_log2", "dialVar", "email", "escapeVars", "getGlobalVariable", "msleep", "quoteArg", "running", "setGlobalVariable"}; !slices.Equal(got, want) {
 		t.Fatalf("freeswitch members = %v, want %v", got, want)
 	}
 	runCases(t, Options{}, []scriptCase{

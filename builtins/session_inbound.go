@@ -228,10 +228,15 @@ func (s *Session) originate(thread *starlark.Thread, fn *starlark.Builtin, args 
 	if err := s.dial(fn, client, dest, timeout, a); err != nil {
 		return nil, err
 	}
+	// As CoreSession::originate: 0 (SWITCH_STATUS_SUCCESS) when the leg
+	// answered, 1 when it did not.
 	s.mu.Lock()
 	ok := s.readyLocked()
 	s.mu.Unlock()
-	return starlark.Bool(ok), nil
+	if ok {
+		return starlark.MakeInt(0), nil
+	}
+	return starlark.MakeInt(1), nil
 }
 
 // waitForAnswer(session=None) waits until the channel answers or hangs up

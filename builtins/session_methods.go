@@ -23,44 +23,46 @@ func init() {
 		"preAnswer":   appMethod("pre_answer"),
 		"hangup":      (*Session).hangup,
 		"hangupCause": (*Session).hangupCause,
-		"hangupState": (*Session).getState,
+		"hangupState": (*Session).hangupState,
 		"getState":    (*Session).getState,
 		// As switch_channel_ready: false once the channel is transferred away.
-		"ready":              stateMethod(func(s *Session) bool { return s.readyLocked() && !s.transferred }),
-		"answered":           stateMethod(func(s *Session) bool { return s.answered }),
-		"bridged":            stateMethod(func(s *Session) bool { return s.bridged }),
-		"mediaReady":         stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() && !s.transferred }),
-		"get_uuid":           (*Session).getUUID,
-		"setVariable":        (*Session).setVariable,
-		"getVariable":        (*Session).getVariable,
-		"execute":            (*Session).execute,
-		"streamFile":         (*Session).streamFile,
-		"sleep":              (*Session).sleep,
-		"say":                (*Session).say,
-		"sayPhrase":          (*Session).sayPhrase,
-		"speak":              (*Session).speak,
-		"set_tts_params":     (*Session).setTTSParams,
-		"set_tts_parms":      (*Session).setTTSParams, // the deprecated spelling
-		"consoleLog":         (*Session).consoleLog,
-		"consoleLog2":        (*Session).consoleLog2,
-		"recordFile":         (*Session).recordFile,
-		"read":               (*Session).read,
-		"playAndGetDigits":   (*Session).playAndGetDigits,
-		"getDigits":          (*Session).getDigits,
-		"collectDigits":      (*Session).collectDigits,
-		"flushDigits":        (*Session).flushDigits,
-		"flushEvents":        (*Session).flushEvents,
-		"transfer":           (*Session).transfer,
-		"originate":          (*Session).originate,
-		"waitForAnswer":      (*Session).waitForAnswer,
-		"setAutoHangup":      (*Session).setAutoHangup,
-		"setHangupHook":      (*Session).setHangupHook,
-		"setInputCallback":   (*Session).setInputCallback,
-		"unsetInputCallback": (*Session).unsetInputCallback,
-		"sendEvent":          (*Session).sendEvent,
-		"setEventData":       (*Session).setEventData,
-		"getXMLCDR":          (*Session).getXMLCDR,
-		"destroy":            (*Session).destroy,
+		"ready":                   stateMethod(func(s *Session) bool { return s.readyLocked() && !s.transferred }),
+		"answered":                stateMethod(func(s *Session) bool { return s.answered }),
+		"bridged":                 stateMethod(func(s *Session) bool { return s.bridged }),
+		"mediaReady":              stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() && !s.transferred }),
+		"get_uuid":                (*Session).getUUID,
+		"setVariable":             (*Session).setVariable,
+		"getVariable":             (*Session).getVariable,
+		"execute":                 (*Session).execute,
+		"streamFile":              (*Session).streamFile,
+		"sleep":                   (*Session).sleep,
+		"say":                     (*Session).say,
+		"sayPhrase":               (*Session).sayPhrase,
+		"speak":                   (*Session).speak,
+		"set_tts_params":          (*Session).setTTSParams,
+		"set_tts_parms":           (*Session).setTTSParams, // the deprecated spelling
+		"consoleLog":              (*Session).consoleLog,
+		"consoleLog2":             (*Session).consoleLog2,
+		"recordFile":              (*Session).recordFile,
+		"read":                    (*Session).read,
+		"playAndGetDigits":        (*Session).playAndGetDigits,
+		"getDigits":               (*Session).getDigits,
+		"collectDigits":           (*Session).collectDigits,
+		"flushDigits":             (*Session).flushDigits,
+		"flushEvents":             (*Session).flushEvents,
+		"transfer":                (*Session).transfer,
+		"originate":               (*Session).originate,
+		"waitForAnswer":           (*Session).waitForAnswer,
+		"setAutoHangup":           (*Session).setAutoHangup,
+		"setHangupHook":           (*Session).setHangupHook,
+		"setInputCallback":        (*Session).setInputCallback,
+		"unsetInputCallback":      (*Session).unsetInputCallback,
+		"sendEvent":               (*Session).sendEvent,
+		"setEventData":            (*Session).setEventData,
+		"getXMLCDR":               (*Session).getXMLCDR,
+		"destroy":                 (*Session).destroy,
+		"print":                   (*Session).print,
+		"process_callback_result": (*Session).processCallbackResult,
 	}
 }
 
@@ -484,21 +486,26 @@ func (s *Session) recordFile(thread *starlark.Thread, fn *starlark.Builtin, args
 const digitsVar = "fsstar_digits"
 
 func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var minD, maxD, timeout int
+	var minD, maxD, timeout, digitTimeout int
 	var file, terms string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "min_digits", &minD, "max_digits", &maxD, "prompt_audio_file", &file, "timeout", &timeout, "valid_terminators", &terms); err != nil {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "min_digits", &minD, "max_digits", &maxD, "prompt_audio_file", &file, "timeout", &timeout, "valid_terminators", &terms, "digit_timeout?", &digitTimeout); err != nil {
 		return nil, err
 	}
 	if err := checkDigits(fn, minD, maxD, timeout); err != nil {
 		return nil, err
 	}
-	if file == "" {
-		return nil, fmt.Errorf("%s: empty prompt file", fn.Name())
+	if digitTimeout < 0 {
+		return nil, fmt.Errorf("%s: negative digit_timeout %d", fn.Name(), digitTimeout)
 	}
-	if err := checkMediaFile(fn, "prompt_audio_file", file); err != nil {
+	if file == "" {
+		file = "silence" // switch_ivr_read's "no prompt"
+	} else if err := checkMediaFile(fn, "prompt_audio_file", file); err != nil {
 		return nil, err
 	}
 	arg := fmt.Sprintf("%d %d %s %s %d %s", minD, maxD, esl.QuoteArg(file), digitsVar, timeout, esl.QuoteArg(termArg(terms)))
+	if digitTimeout > 0 {
+		arg += " " + strconv.Itoa(digitTimeout)
+	}
 	return s.digits(thread, fn, "read", arg, digitsVar)
 }
 
@@ -612,49 +619,157 @@ func termArg(t string) string {
 	return t
 }
 
+// getDigits(maxdigits, terminators, timeout, interdigit=0, abstimeout=0)
+// is CoreSession::getDigits (switch_ivr_collect_digits_count): the keys
+// come from the channel's DTMF events while it waits in the socket's (or
+// park's) loop, the type-ahead first; nothing is played and the channel is
+// not pre-answered (the read app would pre-answer it).
 func (s *Session) getDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var maxD, timeout, inter int
+	var maxD, timeout, inter, abs int
 	var terms string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "maxdigits", &maxD, "terminators", &terms, "timeout", &timeout, "interdigit?", &inter); err != nil {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "maxdigits", &maxD, "terminators", &terms, "timeout", &timeout, "interdigit?", &inter, "abstimeout?", &abs); err != nil {
 		return nil, err
 	}
 	if err := checkDigits(fn, 0, maxD, timeout); err != nil {
 		return nil, err
 	}
-	if inter < 0 {
-		return nil, fmt.Errorf("%s: negative interdigit %d", fn.Name(), inter)
+	if inter < 0 || abs < 0 {
+		return nil, fmt.Errorf("%s: negative interdigit %d or abstimeout %d", fn.Name(), inter, abs)
 	}
-	// The prompt "silence" is switch_ivr_read's "no prompt": nothing plays
-	// (no PLAYBACK events), as with mod_lua's getDigits.
-	arg := fmt.Sprintf("1 %d silence %s %d %s", maxD, digitsVar, timeout, esl.QuoteArg(termArg(terms)))
-	if inter > 0 {
-		arg += " " + strconv.Itoa(inter)
-	}
-	return s.digits(thread, fn, "read", arg, digitsVar)
-}
-
-func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var timeout int
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "abs_timeout", &timeout); err != nil {
+	got, err := s.collect(thread, fn, maxD, terms, timeout, inter, abs)
+	if err != nil {
 		return nil, err
 	}
-	if timeout < 0 || time.Duration(timeout) > maxSleep/time.Millisecond {
-		return nil, fmt.Errorf("%s: timeout %d ms is out of range", fn.Name(), timeout)
+	return starlark.String(got), nil
+}
+
+// collect is switch_ivr_collect_digits_count on the channel's DTMF
+// events: up to maxD digits, ended by a terminator (not kept), the first
+// within first ms, each next within inter ms (first when 0), all within abs
+// ms (none when 0). "" when the channel hangs up.
+func (s *Session) collect(thread *starlark.Thread, fn *starlark.Builtin, maxD int, terms string, first, inter, abs int) (string, error) {
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return "", nil
+		}
+		return "", err
 	}
+	if inter == 0 {
+		inter = first
+	}
+	eff := first
+	if first == 0 {
+		eff = inter
+	}
+	s.mu.Lock()
+	sub := s.events
+	pending := s.typeahead
+	s.typeahead = ""
+	s.dtmfTaken = true // the keys are this method's
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.dtmfTaken = false
+		s.mu.Unlock()
+	}()
+	ctx := s.call.ctx()
+	now := time.Now()
+	digitStart, absStart := now, now
+	var buf strings.Builder
+	// add takes one key: true when the collection is complete. The keys
+	// after the end stay as type-ahead, as they stay in the switch's queue.
+	add := func(d string) bool {
+		if strings.Contains(terms, d) {
+			return true
+		}
+		buf.WriteString(d)
+		digitStart, eff = time.Now(), inter
+		return buf.Len() >= maxD
+	}
+	for i := 0; i < len(pending); i++ {
+		if add(pending[i : i+1]) {
+			s.mu.Lock()
+			s.typeahead = pending[i+1:] + s.typeahead
+			s.mu.Unlock()
+			return buf.String(), nil
+		}
+	}
+	for {
+		var deadline time.Time
+		if eff > 0 {
+			deadline = digitStart.Add(time.Duration(eff) * time.Millisecond)
+		}
+		if abs > 0 {
+			if d := absStart.Add(time.Duration(abs) * time.Millisecond); deadline.IsZero() || d.Before(deadline) {
+				deadline = d
+			}
+		}
+		wctx, cancel := ctx, context.CancelFunc(func() {})
+		if !deadline.IsZero() {
+			wctx, cancel = context.WithDeadline(ctx, deadline)
+		}
+		ev, err := sub.Next(wctx)
+		cancel()
+		if err != nil {
+			if errors.Is(err, esl.ErrOverflow) {
+				s.checkSub(sub)
+				s.mu.Lock()
+				sub = s.events
+				s.mu.Unlock()
+				continue
+			}
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(ctx))
+			}
+			if wctx.Err() != nil {
+				return buf.String(), nil // a timeout
+			}
+			s.checkDown()
+			return buf.String(), nil
+		}
+		s.observe(ev)
+		if ev.Name() == "CHANNEL_HANGUP" || ev.Name() == "CHANNEL_HANGUP_COMPLETE" {
+			return buf.String(), nil
+		}
+		if d := strings.ToUpper(ev.Get("DTMF-Digit")); ev.Name() == "DTMF" && len(d) == 1 && add(d) {
+			return buf.String(), nil
+		}
+	}
+}
+
+// collectDigits(abs_timeout) / collectDigits(digit_timeout, abs_timeout) is
+// CoreSession::collectDigits: the keys go to the input callback until its
+// result is not "" / "true", no key came for digit_timeout ms, abs_timeout
+// ms went by (0: no limit), or the channel hangs up. It returns 0, and
+// at once without an input callback, as switch_ivr_collect_digits_callback.
+func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var digitTimeout, abs int
+	abs = -1
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "timeout", &digitTimeout, "abs_timeout?", &abs); err != nil {
+		return nil, err
+	}
+	if abs == -1 { // collectDigits(abs_timeout)
+		digitTimeout, abs = 0, digitTimeout
+	}
+	for _, t := range []int{digitTimeout, abs} {
+		if t < 0 || time.Duration(t) > maxSleep/time.Millisecond {
+			return nil, fmt.Errorf("%s: timeout %d ms is out of range", fn.Name(), t)
+		}
+	}
+	zero := starlark.MakeInt(0)
 	s.mu.Lock()
 	cb := s.cb
 	s.mu.Unlock()
 	if cb == nil {
-		return nil, fmt.Errorf("%s: no input callback is set (setInputCallback first)", fn.Name())
+		return zero, nil
 	}
 	if err := s.begin(fn); err != nil {
 		if err == errGone {
-			return starlark.None, nil
+			return zero, nil
 		}
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(s.call.ctx(), time.Duration(timeout)*time.Millisecond)
-	defer cancel()
+	ctx := s.call.ctx()
 	s.mu.Lock()
 	s.dtmfTaken = true // the keys go to the callback
 	s.mu.Unlock()
@@ -663,11 +778,27 @@ func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, a
 		s.dtmfTaken = false
 		s.mu.Unlock()
 	}()
+	start := time.Now()
+	digitStart := start
 	for {
+		var deadline time.Time
+		if abs > 0 {
+			deadline = start.Add(time.Duration(abs) * time.Millisecond)
+		}
+		if digitTimeout > 0 {
+			if d := digitStart.Add(time.Duration(digitTimeout) * time.Millisecond); deadline.IsZero() || d.Before(deadline) {
+				deadline = d
+			}
+		}
+		wctx, cancel := ctx, context.CancelFunc(func() {})
+		if !deadline.IsZero() {
+			wctx, cancel = context.WithDeadline(ctx, deadline)
+		}
 		s.mu.Lock()
 		sub := s.events
 		s.mu.Unlock()
-		ev, err := sub.Next(ctx)
+		ev, err := sub.Next(wctx)
+		cancel()
 		if err != nil {
 			if errors.Is(err, esl.ErrOverflow) {
 				s.checkSub(sub)
@@ -682,6 +813,7 @@ func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, a
 		if ev.Name() != "DTMF" {
 			continue
 		}
+		digitStart = time.Now()
 		res, err := s.callback(thread, "dtmf", DTMF{Digit: strings.ToUpper(ev.Get("DTMF-Digit")), Duration: atoi(ev.Get("DTMF-Duration"))})
 		if err != nil {
 			return nil, err
@@ -690,10 +822,10 @@ func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, a
 			break // as switch_ivr_collect_digits_callback: a non-success result ends it
 		}
 	}
-	if err := s.call.ctx().Err(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: interrupted: %w", fn.Name(), err)
 	}
-	return starlark.None, nil
+	return zero, nil
 }
 
 func atoi(s string) int {
@@ -804,7 +936,7 @@ func (s *Session) setHangupHook(thread *starlark.Thread, fn *starlark.Builtin, a
 	if s.hookTaken {
 		return nil, fmt.Errorf("%s: the hangup hook has already run", fn.Name())
 	}
-	s.hook, s.hookArgs = hook, hargs
+	s.hook, s.hookArgs = s.hangupHookWrapper(hook), hargs
 	return starlark.None, nil
 }
 
@@ -915,13 +1047,15 @@ func (s *Session) getXMLCDR(thread *starlark.Thread, fn *starlark.Builtin, args 
 }
 
 func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := noArgs(fn, args, kwargs); err != nil {
+	var why string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "err?", &why); err != nil {
 		return nil, err
 	}
-	// As CoreSession::destroy: with auto hangup on, a channel still up and
-	// not transferred is hung up first.
+	// As CoreSession::destroy: a leg this Session originated (S_HUP),
+	// still up, not transferred and with auto hangup on, is hung up first;
+	// the handler's own session is left to the dialplan.
 	s.mu.Lock()
-	hang := s.autoHangup && !s.transferred && !s.destroyed
+	hang := s.originated && s.autoHangup && !s.transferred && !s.destroyed
 	s.mu.Unlock()
 	if hang && s.Ready() {
 		if _, err := s.exec(thread, fn, "hangup", "NORMAL_CLEARING", false); err != nil && err != errGone {
@@ -929,6 +1063,9 @@ func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args st
 		}
 	}
 	s.close()
+	if why != "" { // mod_lua's destroy(err) raises err once the session is gone
+		return nil, errors.New(why)
+	}
 	return starlark.None, nil
 }
 

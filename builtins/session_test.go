@@ -191,9 +191,33 @@ def handler(session, args):
 	c.apps(t, "answer",
 		"read 1 4 'tone_stream://%(1000,0,350)' fsstar_digits 5000 #",
 		`play_and_get_digits 3 3 2 5000 # 'tone_stream://%(1000,0,350)' silence_stream://10 choice '\\d+'`,
-		"play_and_get_digits 1 1 1 5000 # silence_stream://10 '' fsstar_digits ''",
-		"read 1 5 silence fsstar_digits 3000 #",
-		"read 1 5 silence fsstar_digits 100 #")
+		"play_and_get_digits 1 1 1 5000 # silence_stream://10 '' fsstar_digits ''")
+	// getDigits runs no app: the keys come from the DTMF events, as
+	// switch_ivr_collect_digits_count takes them from the channel.
+}
+
+// TestSessionGetDigitsNoPreAnswer pins getDigits as mod_lua's: before the
+// answer it sends no media (the read app would pre-answer), honours
+// interdigit and abstimeout, and leaves the keys after a terminator as
+// type-ahead.
+func TestSessionGetDigitsNoPreAnswer(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    sim.dtmf("12#34", 50)
+    a = session.getDigits(5, "#", 2000)
+    b = session.getDigits(5, "#", 2000)
+    sim.dtmf("5", 50)
+    t0 = time.now()
+    c = session.getDigits(3, "", 2000, 300)
+    slow = (time.now() - t0) / time.millisecond
+    t0 = time.now()
+    d = session.getDigits(3, "", 5000, 0, 400)
+    abs_ms = (time.now() - t0) / time.millisecond
+    return [a, b, c, d, session.mediaReady(), session.answered(), slow < 1500, abs_ms >= 350 and abs_ms < 1500]
+`, nil)
+	c.check(t, `["12", "34", "5", "", False, False, True, True]`)
+	c.apps(t)
 }
 
 func TestSessionCollectDigitsAndFlush(t *testing.T) {
@@ -250,7 +274,6 @@ func TestSessionErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{`session.insertFile("a", "b", 0)`, "Session.insertFile: not available over the event socket"},
 		{`session.sayPhrase("m", "d", "de")`, "Session.sayPhrase: phrase_lang cannot be passed"},
-		{`session.collectDigits(100)`, "Session.collectDigits: no input callback is set"},
 		{`session.streamFile()`, "Session.streamFile: missing argument for file"},
 		{`session.setVariable("a b", "c")`, `Session.setVariable: invalid variable name "a b"`},
 		{`session.read(3, 1, "f", 1, "#")`, "Session.read: want 0 <= min_digits <= max_digits"},
@@ -313,7 +336,8 @@ def handler(session, args):
     return out
 `, nil)
 	// After the bridge the a-leg is still the script's (park_after_bridge).
-	c.check(t, `[True, True, True, True, False, False, True, False, False, False, "USER_BUSY"]`)
+	// originate gives 1 (SWITCH_STATUS_FALSE) when the leg did not answer, as CoreSession::originate.
+	c.check(t, `[True, True, True, True, False, False, True, False, 1, False, "USER_BUSY"]`)
 }
 
 func TestSessionAttachByUUID(t *testing.T) {
@@ -454,7 +478,8 @@ def handler(session, args):
     out.append(con.pop(1, 2000).getHeader("Event-Subclass"))
     return out
 `, nil)
-	c.check(t, `[True, "CS_EXECUTE", False, "fsstar::fire"]`)
+	// hangupState() runs the hangup state handlers in mod_lua and returns nothing.
+	c.check(t, `[True, None, False, "fsstar::fire"]`)
 	b := r.sw.Channel(c.notes[0])
 	if cause, err := b.WaitHangup(t.Context()); err != nil || cause != "NORMAL_CLEARING" {
 		t.Fatalf("destroy: b-leg cause %q, %v (auto hangup is on)", cause, err)

@@ -120,9 +120,16 @@ func (a apiValue) Attr(name string) (starlark.Value, error) {
 	return nil, nil
 }
 
+// newAPI is freeswitch.API(session=None). The session is accepted as in
+// mod_lua, but over ESL an api command runs without one: commands that read
+// the calling channel (eval, expand) see none.
 func (e *env) newAPI(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+	var sess starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "session?", &sess); err != nil {
 		return nil, err
+	}
+	if _, ok := sess.(*Session); !ok && sess != starlark.None {
+		return nil, fmt.Errorf("%s: session: got %s, want a Session or None", fn.Name(), sess.Type())
 	}
 	return apiValue{env: e}, nil
 }

@@ -1,0 +1,48 @@
+package builtins
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+)
+
+// refusedBuiltin is a reference name fsstar does not provide: calling it,
+// with any arguments, fails with why and the alternative to use.
+func refusedBuiltin(name, why string) *starlark.Builtin {
+	return newBuiltin(name, func(_ *starlark.Thread, fn *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		return nil, fmt.Errorf("%s: not available over the event socket (%s)", fn.Name(), why)
+	})
+}
+
+// Why the module-level reference names fsstar refuses are refused, and
+// what to use instead.
+const (
+	emailRefused = "the switch's mailer has no ESL command; " +
+		`use API().execute("curl", ...) to post to a mail service's HTTP API`
+	jsonRefused = "mod_lua's JSON object: use the predeclared json module, json.encode and json.decode; " +
+		`for JSON.execute send json.encode of the request to API().execute("json", ...) and json.decode its answer; ` +
+		"Starlark's {} and [] need no encode_empty_table_as_object"
+)
+
+// eventRefused are the Event methods of the reference that ESL cannot
+// express, with the alternative.
+var eventRefused = map[string]string{
+	"chat_execute": "chat applications run on an event inside the switch; use session.execute(app, data)",
+	"chat_send":    `no ESL command hands an event to a chat interface; use API().execute("chat", ...) with proto|from|to|body`,
+}
+
+// sessionRefusedWhy are the reasons, naming what to use instead, of the
+// Session names fsstar refuses beyond (or more helpfully than) the ones
+// sessionRefused lists; init merges them into it.
+var sessionRefusedWhy = map[string]string{
+	"insertFile":          "no ESL command edits a file; play the parts in turn with streamFile",
+	"getPrivate":          "no access to the switch's memory; use getVariable",
+	"setPrivate":          "no access to the switch's memory; use setVariable",
+	"playAndDetectSpeech": `speech results do not reach scripts over ESL; use execute("play_and_detect_speech", ...) and the detect_speech_result variable`,
+}
+
+func init() {
+	for name, why := range sessionRefusedWhy {
+		sessionRefused[name] = why
+	}
+}

@@ -1,0 +1,134 @@
+package builtins
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.starlark.net/starlark"
+)
+
+// hangupState() is CoreSession::hangupState: it runs the channel's hangup
+// state handlers when the channel is down, which the switch does by itself
+// for a channel over ESL; it returns None.
+func (s *Session) hangupState(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	s.sync()
+	return starlark.None, nil
+}
+
+// print(text) is CoreSession::print, real-time text to the channel: the
+// switch's uuid_send_text (which adds "\r\n" after the text). 1 when the
+// switch took it, 0 when not or after the hangup.
+func (s *Session) print(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var text string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "text", &text); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(text, "\r\n\x00") {
+		return nil, fmt.Errorf("%s: the text holds a line break or NUL, which the api command line cannot carry", fn.Name())
+	}
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return starlark.MakeInt(0), nil
+		}
+		return nil, err
+	}
+	out, err := s.api(fn, "uuid_send_text "+s.uuid+" "+text)
+	if err == errGone {
+		return starlark.MakeInt(0), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(out, "+OK") {
+		return starlark.MakeInt(1), nil
+	}
+	return starlark.MakeInt(0), nil
+}
+
+// process_callback_result(result) is CoreSession::process_callback_result
+// (switch_ivr_process_fh on the file playing): inside an input callback
+// while a file plays, "speed[:v]", "volume[:v]", "pause", "restart",
+// "seek[:v]" and "truncate" act on it (uuid_fileman) and give 0, "stop"
+// ends it (uuid_break) and gives 1, anything else does nothing and gives
+// 0. With no file playing, "" gives 0 and anything else 1.
+func (s *Session) processCallbackResult(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var res string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "result", &res); err != nil {
+		return nil, err
+	}
+	r := strings.TrimSpace(res)
+	if r == "" {
+		return starlark.MakeInt(0), nil
+	}
+	s.mu.Lock()
+	inMedia := s.dtmfTaken && s.cb != nil
+	s.mu.Unlock()
+	if !inMedia || s.UUID() == "" {
+		return starlark.MakeInt(1), nil // no file handle
+	}
+	cmd, _, _ := strings.Cut(strings.ToLower(r), ":")
+	switch cmd {
+	case "stop":
+		if _, err := s.api(fn, "uuid_break "+s.uuid); err != nil && !errors.Is(err, errGone) {
+			return nil, err
+		}
+		s.mu.Lock()
+		s.mediaBroken = true
+		s.mu.Unlock()
+		return starlark.MakeInt(1), nil
+	case "speed", "volume", "pause", "restart", "seek", "truncate":
+		if strings.ContainsAny(r, " \t\r\n") {
+			return nil, fmt.Errorf("%s: %q: no blanks allowed", fn.Name(), res)
+		}
+		out, err := s.api(fn, "uuid_fileman "+s.uuid+" "+r)
+		if errors.Is(err, errGone) {
+			return starlark.MakeInt(1), nil
+		}
+		if err != nil {
+			// -ERR No file handle!: nothing plays (collectDigits, a
+			// read), as switch_ivr_process_fh without a file handle.
+			return starlark.MakeInt(1), nil
+		}
+		if strings.HasPrefix(out, "-ERR") {
+			return starlark.MakeInt(1), nil
+		}
+		return starlark.MakeInt(0), nil
+	}
+	return starlark.MakeInt(0), nil
+}
+
+// hangupHookWrapper wraps the hook of a freeswitch.Session(...) leg so that
+// its result "exit" or "die" ends the script, as mod_lua's do_hangup_hook
+// raises it (the hook runs on the script's thread, at the leg's next
+// method call).
+func (s *Session) hangupHookWrapper(hook starlark.Callable) starlark.Callable {
+	return newBuiltin(hook.Name(), func(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		v, err := starlark.Call(thread, hook, args, kwargs)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		own := s.ownHook
+		s.mu.Unlock()
+		if str, ok := v.(starlark.String); ok && own {
+			if r := strings.ToLower(string(str)); r == "exit" || r == "die" {
+				return nil, &HookExit{Result: r}
+			}
+		}
+		return v, nil
+	})
+}
+
+// HookExit is the error that ends a script whose hangup hook returned
+// "exit" or "die" (on a leg it opened with freeswitch.Session).
+type HookExit struct {
+	Result string // "exit" or "die"
+}
+
+func (e *HookExit) Error() string {
+	return fmt.Sprintf("the hangup hook returned %q: the script ends", e.Result)
+}
