@@ -26,6 +26,13 @@ const instanceVar = "fsstar_instance"
 // failed script sends the call to the on-error policy. The hangup hook runs
 // exactly once. It implements esl.Handler.
 func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
+	s.serveCall(ctx, socketLeg{conn})
+}
+
+// serveCall runs the script of one call, whichever way it came (see
+// callLeg). ctx ends when the leg is gone, with esl.ErrHangup (or
+// esl.ErrConnLost) as its cause.
+func (s *Server) serveCall(ctx context.Context, conn callLeg) {
 	start := time.Now()
 	s.metrics.active.Add(1)
 	defer s.metrics.active.Add(-1)
@@ -81,7 +88,7 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 
 	call, info := s.newCall(sctx, id, spec)
 	defer call.Close()
-	sess := newCallSession(call, conn)
+	sess := conn.session(call)
 
 	// The hook runs once: when the hangup is seen, or after the handler
 	// when the script transferred the call; never while the handler runs
@@ -125,13 +132,16 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 	// Mark the channel as this process's (orphan scan) and give it the
 	// variables that make the dptools apps behind Session methods act as
 	// mod_lua's calls, in one round trip.
-	vars := builtins.ChannelDefaults(func(name string) bool { _, ok := conn.Channel().Headers.Lookup("variable_" + name); return ok })
-	if conn.Full() {
+	vars := builtins.ChannelDefaults(conn.hasVariable)
+	switch _, parked := conn.(*parkLeg); {
+	case parked:
+		// The claim set them, with the marker (parkMode.claim).
+	case conn.Full():
 		vars = append(vars, instanceVar+"="+s.instance)
 		if _, err := conn.API(sctx, "uuid_setvar_multi "+conn.UUID()+" "+strings.Join(vars, ";")); err != nil && ctx.Err() == nil {
 			log.Debug("could not set the channel's variables", "error", err)
 		}
-	} else if len(vars) > 0 {
+	case len(vars) > 0:
 		if _, err := conn.Execute(sctx, "multiset", strings.Join(vars, " ")); err != nil && ctx.Err() == nil {
 			log.Debug("could not set the channel's variables", "error", err)
 		}
@@ -154,11 +164,14 @@ func (s *Server) ServeESL(ctx context.Context, conn *esl.Conn) {
 	case sess.Transferred():
 		s.unmark(conn)
 		runHook("transfer")
-		// Keep the socket until the call ends (or fsstar shuts down):
-		// when an outbound socket closes, the switch clears the channel's
-		// CF_CONTROLLED flag, and a park the transfer led to ends at once
-		// ("executed the last dialplan instruction"), hanging the call up.
-		<-ctx.Done()
+		if _, parked := conn.(*parkLeg); !parked {
+			// Keep the socket until the call ends (or fsstar shuts down):
+			// when an outbound socket closes, the switch clears the
+			// channel's CF_CONTROLLED flag, and a park the transfer led
+			// to ends at once ("executed the last dialplan
+			// instruction"), hanging the call up.
+			<-ctx.Done()
+		}
 	case !sess.Ready():
 		// The script hung up itself (or the channel is gone): the switch is
 		// already tearing the call down; a second hangup would only cost it.
@@ -209,19 +222,16 @@ func callGone(ctx context.Context) bool {
 	return errors.Is(cause, esl.ErrHangup) || errors.Is(cause, esl.ErrConnLost)
 }
 
-// unmark removes the instance marker from a channel that leaves fsstar alive.
-func (s *Server) unmark(conn *esl.Conn) {
-	if !conn.Full() {
-		return
-	}
+// unmark lets go of a channel that leaves fsstar alive (see callLeg.release).
+func (s *Server) unmark(conn callLeg) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	conn.API(ctx, "uuid_setvar "+conn.UUID()+" "+instanceVar)
+	conn.release(ctx)
 }
 
 // applyOnError sends a call whose script is missing or failed to the
 // on-error policy: a hangup with a cause, or a transfer.
-func (s *Server) applyOnError(conn *esl.Conn, oe OnError, log interface {
+func (s *Server) applyOnError(conn callLeg, oe OnError, log interface {
 	Warn(string, ...any)
 	Info(string, ...any)
 }) {
@@ -278,7 +288,7 @@ func (s *Server) onErrorInbound(ctx context.Context, id string, oe OnError) erro
 }
 
 // hangupCause returns the Hangup-Cause of the call's CHANNEL_HANGUP.
-func hangupCause(conn *esl.Conn) string {
+func hangupCause(conn callLeg) string {
 	var he *esl.HangupError
 	if errors.As(conn.Err(), &he) {
 		return he.Cause

@@ -334,7 +334,7 @@ def handler(session, args):
 	}
 	defer c.Close()
 	a.sw.RouteApps("stale", esltest.App{Name: "set", Arg: instanceVar + "=dead-instance"}, esltest.App{Name: "answer"}, esltest.App{Name: "park"})
-	if _, err := c.API(ctx, "global_setvar "+aliveVar("dead-instance")+"="+strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)); err != nil {
+	if _, err := c.API(ctx, "global_setvar "+aliveVar("dead-instance")+"="+strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10)+":30000"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.API(ctx, "originate loopback/stale &park"); err != nil {

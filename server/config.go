@@ -15,14 +15,25 @@ import (
 // Config is everything `fsstar serve` can be told. Each field is one param of
 // conf/fsstar.conf.xml and one flag of the same name (see Params).
 type Config struct {
-	ScriptDirs         []string
-	Listen             string
-	HTTPListen         string
-	ESLAddress         string
-	ESLPassword        string
-	AppVariable        string
-	DefaultModule      string
-	OnError            string
+	ScriptDirs    []string
+	Listen        string
+	HTTPListen    string
+	ESLAddress    string
+	ESLPassword   string
+	AppVariable   string
+	DefaultModule string
+	OnError       string
+	// Park turns park mode on: calls the dialplan parked with the app
+	// variable set are claimed and driven over inbound connections.
+	Park bool
+	// ParkConnections is how many inbound connections drive parked calls.
+	ParkConnections int
+	// ParkClaimTimeout: a parked call found unclaimed after this long (fsstar
+	// was down) gets the on-error policy instead of its script.
+	ParkClaimTimeout time.Duration
+	// HeartbeatInterval is how often this instance says it is alive on the
+	// switch; an instance silent for three intervals is dead.
+	HeartbeatInterval  time.Duration
 	XMLHandlerScript   string
 	XMLHandlerBindings []string
 	StartupScripts     []string
@@ -90,6 +101,39 @@ func Params() []Param {
 					return err
 				}
 				c.OnError = v
+				return nil
+			}},
+		{Name: "park", Default: "false",
+			Usage: "park mode: also take the calls the dialplan parks with the app variable set (`set fsstar_app=...`, `park`), claimed exactly once among the fsstar instances serving the switch and driven over inbound ESL (docs/park-mode.md)",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("want true or false, got %q", v)
+				}
+				c.Park = b
+				return nil
+			}},
+		{Name: "park-connections", Default: "1",
+			Usage: "inbound ESL connections that drive parked calls; each carries the events of its own calls only (filtered at the switch)",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 16 {
+					return fmt.Errorf("want a number from 1 to 16, got %q", v)
+				}
+				c.ParkConnections = n
+				return nil
+			}},
+		{Name: "park-claim-timeout", Default: "10s",
+			Usage: "a parked call that nobody claimed for this long (fsstar was down) gets on-error rather than its script",
+			set:   dur(func(c *Config) *time.Duration { return &c.ParkClaimTimeout })},
+		{Name: "heartbeat-interval", Default: "10s",
+			Usage: "how often this instance tells the switch it is alive (global variable fsstar_alive_<instance>); after three silent intervals its calls are taken over with on-error",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 100*time.Millisecond {
+					return fmt.Errorf("want a duration of at least 100ms, got %q", v)
+				}
+				c.HeartbeatInterval = d
 				return nil
 			}},
 		{Name: "xml-handler-script", Default: "",

@@ -24,6 +24,7 @@ type metrics struct {
 	reloads      *prometheus.CounterVec
 	orphans      *prometheus.CounterVec
 	eventHooks   *prometheus.CounterVec
+	parkClaims   *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -44,10 +45,15 @@ func newMetrics(s *Server) *metrics {
 		Help: "Orphaned calls found at start and sent to the on-error policy."}, []string{"action"})
 	m.eventHooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fsstar_event_hooks_total",
 		Help: "Event hook runs, by module and outcome (ok, error, dropped: all event-hook-concurrency slots busy)."}, []string{"module", "outcome"})
+	m.parkClaims = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fsstar_park_claims_total",
+		Help: "Park mode claims, by outcome: won (this instance runs the call), lost (another instance has it), late (claimed after park-claim-timeout: on-error), takeover (a dead instance's call: on-error), failed (the claim could not be asked)."}, []string{"outcome"})
+	for _, o := range []string{"won", "lost", "late", "takeover", "failed"} {
+		m.parkClaims.WithLabelValues(o)
+	}
 	for _, o := range []string{"ok", "error", "hangup"} {
 		m.calls.WithLabelValues(o)
 	}
-	m.reg.MustRegister(m.calls, m.callSeconds, m.scriptErrors, m.onError, m.xmlFetch, m.reloads, m.orphans, m.eventHooks,
+	m.reg.MustRegister(m.calls, m.callSeconds, m.scriptErrors, m.onError, m.xmlFetch, m.reloads, m.orphans, m.eventHooks, m.parkClaims,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fsstar_active_calls", Help: "Calls being served now."},
 			func() float64 { return float64(m.active.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fsstar_runtime_jobs", Help: "Runtime jobs running now."},

@@ -47,6 +47,12 @@ func (s *Server) scanOrphans(ctx context.Context, c *esl.Client) int {
 		if instanceAlive(ctx, c, inst) {
 			continue // another fsstar serving this switch is running it
 		}
+		if getvar(ctx, c, id, slotVar) != "" {
+			continue // a parked call: the park sweep takes it over
+		}
+		if !takeoverOnce(ctx, c, id, s.instance) {
+			continue // another instance starting at the same time has it
+		}
 		log := s.log.With("uuid", id, "module", getvar(ctx, c, id, s.Config().AppVariable), "previous_instance", inst)
 		var err error
 		if oe.Action == "transfer" {
@@ -79,4 +85,15 @@ func getvar(ctx context.Context, c *esl.Client, id, name string) string {
 		return ""
 	}
 	return v
+}
+
+// takeoverOnce claims the takeover of a call (mod_hash insert_ifempty), so
+// that of several instances looking at the same orphan only one acts. A
+// switch without mod_hash cannot arbitrate: then every instance acts.
+func takeoverOnce(ctx context.Context, c *esl.Client, id, instance string) bool {
+	out, err := c.API(ctx, "hash insert_ifempty/"+claimRealm+"/"+takeoverPrefix+id+"/"+instance)
+	if err == nil && strings.HasPrefix(out, "+OK") {
+		return true
+	}
+	return err != nil && strings.Contains(err.Error(), "Command not found")
 }

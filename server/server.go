@@ -39,6 +39,7 @@ type Server struct {
 	opts builtins.Options
 
 	client atomic.Pointer[esl.Client] // set by Start; connects in the background
+	park   *parkMode                  // nil unless cfg.Park
 
 	outbound *esl.Server
 	httpSrv  *http.Server
@@ -144,6 +145,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		// The events the Session reads, subscribed in the connect round
 		// trip rather than one more round trip on the script's first call.
 		Events: builtins.OutboundEvents(),
+	}
+	if cfg.Park {
+		s.park = newParkMode(s)
 	}
 	s.httpSrv = &http.Server{
 		Handler:           s.Handler(),
@@ -310,7 +314,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("calls: %w", err))
 		}
 	}()
-	var herr error
+	var herr, perr error
 	go func() {
 		defer wg.Done()
 		if s.httpL != nil {
@@ -320,7 +324,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 	}()
+	if s.park != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.park.drain(ctx); err != nil {
+				perr = fmt.Errorf("parked calls: %w", err)
+			}
+		}()
+	}
 	wg.Wait()
+	if perr != nil {
+		errs = append(errs, perr)
+	}
 	if herr != nil {
 		errs = append(errs, herr)
 	}
@@ -338,6 +354,9 @@ func (s *Server) closeAll() {
 		s.cancelBase(ErrShutdown)
 		if c := s.client.Swap(nil); c != nil {
 			c.Close()
+		}
+		if s.park != nil {
+			s.park.close()
 		}
 		s.ld.Close()
 		s.db.Close()
@@ -379,14 +398,52 @@ func (s *Server) startClient() {
 				s.startEventHooks(s.base, c)
 			}
 			if !s.noOrphanScan {
+				beaten := make(chan struct{})
 				s.wg.Add(1)
 				go func() {
 					defer s.wg.Done()
-					s.heartbeat(s.base, c)
+					s.heartbeat(s.base, c, beaten)
 				}()
 				s.scanOrphans(s.base, c)
+				if s.park != nil {
+					select {
+					case <-beaten:
+						s.startPark(c)
+					case <-s.base.Done():
+					}
+				}
 			}
 		case <-s.base.Done():
+		}
+	}()
+}
+
+// startPark starts park mode once the shared connection is up and this
+// instance's heartbeat is on the switch, then sweeps every heartbeat
+// interval until shutdown.
+func (s *Server) startPark(c *esl.Client) {
+	if err := s.park.start(s.base); err != nil {
+		if s.base.Err() == nil {
+			s.log.Error("park mode not started", "error", err)
+		}
+		return
+	}
+	every := s.cfg.HeartbeatInterval
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			s.park.sweep(s.base, c)
+			select {
+			case <-t.C:
+			case <-s.base.Done():
+				return
+			}
 		}
 	}()
 }

@@ -4,7 +4,6 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/fsstar/fsstar/builtins"
-	"github.com/fsstar/fsstar/esl"
 )
 
 // callSession is what the server needs of the Session value handed to
@@ -21,11 +20,6 @@ type callSession interface {
 	TakeHangupHook() (fn starlark.Callable, args starlark.Value, ok bool)
 	// HangupWhat is "hangup" or "transfer", for the hook's what argument.
 	HangupWhat() string
-}
-
-// newCallSession makes the Session of an outbound call.
-func newCallSession(call *builtins.Call, conn *esl.Conn) callSession {
-	return builtins.NewOutboundSession(call, conn)
 }
 
 // configureOptions adds the server-wide values to the builtins' Options.

@@ -75,6 +75,12 @@ func (sw *Switch) api(ctx context.Context, line string) string {
 		return "+OK"
 	case "originate":
 		return sw.originate(ctx, arg)
+	case "hash":
+		return sw.hash.hashAPI(arg)
+	case "hash_dump":
+		return sw.hashDumpAPI(arg)
+	case "sched_del":
+		return sw.sched.del(arg)
 	case "uuid_kill", "uuid_exists", "uuid_dump", "uuid_getvar", "uuid_setvar", "uuid_setvar_multi",
 		"uuid_break", "uuid_fileman", "uuid_send_dtmf", "uuid_recv_dtmf", "uuid_bridge",
 		"uuid_transfer", "uuid_answer", "uuid_hold", "uuid_park", "uuid_broadcast":

@@ -61,6 +61,10 @@ func lookupApp(name string) (appFunc, bool) {
 		}, true
 	case "park":
 		return appPark, true
+	case "sched_hangup":
+		return appSchedHangup, true
+	case "sched_transfer":
+		return appSchedTransfer, true
 	case "echo":
 		return func(ctx context.Context, _ *Channel, _ string) string { <-ctx.Done(); return "" }, true
 	case "log":
@@ -87,7 +91,7 @@ func lookupApp(name string) (appFunc, bool) {
 			ch.dropDigits()
 			return ""
 		}, true
-	case "start_dtmf", "stop_dtmf", "ring_ready_mark", "privacy", "sched_hangup", "sched_transfer", "system_noop", "hash", "db", "limit":
+	case "start_dtmf", "stop_dtmf", "ring_ready_mark", "privacy", "system_noop", "hash", "db", "limit":
 		return func(context.Context, *Channel, string) string { return "" }, true
 	}
 	return nil, false
@@ -452,6 +456,9 @@ func appRecord(ctx context.Context, ch *Channel, arg string) string {
 // transfer.
 func appPark(ctx context.Context, ch *Channel, _ string) string {
 	ch.sw.publish(ch.event("CHANNEL_PARK", "switch_ivr.c", "switch_ivr_park", 998))
+	ch.mu.Lock()
+	ch.parks++
+	ch.mu.Unlock()
 	ch.serveQueue(ctx, nil, true)
 	ch.sw.publish(ch.event("CHANNEL_UNPARK", "switch_ivr.c", "switch_ivr_park", 1179))
 	return ""

@@ -76,6 +76,7 @@ type Channel struct {
 	media       []string // uuid_break and uuid_fileman commands, in order
 	socketCmds  []string // commands the outbound socket sent (SocketCommands)
 	curApp      string
+	parks       int // CHANNEL_PARK events sent (ParkCall)
 	curArg      string
 	appCancel   context.CancelFunc
 	appCancels  []context.CancelFunc // nested apps (park, socket) and the one they run
@@ -425,4 +426,11 @@ func (ch *Channel) progress(media bool) {
 	}
 	ch.setState("", callState)
 	ch.sw.publish(ch.event(name, "switch_channel.c", "switch_channel_perform_mark_pre_answered", 3714))
+}
+
+// parkCount returns how many times the channel was parked.
+func (ch *Channel) parkCount() int {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.parks
 }

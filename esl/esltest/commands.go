@@ -239,8 +239,16 @@ func (c *conn) filter(arg string) bool {
 		return c.reply("-ERR invalid syntax")
 	}
 	f := filter{header: header, value: value}
-	if strings.HasPrefix(value, "/") && strings.HasSuffix(value, "/") && len(value) > 1 {
-		re, err := regexp.Compile(value[1 : len(value)-1])
+	if strings.HasPrefix(value, "/") {
+		// switch_regex_perform: "/re/flags" (only "i" matters here) or "/re".
+		expr, flags := value[1:], ""
+		if i := strings.LastIndexByte(expr, '/'); i >= 0 {
+			expr, flags = expr[:i], expr[i+1:]
+		}
+		if strings.Contains(flags, "i") {
+			expr = "(?i)" + expr
+		}
+		re, err := regexp.Compile(expr)
 		if err != nil {
 			return c.reply("-ERR invalid regex")
 		}

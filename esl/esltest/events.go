@@ -127,20 +127,57 @@ func (s *subscription) wants(ev *esl.Event, name string) bool {
 	return ok && s.passesFilters(ev)
 }
 
+// passesFilters is mod_event_socket's filter check (event_handler): with
+// filters set, an event is sent only if one of them lets it through. Each
+// filter whose header the event has is looked at in the order they were
+// added: a value with a "-" prefix that matches drops the event at once;
+// one without (or with "+") that matches lets it through, and once the
+// event is through only exclusions are still looked at. A value starting
+// with "/" is a regular expression (the prefixes cannot be combined with
+// one: "-/x/" compares the text "/x/"); others compare case-insensitively.
+// Filters on headers the event lacks are skipped.
 func (s *subscription) passesFilters(ev *esl.Event) bool {
 	if len(s.filters) == 0 {
 		return true
 	}
+	send := false
 	for _, f := range s.filters {
 		v, ok := ev.Headers.Lookup(f.header)
 		if !ok {
 			continue
 		}
-		if f.re != nil && f.re.MatchString(v) || f.re == nil && v == f.value {
-			return true
+		pos := true
+		comp := f.value
+		for comp != "" {
+			if comp[0] == '+' {
+				pos = true
+			} else if comp[0] == '-' {
+				pos = false
+			} else if comp[0] != ' ' {
+				break
+			}
+			comp = comp[1:]
+		}
+		if send && pos {
+			continue
+		}
+		if comp == "" {
+			continue
+		}
+		var match bool
+		if f.re != nil {
+			match = f.re.MatchString(v)
+		} else {
+			match = strings.EqualFold(v, comp)
+		}
+		if match {
+			if !pos {
+				return false
+			}
+			send = true
 		}
 	}
-	return false
+	return send
 }
 
 // eventFrame renders ev as a frame in the given format.

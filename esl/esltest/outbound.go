@@ -61,20 +61,7 @@ func (sw *Switch) PlaceCall(ctx context.Context, addr string, vars map[string]st
 	for _, o := range opts {
 		o(&co)
 	}
-	keys := make([]string, 0, len(vars))
-	for k := range vars {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var vs [][2]string
-	for _, k := range keys {
-		vs = append(vs, [2]string{k, vars[k]})
-	}
-	ch, err := sw.newChannel(chanSpec{
-		uuid: co.uuid, name: "esltest/" + co.dest, direction: "inbound",
-		prof: profile{cidName: co.cidName, cidNum: co.cidNum, dest: co.dest, context: "default", source: "mod_esltest"},
-		vars: vs,
-	})
+	ch, err := sw.incoming(co, vars)
 	if err != nil {
 		return nil, fmt.Errorf("esltest: place call to %s: %w", addr, err)
 	}
@@ -91,6 +78,53 @@ func (sw *Switch) PlaceCall(ctx context.Context, addr string, vars map[string]st
 		ch.Hangup("ORIGINATOR_CANCEL")
 		return nil, fmt.Errorf("esltest: place call to %s: %w", addr, ctx.Err())
 	}
+}
+
+// ParkCall makes an incoming call whose dialplan sets vars and parks it,
+// as park mode's dialplan does ("set fsstar_app=...", "park"); before are
+// apps run ahead of the park (e.g. sched_hangup, the last resort when no
+// fsstar claims the call). It returns the channel once it is parked
+// (CHANNEL_PARK sent).
+func (sw *Switch) ParkCall(ctx context.Context, vars map[string]string, before []App, opts ...CallOption) (*Channel, error) {
+	co := callOptions{cidNum: "1000", dest: "fsstar"}
+	for _, o := range opts {
+		o(&co)
+	}
+	ch, err := sw.incoming(co, vars)
+	if err != nil {
+		return nil, fmt.Errorf("esltest: park call: %w", err)
+	}
+	ch.setState("CS_ROUTING", "RINGING")
+	ch.start(append(append([]App(nil), before...), App{"park", ""}))
+	for {
+		if ch.parkCount() > 0 || ch.isHungup() {
+			return ch, nil
+		}
+		select {
+		case <-ctx.Done():
+			ch.Hangup("ORIGINATOR_CANCEL")
+			return nil, fmt.Errorf("esltest: park call: %w", ctx.Err())
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// incoming makes the channel of an incoming call with vars set.
+func (sw *Switch) incoming(co callOptions, vars map[string]string) (*Channel, error) {
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var vs [][2]string
+	for _, k := range keys {
+		vs = append(vs, [2]string{k, vars[k]})
+	}
+	return sw.newChannel(chanSpec{
+		uuid: co.uuid, name: "esltest/" + co.dest, direction: "inbound",
+		prof: profile{cidName: co.cidName, cidNum: co.cidNum, dest: co.dest, context: "default", source: "mod_esltest"},
+		vars: vs,
+	})
 }
 
 func (ch *Channel) reportPlaced(err error) {

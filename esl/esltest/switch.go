@@ -45,6 +45,8 @@ type Switch struct {
 	expansions []string
 	routes     map[string]route
 	faults     faultState
+	hash       hashStore  // mod_hash's db store
+	sched      schedTasks // sched_hangup / sched_transfer tasks
 }
 
 // New starts a simulated switch listening on 127.0.0.1:0 (see

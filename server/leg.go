@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/fsstar/fsstar/builtins"
+	"github.com/fsstar/fsstar/esl"
+)
+
+// callLeg is how the server reaches the channel of a call it runs: the
+// call's own outbound socket (socket mode, *esl.Conn) or a parked channel
+// driven over an inbound connection (park mode, parkLeg). serveCall is the
+// same for both, so scripts cannot tell the modes apart.
+type callLeg interface {
+	UUID() string
+	Logger() hclog.Logger
+	// Variable is a channel variable as the call arrived (connect reply or
+	// CHANNEL_PARK); hasVariable tells an empty one from an unset one.
+	Variable(name string) string
+	hasVariable(name string) bool
+	// Full reports whether api commands reach the switch on this leg.
+	Full() bool
+	API(ctx context.Context, cmd string) (string, error)
+	Execute(ctx context.Context, app, arg string) (*esl.Event, error)
+	Hangup(ctx context.Context, cause string) error
+	// Resume gives the call back to the dialplan when a script ends with
+	// setAutoHangup(False).
+	Resume(ctx context.Context) error
+	// Done is closed when the leg can no longer be controlled (the call hung
+	// up, or its socket was lost); Err says which.
+	Done() <-chan struct{}
+	Err() error
+	// session makes the Session handed to handler(session, args).
+	session(call *builtins.Call) callSession
+	// release is called when the server lets go of the call: it left
+	// fsstar's control (transfer, resume) or ended.
+	release(ctx context.Context)
+}
+
+// socketLeg is a call that came through the dialplan's socket app.
+type socketLeg struct{ *esl.Conn }
+
+func (l socketLeg) hasVariable(name string) bool {
+	_, ok := l.Channel().Headers.Lookup("variable_" + name)
+	return ok
+}
+
+func (l socketLeg) session(call *builtins.Call) callSession {
+	return builtins.NewOutboundSession(call, l.Conn)
+}
+
+// release removes the instance marker (orphan scan) from a channel that
+// leaves fsstar alive.
+func (l socketLeg) release(ctx context.Context) {
+	if !l.Full() {
+		return
+	}
+	l.API(ctx, "uuid_setvar "+l.UUID()+" "+instanceVar)
+}

@@ -1,0 +1,650 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/fsstar/fsstar/builtins"
+	"github.com/fsstar/fsstar/esl"
+)
+
+// Park mode (docs/park-mode.md). The dialplan sets the app variable and
+// parks the call; every fsstar instance serving the switch sees the
+// CHANNEL_PARK on its first park connection and asks mod_hash to claim it
+// (`hash insert_ifempty/fsstar/<uuid>/<instance>`, atomic in the switch):
+// exactly one wins. The winner marks the channel with the connection that
+// will drive it (fsstar_slot=<instance>/<k>) and from then on that
+// connection alone receives the call's events, filtered at the switch on
+// that variable. The claim is dropped when the call ends or leaves fsstar.
+// A sweep (every heartbeat interval) picks up calls parked while no fsstar
+// saw them, and gives on-error to the calls of instances that stopped
+// beating: each such takeover is itself claimed once
+// (`hash insert_ifempty/fsstar/takeover:<uuid>/<instance>`).
+const (
+	// slotVar names the instance and connection that drive a parked call.
+	slotVar = "fsstar_slot"
+	// resumeVar is where a parked call goes when its script ends with
+	// setAutoHangup(False) ("<ext> [<dialplan> [<context>]]", as
+	// uuid_transfer reads it): a parked call has no dialplan to go on with.
+	resumeVar = "fsstar_resume"
+	// claimRealm is the mod_hash realm of the claims.
+	claimRealm = "fsstar"
+	// takeoverPrefix starts the key of a takeover claim.
+	takeoverPrefix = "takeover:"
+)
+
+// parkEvents are the events a park connection subscribes: what a Session
+// reads, CHANNEL_PARK for the dispatch, and the hangups that end a run.
+func parkEvents(first bool) []string {
+	evs := builtins.ParkedEvents()
+	if first {
+		evs = append(evs, "CHANNEL_PARK")
+	}
+	return evs
+}
+
+// parkMode drives the parked calls of one switch.
+type parkMode struct {
+	s     *Server
+	log   hclog.Logger
+	conns []*parkConn
+
+	mu       sync.Mutex
+	runs     map[string]*parkLeg // by uuid: the calls this instance drives
+	notOurs  map[string]bool     // parked channels without the app variable (sweep cache)
+	stopping bool
+	wg       sync.WaitGroup // runs in flight
+	// started is set once every park connection has subscribed.
+	started atomic.Bool
+}
+
+// parkConn is one inbound connection that drives parked calls.
+type parkConn struct {
+	idx   int
+	slot  string // the value of slotVar for its calls
+	c     *esl.Client
+	calls atomic.Int64 // calls it drives now
+}
+
+func newParkMode(s *Server) *parkMode {
+	return &parkMode{s: s, log: s.log.Named("park"), runs: map[string]*parkLeg{}, notOurs: map[string]bool{}}
+}
+
+// start dials the park connections and starts dispatching. It returns once
+// each connection has subscribed (or ctx ended).
+func (pm *parkMode) start(ctx context.Context) error {
+	cfg := pm.s.cfg
+	n := max(cfg.ParkConnections, 1)
+	for k := range n {
+		pc := &parkConn{idx: k, slot: pm.s.instance + "/" + strconv.Itoa(k)}
+		pc.c = esl.NewClient(cfg.ESLAddress,
+			esl.WithPassword(cfg.ESLPassword),
+			esl.WithLogger(pm.log.With("connection", k)),
+			esl.WithEventBuffer(8192),
+			esl.WithReconnect(esl.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 5 * time.Second}),
+			esl.WithStateHook(func(st esl.State, err error) {
+				if st == esl.StateDisconnected {
+					pm.log.Warn("park connection lost; reconnecting", "connection", k, "error", redact(err, cfg.ESLPassword))
+				}
+			}))
+		pm.conns = append(pm.conns, pc)
+	}
+	for _, pc := range pm.conns {
+		if err := pm.subscribe(ctx, pc); err != nil {
+			return fmt.Errorf("park connection %d: %w", pc.idx, err)
+		}
+		pm.s.wg.Add(1)
+		go func() {
+			defer pm.s.wg.Done()
+			pm.watchHangups(pc)
+		}()
+	}
+	pm.s.wg.Add(1)
+	go func() {
+		defer pm.s.wg.Done()
+		pm.dispatch(pm.conns[0])
+	}()
+	pm.started.Store(true)
+	pm.log.Info("park mode on", "connections", n, "slot_prefix", pm.s.instance)
+	return nil
+}
+
+// subscribe asks for the connection's events, filtered at the switch: the
+// calls of its slot, every DTMF (DTMF events carry no channel variables to
+// filter on), and on the first connection every CHANNEL_PARK. The client
+// restores all of it after a reconnect.
+func (pm *parkMode) subscribe(ctx context.Context, pc *parkConn) error {
+	for {
+		err := pc.c.Filter(ctx, "variable_"+slotVar, pc.slot)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, esl.ErrConnLost) {
+			return err
+		}
+		select { // not connected yet: the client is dialing
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if err := pc.c.Filter(ctx, "Event-Name", "DTMF"); err != nil {
+		return err
+	}
+	if pc.idx == 0 {
+		if err := pc.c.Filter(ctx, "Event-Name", "CHANNEL_PARK"); err != nil {
+			return err
+		}
+	}
+	return pc.c.Subscribe(ctx, parkEvents(pc.idx == 0)...)
+}
+
+// dispatch claims each call the first connection sees parked.
+func (pm *parkMode) dispatch(pc *parkConn) {
+	sub := pc.c.Listen(esl.Match{Names: []string{"CHANNEL_PARK"}, Buffer: 8192})
+	for {
+		ev, err := sub.Next(pm.s.base)
+		if err != nil {
+			if errors.Is(err, esl.ErrOverflow) {
+				pm.log.Warn("CHANNEL_PARK queue overflowed; the sweep picks up what was missed")
+				sub = pc.c.Listen(esl.Match{Names: []string{"CHANNEL_PARK"}, Buffer: 8192})
+				continue
+			}
+			return
+		}
+		pm.parked(ev)
+	}
+}
+
+// parked handles one CHANNEL_PARK.
+func (pm *parkMode) parked(ev *esl.Event) {
+	id := ev.UniqueID()
+	appVar := pm.s.Config().AppVariable
+	if id == "" || ev.Variable(appVar) == "" {
+		return // not a call for fsstar (the filter lets every CHANNEL_PARK through)
+	}
+	if slot := ev.Variable(slotVar); slot != "" {
+		pm.mu.Lock()
+		run := pm.runs[id]
+		if run != nil {
+			run.repark(ev) // parked again (after a bridge, or transferred to a park)
+		}
+		pm.mu.Unlock()
+		return // another instance's call: it or the sweep deals with it
+	}
+	go pm.claim(id, ev, false)
+}
+
+// claim asks the switch for the call; the winner runs its script (or, when
+// late, gives it on-error). Exactly one instance wins a given uuid.
+func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
+	ctx, cancel := context.WithTimeout(pm.s.base, 10*time.Second)
+	defer cancel()
+	pm.mu.Lock()
+	stopping := pm.stopping
+	_, running := pm.runs[id]
+	pm.mu.Unlock()
+	if stopping || running {
+		return
+	}
+	pc := pm.pick()
+	out, err := pc.c.API(ctx, "hash insert_ifempty/"+claimRealm+"/"+id+"/"+pm.s.instance)
+	switch {
+	case err == nil && strings.HasPrefix(out, "+OK"):
+	case err != nil && strings.Contains(err.Error(), "already exists"):
+		pm.s.metrics.parkClaims.WithLabelValues("lost").Inc()
+		return
+	default:
+		pm.s.metrics.parkClaims.WithLabelValues("failed").Inc()
+		pm.log.Error("cannot claim a parked call (is mod_hash loaded?)", "uuid", id, "reply", strings.TrimSpace(out), "error", err)
+		return
+	}
+	leg := pm.newLeg(pc, id, ev)
+	pm.mu.Lock()
+	if pm.stopping {
+		pm.mu.Unlock()
+		pc.c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+pm.s.instance)
+		return
+	}
+	pm.runs[id] = leg
+	pm.wg.Add(1)
+	pm.mu.Unlock()
+	pc.calls.Add(1)
+
+	// Mark the call as this connection's (its events come here from now
+	// on) with the variables every call gets, and cancel the dialplan's
+	// last-resort timer (sched_hangup/sched_transfer, grouped by uuid):
+	// two commands, one round trip.
+	vars := append([]string{instanceVar + "=" + pm.s.instance, slotVar + "=" + pc.slot},
+		builtins.ChannelDefaults(leg.hasVariable)...)
+	var setErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, setErr = pc.c.API(ctx, "uuid_setvar_multi "+id+" "+strings.Join(vars, ";"))
+	}()
+	if _, err := pc.c.API(ctx, "sched_del "+id); err != nil {
+		leg.log.Debug("sched_del failed", "error", err)
+	}
+	wg.Wait()
+	go func() {
+		defer pm.wg.Done()
+		defer pc.calls.Add(-1)
+		if setErr != nil {
+			// The call hung up before it was marked: its hangup events
+			// may not have reached this connection.
+			leg.hangup(&esl.HangupError{UUID: id, Cause: "NORMAL_CLEARING"})
+			leg.log.Debug("parked call gone before it was marked", "error", setErr)
+		}
+		if late {
+			pm.s.metrics.parkClaims.WithLabelValues("late").Inc()
+			leg.log.Warn("parked call found unclaimed after park-claim-timeout: on-error instead of its script",
+				"module", leg.Variable(pm.s.Config().AppVariable))
+			pm.s.applyOnError(leg, pm.s.live.Load().onError, leg.log)
+			leg.done(true)
+			return
+		}
+		pm.s.metrics.parkClaims.WithLabelValues("won").Inc()
+		pm.s.serveCall(leg.ctx, leg)
+		leg.done(false)
+	}()
+}
+
+// pick returns the connection driving the fewest calls.
+func (pm *parkMode) pick() *parkConn {
+	best := pm.conns[0]
+	for _, pc := range pm.conns[1:] {
+		if pc.calls.Load() < best.calls.Load() {
+			best = pc
+		}
+	}
+	return best
+}
+
+// watchHangups ends the runs of the connection's calls that hang up.
+func (pm *parkMode) watchHangups(pc *parkConn) {
+	m := esl.Match{Names: []string{"CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}, Buffer: 8192}
+	sub := pc.c.Listen(m)
+	for {
+		ev, err := sub.Next(pm.s.base)
+		if err != nil {
+			if errors.Is(err, esl.ErrOverflow) {
+				pm.log.Warn("hangup queue overflowed; the sweep ends the runs of calls that are gone", "connection", pc.idx)
+				sub = pc.c.Listen(m)
+				continue
+			}
+			return
+		}
+		pm.mu.Lock()
+		leg := pm.runs[ev.UniqueID()]
+		pm.mu.Unlock()
+		if leg != nil {
+			leg.hangup(&esl.HangupError{UUID: ev.UniqueID(), Cause: ev.Get("Hangup-Cause"), Event: ev})
+		}
+	}
+}
+
+// drain stops claiming, waits for the runs until ctx ends, then cancels
+// the rest (they get on-error) and waits for them briefly.
+func (pm *parkMode) drain(ctx context.Context) error {
+	pm.mu.Lock()
+	pm.stopping = true
+	pm.mu.Unlock()
+	done := make(chan struct{})
+	go func() { pm.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	pm.mu.Lock()
+	for _, leg := range pm.runs {
+		leg.cancel(ErrShutdown)
+	}
+	pm.mu.Unlock()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	return ctx.Err()
+}
+
+// close closes the park connections.
+func (pm *parkMode) close() {
+	for _, pc := range pm.conns {
+		pc.c.Close()
+	}
+}
+
+// parkLeg is one parked call this instance claimed (a callLeg).
+type parkLeg struct {
+	pm   *parkMode
+	pc   *parkConn
+	uuid string
+	ev   *esl.Event // the CHANNEL_PARK that brought it
+	log  hclog.Logger
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu       sync.Mutex
+	down     error      // *esl.HangupError once the call hung up
+	left     bool       // transferred away or resumed: released
+	reparked *esl.Event // a CHANNEL_PARK seen after the run began
+}
+
+func (pm *parkMode) newLeg(pc *parkConn, id string, ev *esl.Event) *parkLeg {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(pm.s.base))
+	// Shutdown cancels runs itself (drain), after they had their time.
+	return &parkLeg{pm: pm, pc: pc, uuid: id, ev: ev, ctx: ctx, cancel: cancel,
+		log: pm.s.log.Named("park").With("uuid", id, "connection", pc.idx)}
+}
+
+func (l *parkLeg) UUID() string                { return l.uuid }
+func (l *parkLeg) Logger() hclog.Logger        { return l.log }
+func (l *parkLeg) Variable(name string) string { return l.ev.Variable(name) }
+func (l *parkLeg) hasVariable(name string) bool {
+	_, ok := l.ev.Headers.Lookup("variable_" + name)
+	return ok
+}
+func (l *parkLeg) Full() bool            { return true }
+func (l *parkLeg) Done() <-chan struct{} { return l.ctx.Done() }
+
+func (l *parkLeg) API(ctx context.Context, cmd string) (string, error) { return l.pc.c.API(ctx, cmd) }
+
+func (l *parkLeg) Execute(ctx context.Context, app, arg string) (*esl.Event, error) {
+	return l.pc.c.Execute(ctx, l.uuid, app, arg, esl.ExecuteOptions{EventLock: true})
+}
+
+func (l *parkLeg) Hangup(ctx context.Context, cause string) error {
+	return l.pc.c.Hangup(ctx, l.uuid, cause)
+}
+
+// Err is the *esl.HangupError once the call hung up, nil before.
+func (l *parkLeg) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.down
+}
+
+// Resume sends the call where the dialplan said with fsstar_resume; with
+// none it is hung up (a parked call has no dialplan left to go on with).
+func (l *parkLeg) Resume(ctx context.Context) error {
+	to, err := l.pc.c.API(ctx, "uuid_getvar "+l.uuid+" "+resumeVar)
+	to = strings.TrimSpace(to)
+	if err != nil || to == "" || to == "_undef_" {
+		l.log.Warn("script ended with setAutoHangup(False) but the parked call has no " + resumeVar + " to go to: hanging up")
+		return l.Hangup(ctx, "NORMAL_CLEARING")
+	}
+	_, err = l.pc.c.API(ctx, "uuid_transfer "+l.uuid+" "+to)
+	return err
+}
+
+func (l *parkLeg) session(call *builtins.Call) callSession {
+	return builtins.NewParkedSession(call, l.pc.c, l.ev, l.Err)
+}
+
+// hangup records the call's hangup and ends its context (the script gets
+// hangup-grace, as in socket mode).
+func (l *parkLeg) hangup(herr *esl.HangupError) {
+	l.mu.Lock()
+	if l.down == nil {
+		l.down = herr
+	}
+	l.mu.Unlock()
+	l.cancel(herr)
+}
+
+// repark notes a CHANNEL_PARK of the call after its run began.
+func (l *parkLeg) repark(ev *esl.Event) {
+	l.mu.Lock()
+	l.reparked = ev
+	l.mu.Unlock()
+}
+
+// release lets go of a call that leaves fsstar alive (transfer, resume):
+// its marks are removed, so that its events stop coming here and a later
+// park is a new call to claim, and so is the claim.
+func (l *parkLeg) release(ctx context.Context) {
+	l.mu.Lock()
+	if l.left {
+		l.mu.Unlock()
+		return
+	}
+	l.left = true
+	l.mu.Unlock()
+	l.pc.c.API(ctx, "uuid_setvar_multi "+l.uuid+" "+slotVar+"=;"+instanceVar+"=")
+	l.pc.c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+l.uuid+"/"+l.pm.s.instance)
+}
+
+// done ends the run: the claim goes once the call is gone (a call still up
+// keeps it until the sweep sees it gone, so that nobody runs it again); a
+// call parked again after it left fsstar is claimed anew.
+func (l *parkLeg) done(onError bool) {
+	pm := l.pm
+	if !onError {
+		l.mu.Lock()
+		left := l.left
+		l.mu.Unlock()
+		if !left {
+			// The script ended and the call was hung up: wait for the
+			// hangup before the claim is dropped.
+			select {
+			case <-l.ctx.Done():
+			case <-pm.s.base.Done(): // closed: nothing more will come
+			case <-time.After(10 * time.Second):
+			}
+		}
+	}
+	l.mu.Lock()
+	gone, left, again := l.down != nil, l.left, l.reparked
+	l.mu.Unlock()
+	pm.mu.Lock()
+	if pm.runs[l.uuid] == l {
+		delete(pm.runs, l.uuid)
+	}
+	pm.mu.Unlock()
+	l.cancel(context.Canceled)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(pm.s.base), 5*time.Second)
+	defer cancel()
+	if gone && !left {
+		l.pc.c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+l.uuid+"/"+pm.s.instance)
+	}
+	if left && !gone && again != nil && again.Variable(pm.s.Config().AppVariable) != "" {
+		// Transferred into another park for fsstar before the release
+		// removed the marks: a new call to claim.
+		if v, err := l.pc.c.API(ctx, "uuid_getvar "+l.uuid+" "+slotVar); err == nil && (v == "" || v == "_undef_") {
+			ev := again
+			go pm.claim(l.uuid, ev, false)
+		}
+	}
+}
+
+// sweep runs every heartbeat interval: it ends the runs of calls that are
+// gone (their hangup was missed while a connection was down), claims the
+// calls parked for fsstar that nobody claimed (fsstar was down or
+// restarting; late ones get on-error), takes over the calls of instances
+// that stopped beating (on-error, once), and drops stale claims.
+func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := c.API(ctx, "show channels as json")
+	if err != nil {
+		pm.log.Debug("sweep: show channels failed", "error", err)
+		return
+	}
+	var list struct {
+		Rows []struct {
+			UUID        string `json:"uuid"`
+			Application string `json:"application"`
+			Created     string `json:"created_epoch"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		pm.log.Warn("sweep: cannot read show channels", "error", err)
+		return
+	}
+	live := make(map[string]bool, len(list.Rows))
+	for _, r := range list.Rows {
+		live[r.UUID] = true
+	}
+
+	// Runs of calls that are gone.
+	pm.mu.Lock()
+	var gone []*parkLeg
+	for id, leg := range pm.runs {
+		if !live[id] {
+			gone = append(gone, leg)
+		}
+	}
+	for id := range pm.notOurs {
+		if !live[id] {
+			delete(pm.notOurs, id)
+		}
+	}
+	pm.mu.Unlock()
+	for _, leg := range gone {
+		leg.hangup(&esl.HangupError{UUID: leg.uuid})
+	}
+
+	claims, takeovers := pm.claims(ctx, c)
+	alive := map[string]bool{pm.s.instance: true}
+	isAlive := func(inst string) bool {
+		a, ok := alive[inst]
+		if !ok {
+			a = instanceAlive(ctx, c, inst)
+			alive[inst] = a
+		}
+		return a
+	}
+	for id, owner := range claims {
+		switch {
+		case !live[id]:
+			pm.mu.Lock()
+			_, running := pm.runs[id]
+			pm.mu.Unlock()
+			if owner == pm.s.instance && !running || owner != pm.s.instance && !isAlive(owner) {
+				c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
+			}
+		case owner != pm.s.instance && !isAlive(owner):
+			pm.takeover(ctx, c, id, owner)
+		}
+	}
+	for id := range takeovers {
+		if !live[id] {
+			c.API(ctx, "hash delete/"+claimRealm+"/"+takeoverPrefix+id)
+		}
+	}
+
+	// Calls parked for fsstar that nobody claimed.
+	appVar := pm.s.Config().AppVariable
+	now := time.Now()
+	for _, r := range list.Rows {
+		if r.Application != "park" || claims[r.UUID] != "" {
+			continue
+		}
+		pm.mu.Lock()
+		skip := pm.notOurs[r.UUID] || pm.runs[r.UUID] != nil
+		pm.mu.Unlock()
+		if skip {
+			continue
+		}
+		created, _ := strconv.ParseInt(r.Created, 10, 64)
+		age := now.Sub(time.Unix(created, 0))
+		if age < 2*time.Second {
+			continue // its CHANNEL_PARK is being dispatched
+		}
+		app := getvar(ctx, c, r.UUID, appVar)
+		if app == "" || getvar(ctx, c, r.UUID, slotVar) != "" {
+			if app == "" {
+				pm.mu.Lock()
+				pm.notOurs[r.UUID] = true
+				pm.mu.Unlock()
+			}
+			continue
+		}
+		ev, err := channelEvent(ctx, c, r.UUID)
+		if err != nil {
+			continue
+		}
+		if us, err := strconv.ParseInt(ev.Get("Caller-Channel-Created-Time"), 10, 64); err == nil && us > 0 {
+			age = now.Sub(time.UnixMicro(us)) // to the microsecond; created_epoch is in seconds
+		}
+		pm.log.Info("parked call picked up by the sweep", "uuid", r.UUID, "waited", age.Round(time.Millisecond))
+		pm.claim(r.UUID, ev, age > pm.s.Config().ParkClaimTimeout)
+	}
+}
+
+// claims reads the claims from mod_hash: uuid → owner, and the takeovers.
+func (pm *parkMode) claims(ctx context.Context, c *esl.Client) (claims, takeovers map[string]string) {
+	claims, takeovers = map[string]string{}, map[string]string{}
+	out, err := c.API(ctx, "hash_dump db "+claimRealm)
+	if err != nil {
+		return claims, takeovers // "-ERR no reply": none
+	}
+	for _, line := range strings.Split(out, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "D/"+claimRealm+"_")
+		if !ok {
+			continue
+		}
+		key, val, ok := strings.Cut(rest, "/")
+		if !ok {
+			continue
+		}
+		if id, ok := strings.CutPrefix(key, takeoverPrefix); ok {
+			takeovers[id] = val
+		} else {
+			claims[key] = val
+		}
+	}
+	return claims, takeovers
+}
+
+// takeover gives on-error to a call whose owner died, if this instance is
+// the one that claims the takeover. The takeover claim stays until the
+// call is gone, so no other instance (with an older view) takes it too.
+func (pm *parkMode) takeover(ctx context.Context, c *esl.Client, id, owner string) {
+	if !takeoverOnce(ctx, c, id, pm.s.instance) {
+		return
+	}
+	pm.s.metrics.parkClaims.WithLabelValues("takeover").Inc()
+	oe := pm.s.live.Load().onError
+	log := pm.log.With("uuid", id, "module", getvar(ctx, c, id, pm.s.Config().AppVariable), "previous_instance", owner)
+	c.API(ctx, "uuid_setvar_multi "+id+" "+slotVar+"=;"+instanceVar+"=")
+	c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
+	pm.s.metrics.onError.WithLabelValues(oe.Action).Inc()
+	if err := pm.s.onErrorInbound(ctx, id, oe); err != nil {
+		log.Warn("call of a dead instance: on-error failed", "action", oe.Action, "error", err)
+		return
+	}
+	log.Warn("call of an fsstar instance that stopped: on-error applied", "action", oe.Action)
+}
+
+// channelEvent makes a CHANNEL_PARK-like event of a channel's variables
+// (uuid_dump), for a call the sweep picks up.
+func channelEvent(ctx context.Context, c *esl.Client, id string) (*esl.Event, error) {
+	out, err := c.API(ctx, "uuid_dump "+id+" json")
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		return nil, fmt.Errorf("uuid_dump %s: %w", id, err)
+	}
+	ev := &esl.Event{}
+	for k, v := range m {
+		ev.Headers.Add(k, v)
+	}
+	ev.Headers.Set("Event-Name", "CHANNEL_PARK")
+	return ev, nil
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/fsstar/fsstar/esl/esltest"
+)
+
+// parkScripts are the scripts of the park-mode tests.
+var parkScripts = map[string]string{
+	"flow.star": `
+def handler(session, args):
+    session.answer()
+    session.execute("log", "INFO ran " + args)
+    session.setVariable("flow_seen", session.getVariable("flow_in") or "none")
+    session.sleep(20)
+    session.hangup("NORMAL_CLEARING")
+`,
+	"slow.star": `
+def handler(session, args):
+    session.answer()
+    session.execute("log", "INFO ran")
+    session.sleep(60000)
+`,
+	"resume.star": `
+def handler(session, args):
+    session.answer()
+    session.setAutoHangup(False)
+`,
+	"hooked.star": `
+def bye(session, what):
+    freeswitch.API().execute("hash", "insert/test/" + session.uuid + "/" + what)
+
+def handler(session, args):
+    session.setHangupHook(bye)
+    session.answer()
+    session.sleep(60000)
+`,
+}
+
+// parked places a call that the dialplan parks for fsstar with module.
+func parked(t *testing.T, sw *esltest.Switch, module string, vars map[string]string) *esltest.Channel {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v := map[string]string{"fsstar_app": module}
+	for k, x := range vars {
+		v[k] = x
+	}
+	ch, err := sw.ParkCall(ctx, v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// ranCount counts the "ran" log lines a channel's scripts wrote: how many
+// times fsstar ran a script on it.
+func ranCount(ch *esltest.Channel) int {
+	n := 0
+	for _, a := range ch.Apps() {
+		if a.Name == "log" && strings.Contains(a.Arg, "ran") {
+			n++
+		}
+	}
+	return n
+}
+
+func waitHangup(t *testing.T, ch *esltest.Channel, logs fmt.Stringer) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cause, err := ch.WaitHangup(ctx)
+	if err != nil {
+		t.Fatalf("call %s did not end: %v\nlogs:\n%s", ch.UUID(), err, logs)
+	}
+	return cause
+}
+
+func parkOn(c *Config) {
+	c.Park = true
+	c.HeartbeatInterval = 200 * time.Millisecond
+	c.OnError = "hangup:SYSTEM_SHUTDOWN"
+}
+
+// TestParkModeRunsScript: a call the dialplan parks is claimed, driven over
+// the park connection exactly as a socket call (the module's args, app
+// execution, variables, hangup), and its claim is gone once it ended.
+func TestParkModeRunsScript(t *testing.T) {
+	h := start(t, parkScripts, parkOn)
+	waitPark(t, h)
+	ch := parked(t, h.sw, "flow a b", map[string]string{"flow_in": "it's ${x}"})
+	if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
+		t.Fatalf("hangup cause %q, want NORMAL_CLEARING\n%s", cause, h.logs)
+	}
+	if got := ranCount(ch); got != 1 {
+		t.Fatalf("script ran %d times, want 1; apps %q", got, appNames(ch))
+	}
+	if got := ch.Var("flow_seen"); got != "it's ${x}" {
+		t.Errorf("flow_seen = %q, want the variable read back unexpanded", got)
+	}
+	if got := ch.Var(slotVar); !strings.HasPrefix(got, h.srv.instance+"/") {
+		t.Errorf("%s = %q, want this instance's slot", slotVar, got)
+	}
+	waitFor(t, "the claim to go", func() bool { return h.sw.HashValue(claimRealm, ch.UUID()) == "" })
+	if n := counterValue(h.srv.metrics.parkClaims.WithLabelValues("won")); n != 1 {
+		t.Errorf("claims won = %v, want 1", n)
+	}
+}
+
+// TestParkModeExactlyOnce: three instances serve one switch; every parked
+// call runs exactly once, and the calls are shared among them.
+func TestParkModeExactlyOnce(t *testing.T) {
+	a := start(t, parkScripts, func(c *Config) { parkOn(c); c.ParkConnections = 2 })
+	edit := func(c *Config) {
+		parkOn(c)
+		c.ScriptDirs = a.srv.cfg.ScriptDirs
+	}
+	b := startWithSwitch(t, a.sw, edit)
+	c := startWithSwitch(t, a.sw, edit)
+	for _, h := range []*harness{a, b, c} {
+		waitPark(t, h)
+	}
+	time.Sleep(300 * time.Millisecond) // every instance subscribed
+	const calls = 60
+	var wg sync.WaitGroup
+	chans := make([]*esltest.Channel, calls)
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			chans[i] = parked(t, a.sw, "flow", nil)
+		}()
+	}
+	wg.Wait()
+	for _, ch := range chans {
+		waitHangup(t, ch, a.logs)
+		if got := ranCount(ch); got != 1 {
+			t.Errorf("call %s: script ran %d times, want 1", ch.UUID(), got)
+		}
+	}
+	total := 0.0
+	for _, h := range []*harness{a, b, c} {
+		won := counterValue(h.srv.metrics.parkClaims.WithLabelValues("won"))
+		lost := counterValue(h.srv.metrics.parkClaims.WithLabelValues("lost"))
+		t.Logf("instance %s: won %v lost %v", h.srv.instance[:8], won, lost)
+		total += won
+	}
+	if total != calls {
+		t.Errorf("claims won in all = %v, want %d", total, calls)
+	}
+}
+
+// TestParkModePickup: calls parked while no fsstar was up are picked up
+// when one starts: a recent one runs its script, one parked for longer
+// than park-claim-timeout gets on-error.
+func TestParkModePickup(t *testing.T) {
+	sw := esltest.NewSwitch(t)
+	old := parked(t, sw, "flow", nil)
+	time.Sleep(1200 * time.Millisecond)
+	fresh := parked(t, sw, "flow", nil)
+	time.Sleep(2100 * time.Millisecond) // the sweep leaves calls younger than 2s to the dispatch
+	h := startOn(t, sw, parkScripts, func(c *Config) { parkOn(c); c.ParkClaimTimeout = 2700 * time.Millisecond }, nil)
+	if cause := waitHangup(t, fresh, h.logs); cause != "NORMAL_CLEARING" || ranCount(fresh) != 1 {
+		t.Errorf("fresh call: cause %q, runs %d; want its script once\n%s", cause, ranCount(fresh), h.logs)
+	}
+	if cause := waitHangup(t, old, h.logs); cause != "SYSTEM_SHUTDOWN" || ranCount(old) != 0 {
+		t.Errorf("late call: cause %q, runs %d; want on-error and no script\n%s", cause, ranCount(old), h.logs)
+	}
+	if n := counterValue(h.srv.metrics.parkClaims.WithLabelValues("late")); n != 1 {
+		t.Errorf("late claims = %v, want 1", n)
+	}
+}
+
+// TestParkModeTakeover: an instance that dies mid-call (its connections
+// gone, its heartbeat stale) has its calls taken over by another instance
+// with on-error, once; the hangup hook of the survivor's own calls still
+// runs on the survivor.
+func TestParkModeTakeover(t *testing.T) {
+	a := start(t, parkScripts, parkOn)
+	waitPark(t, a)
+	ch := parked(t, a.sw, "slow", nil)
+	waitFor(t, "a's claim", func() bool { return a.sw.HashValue(claimRealm, ch.UUID()) == a.srv.instance })
+	waitFor(t, "the script", func() bool { return ranCount(ch) == 1 })
+
+	// a dies: its connections drop and its heartbeat stops (no drain).
+	a.srv.closeAll()
+
+	b := startWithSwitch(t, a.sw, func(c *Config) { parkOn(c); c.ScriptDirs = a.srv.cfg.ScriptDirs })
+	c := startWithSwitch(t, a.sw, func(c *Config) { parkOn(c); c.ScriptDirs = a.srv.cfg.ScriptDirs })
+	if cause := waitHangup(t, ch, b.logs); cause != "SYSTEM_SHUTDOWN" {
+		t.Fatalf("dead instance's call: cause %q, want on-error (SYSTEM_SHUTDOWN)\nb:\n%s\nc:\n%s", cause, b.logs, c.logs)
+	}
+	if got := ranCount(ch); got != 1 {
+		t.Errorf("script ran %d times, want 1", got)
+	}
+	tb := counterValue(b.srv.metrics.parkClaims.WithLabelValues("takeover"))
+	tc := counterValue(c.srv.metrics.parkClaims.WithLabelValues("takeover"))
+	if tb+tc != 1 {
+		t.Errorf("takeovers: b %v, c %v; want one in all", tb, tc)
+	}
+
+	// The survivors serve new calls, hooks included.
+	hooked := parked(t, a.sw, "hooked", nil)
+	waitFor(t, "answer", func() bool {
+		return hooked.Var("answer_epoch") != "" || strings.Contains(strings.Join(appNames(hooked), ","), "answer")
+	})
+	hooked.Hangup("USER_BUSY")
+	waitFor(t, "the hangup hook", func() bool { return a.sw.HashValue("test", hooked.UUID()) == "hangup" })
+}
+
+// TestParkModeResume: a script that ends with setAutoHangup(False) sends the
+// parked call to fsstar_resume, and lets go of it.
+func TestParkModeResume(t *testing.T) {
+	h := start(t, parkScripts, parkOn)
+	h.sw.RouteApps("after", esltest.App{Name: "hangup", Arg: "CALL_REJECTED"})
+	waitPark(t, h)
+	ch := parked(t, h.sw, "resume", map[string]string{resumeVar: "after"})
+	if cause := waitHangup(t, ch, h.logs); cause != "CALL_REJECTED" {
+		t.Fatalf("cause %q, want the resume extension's CALL_REJECTED\n%s", cause, h.logs)
+	}
+	if v := ch.Var(slotVar); v != "" {
+		t.Errorf("%s = %q after the call left fsstar, want it removed", slotVar, v)
+	}
+	waitFor(t, "the claim to go", func() bool { return h.sw.HashValue(claimRealm, ch.UUID()) == "" })
+}
+
+// counterValue reads a counter.
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return -1
+	}
+	return m.GetCounter().GetValue()
+}
+
+// waitPark waits until h's park mode has subscribed.
+func waitPark(t *testing.T, h *harness) {
+	t.Helper()
+	waitFor(t, "park mode", func() bool { return h.srv.park != nil && h.srv.park.started.Load() })
+}
