@@ -226,6 +226,9 @@ type menuRun struct {
 	depth  int
 	toMain bool
 	terms  string // ivr_menu_terminator, else "#"
+	// termSet: read_terminator_used may hold a terminator of an earlier
+	// read (the read app sets it, never clears it).
+	termSet bool
 }
 
 // execute(session, name): runs the menu called name of this menu's stack
@@ -237,7 +240,7 @@ func (m *IVRMenu) execute(thread *starlark.Thread, fn *starlark.Builtin, args st
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "session", &s, "name", &name); err != nil {
 		return nil, err
 	}
-	r := &menuRun{s: s, thread: thread, fn: fn, terms: "#"}
+	r := &menuRun{s: s, thread: thread, fn: fn, terms: "#", termSet: true}
 	for i, x := range *m.stack {
 		if x == m {
 			r.stack = (*m.stack)[i:] // switch_ivr_menu_find looks from this menu on
@@ -466,10 +469,7 @@ func (r *menuRun) playAndCollect(m *IVRMenu, sound string, need int) (menuStatus
 		r.s.mu.Unlock()
 		return playStatus(ev, err), "", r.alive(err)
 	}
-	// min_digits 0: a timeout with no digit reads "timeout" (with 1 the
-	// read app would say "failure"), a lone terminator "success".
-	arg := fmt.Sprintf("0 %d %s %s %d %s %d", need, esl.QuoteArg(sound), digitsVar, m.timeout, esl.QuoteArg(termArg(r.terms)), m.interTimeout)
-	ev, err := r.s.run(r.thread, r.fn, "read", arg, false)
+	ev, err := r.read(fmt.Sprintf("1 %d %s %s %d %s %d", need, esl.QuoteArg(sound), digitsVar, m.timeout, esl.QuoteArg(termArg(r.terms)), m.interTimeout))
 	if err != nil {
 		return menuFalse, "", r.alive(err)
 	}
@@ -480,6 +480,11 @@ func (r *menuRun) playAndCollect(m *IVRMenu, sound string, need int) (menuStatus
 		status = menuTimeout
 	case "failure":
 		status = menuFalse
+		// The read app needs one digit at least: no digit and no
+		// terminator is collect_digits_count's timeout.
+		if buf == "" && ev.Variable("read_terminator_used") == "" {
+			status = menuTimeout
+		}
 	}
 	if m.confirmMacro == "" || status != menuSuccess || buf == "" {
 		return status, buf, nil
@@ -489,8 +494,7 @@ func (r *menuRun) playAndCollect(m *IVRMenu, sound string, need int) (menuStatus
 		prompt := "phrase:" + m.confirmMacro + ":" + buf
 		key := ""
 		if m.confirmKey != "" {
-			arg := fmt.Sprintf("1 1 %s %s %d %s", esl.QuoteArg(prompt), digitsVar, m.timeout, esl.QuoteArg(termArg(r.terms)))
-			ev, err := r.s.run(r.thread, r.fn, "read", arg, false)
+			ev, err := r.read(fmt.Sprintf("1 1 %s %s %d %s", esl.QuoteArg(prompt), digitsVar, m.timeout, esl.QuoteArg(termArg(r.terms))))
 			if err != nil {
 				return menuFalse, "", r.alive(err)
 			}
@@ -508,6 +512,23 @@ func (r *menuRun) playAndCollect(m *IVRMenu, sound string, need int) (menuStatus
 		att--
 	}
 	return status, "", nil // rejected
+}
+
+// read runs the read app with arg (expanded by the switch, as
+// play_and_collect expands its sound), read_terminator_used cleared first
+// when an earlier read may have set it.
+func (r *menuRun) read(arg string) (*esl.Event, error) {
+	if r.termSet {
+		if err := r.setVariable("read_terminator_used", ""); err != nil {
+			return nil, err
+		}
+		r.termSet = false
+	}
+	ev, err := r.s.run(r.thread, r.fn, "read", arg, false)
+	if err == nil && ev.Variable("read_terminator_used") != "" {
+		r.termSet = true
+	}
+	return ev, err
 }
 
 // play is switch_ivr_play_file without input arguments: keys pressed

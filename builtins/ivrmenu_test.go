@@ -36,12 +36,12 @@ def handler(session, args):
 	c.check(t, `["one", "got4", "", "success", True]`)
 	got := strings.Join(appList(c.ch), "\n")
 	for _, want := range []string{
-		"read 0 1 'tone_stream://%(1000,0,440)' fsstar_digits 3000 # 500", // the greeting
+		"read 1 1 'tone_stream://%(1000,0,440)' fsstar_digits 3000 # 500", // the greeting
 		"set ivr_choice=one",
-		"read 0 1 'tone_stream://%(500,0,440)' fsstar_digits 3000 # 500", // the short greeting after
+		"read 1 1 'tone_stream://%(500,0,440)' fsstar_digits 3000 # 500", // the short greeting after
 		"set ivr_re=got4",
 		"playback tone_stream://%(100,0,300)", // "7": invalid
-		"read 0 1 'tone_stream://%(800,0,600)' fsstar_digits 3000 # 500",
+		"read 1 1 'tone_stream://%(800,0,600)' fsstar_digits 3000 # 500",
 		"playback tone_stream://%(100,0,200)", // the exit sound
 	} {
 		if !strings.Contains(got, want) {
@@ -75,7 +75,7 @@ def handler(session, args):
     return out
 `, nil)
 	c.check(t, `["timeout", "failure"]`)
-	reads := strings.Count(strings.Join(appList(c.ch), "\n"), "read 0 1 silence_stream://10")
+	reads := strings.Count(strings.Join(appList(c.ch), "\n"), "read 1 1 silence_stream://10")
 	if reads != 4 {
 		t.Errorf("%d greetings, want 2 timeouts + 2 failures:\n%s", reads, strings.Join(appList(c.ch), "\n"))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fsstar/fsstar/esl"
 	"go.starlark.net/starlark"
 )
 
@@ -51,10 +52,12 @@ func (s *Session) print(thread *starlark.Thread, fn *starlark.Builtin, args star
 
 // process_callback_result(result) is CoreSession::process_callback_result
 // (switch_ivr_process_fh on the file playing): inside an input callback
-// while a file plays, "speed[:v]", "volume[:v]", "pause", "restart",
-// "seek[:v]" and "truncate" act on it (uuid_fileman) and give 0, "stop"
-// ends it (uuid_break) and gives 1, anything else does nothing and gives
-// 0. With no file playing, "" gives 0 and anything else 1.
+// while a file plays, the result goes to uuid_fileman, which is that
+// function on the file playing: "speed[:v]", "volume[:v]", "pause",
+// "restart", "seek[:v]" and "truncate" act on it and give 0, "stop" ends
+// it (the playback ends as played to its end) and gives 1, anything else
+// does nothing and gives 0. With no file playing, "" gives 0 and anything
+// else 1.
 func (s *Session) processCallbackResult(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var res string
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "result", &res); err != nil {
@@ -70,35 +73,28 @@ func (s *Session) processCallbackResult(thread *starlark.Thread, fn *starlark.Bu
 	if !inMedia || s.UUID() == "" {
 		return starlark.MakeInt(1), nil // no file handle
 	}
-	cmd, _, _ := strings.Cut(strings.ToLower(r), ":")
-	switch cmd {
-	case "stop":
-		if _, err := s.api(fn, "uuid_break "+s.uuid); err != nil && !errors.Is(err, errGone) {
+	if strings.ContainsAny(r, " \t\r\n") {
+		return nil, fmt.Errorf("%s: %q: no blanks allowed", fn.Name(), res)
+	}
+	// uuid_fileman is switch_ivr_process_fh on the file playing.
+	out, err := s.api(fn, "uuid_fileman "+s.uuid+" "+r)
+	if err != nil || strings.HasPrefix(out, "-ERR") {
+		if err != nil && !errors.Is(err, errGone) && !isCommandError(err) {
 			return nil, err
 		}
-		s.mu.Lock()
-		s.mediaBroken = true
-		s.mu.Unlock()
-		return starlark.MakeInt(1), nil
-	case "speed", "volume", "pause", "restart", "seek", "truncate":
-		if strings.ContainsAny(r, " \t\r\n") {
-			return nil, fmt.Errorf("%s: %q: no blanks allowed", fn.Name(), res)
-		}
-		out, err := s.api(fn, "uuid_fileman "+s.uuid+" "+r)
-		if errors.Is(err, errGone) {
-			return starlark.MakeInt(1), nil
-		}
-		if err != nil {
-			// -ERR No file handle!: nothing plays (collectDigits, a
-			// read), as switch_ivr_process_fh without a file handle.
-			return starlark.MakeInt(1), nil
-		}
-		if strings.HasPrefix(out, "-ERR") {
-			return starlark.MakeInt(1), nil
-		}
-		return starlark.MakeInt(0), nil
+		return starlark.MakeInt(1), nil // -ERR No file handle!: nothing plays
+	}
+	switch cmd, _, _ := strings.Cut(strings.ToLower(r), ":"); cmd {
+	case "stop":
+		return starlark.MakeInt(1), nil // the file ends; process_fh says FALSE
 	}
 	return starlark.MakeInt(0), nil
+}
+
+// isCommandError reports whether err is the switch's -ERR reply.
+func isCommandError(err error) bool {
+	var ce *esl.CommandError
+	return errors.As(err, &ce)
 }
 
 // hangupHookWrapper wraps the hook of a freeswitch.Session(...) leg so that

@@ -386,6 +386,105 @@ put("expr", api:execute("expr", "1+2")); put("empty", api:execute("global_getvar
 	{name: "answer_returns",
 		lua:  `put("r", session:answer())`,
 		star: "def handler(session, args):\n    put(session, \"r\", session.answer())"},
+
+	// --- parity rows of docs/api.md ---------------------------------------------
+	{name: "ivr_menu",
+		lua: `session:answer()
+local m = freeswitch.IVRMenu(nil, "diffmenu", "` + tone1 + `", "tone_stream://%(500,0,440)",
+  "tone_stream://%(100,0,300)", "tone_stream://%(100,0,200)", nil, nil, nil, nil, nil, 0, 500, 1, 3000, 3, 3)
+m:bindAction("menu-exec-app", "set diff_choice=one", "1")
+m:bindAction("menu-exec-app", "set diff_re=got$1", "/^([3-5])$/")
+m:bindAction("menu-exit", "", "9")
+mark("menu")
+m:execute(session, "diffmenu")
+put("status", session:getVariable("ivr_menu_status"))`,
+		star: `def handler(session, args):
+    session.answer()
+    m = freeswitch.IVRMenu(None, "diffmenu", "` + tone1 + `", "tone_stream://%(500,0,440)",
+        "tone_stream://%(100,0,300)", "tone_stream://%(100,0,200)", None, None, None, None, None, 0, 500, 1, 3000, 3, 3)
+    m.bindAction("menu-exec-app", "set diff_choice=one", "1")
+    m.bindAction("menu-exec-app", "set diff_re=got$1", "/^([3-5])$/")
+    m.bindAction("menu-exit", "", "9")
+    mark(session, "menu")
+    m.execute(session, "diffmenu")
+    put(session, "status", session.getVariable("ivr_menu_status"))`,
+		caller: []callerAction{{mark: "menu", after: ms(300), dtmf: "1"}, {mark: "menu", after: ms(1600), dtmf: "4"}, {mark: "menu", after: ms(2400), dtmf: "7"}, {mark: "menu", after: ms(3600), dtmf: "9"}}},
+	{name: "ivr_menu_timeouts",
+		lua: `session:answer()
+local m = freeswitch.IVRMenu(nil, "difft", "silence_stream://10", nil, nil, "tone_stream://%(100,0,200)", nil, nil, nil, nil, nil, 0, 0, 1, 1000, 2, 2)
+m:bindAction("menu-exit", "", "9")
+local t0 = now(); m:execute(session, "difft"); put("menu_ms", now() - t0)
+put("status", session:getVariable("ivr_menu_status"))`,
+		star: `def handler(session, args):
+    session.answer()
+    m = freeswitch.IVRMenu(None, "difft", "silence_stream://10", None, None, "tone_stream://%(100,0,200)", None, None, None, None, None, 0, 0, 1, 1000, 2, 2)
+    m.bindAction("menu-exit", "", "9")
+    t0 = now()
+    m.execute(session, "difft")
+    put(session, "menu_ms", now() - t0)
+    put(session, "status", session.getVariable("ivr_menu_status"))`},
+	{name: "getdigits_typeahead_split",
+		lua: `session:answer(); mark("keys"); session:sleep(600)
+put("a", session:getDigits(5, "#", 2000)); put("b", session:getDigits(5, "#", 1000))`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "keys")
+    session.sleep(600)
+    put(session, "a", session.getDigits(5, "#", 2000))
+    put(session, "b", session.getDigits(5, "#", 1000))`,
+		caller: []callerAction{{mark: "keys", after: ms(100), dtmf: "12#34"}}},
+	{name: "getdigits_abstimeout",
+		lua: `session:answer(); local t0 = now()
+put("d", session:getDigits(3, "", 5000, 0, 700)); put("wait_ms", now() - t0)`,
+		star: `def handler(session, args):
+    session.answer()
+    t0 = now()
+    put(session, "d", session.getDigits(3, "", 5000, 0, 700))
+    put(session, "wait_ms", now() - t0)`},
+	{name: "small_returns",
+		lua: `session:answer()
+put("collect", session:collectDigits(100)); put("hstate", session:hangupState())
+local s = freeswitch.Session(); put("orig", s:originate(session, "error/user_busy", 5))`,
+		star: `def handler(session, args):
+    session.answer()
+    put(session, "collect", session.collectDigits(100))
+    put(session, "hstate", session.hangupState())
+    s = freeswitch.Session()
+    put(session, "orig", s.originate(session, "error/user_busy", 5))`},
+	{name: "process_callback_result_stop",
+		lua: `function on_key(s, what, obj) s:process_callback_result("stop"); return "" end
+session:answer(); session:setInputCallback("on_key"); mark("play")
+put("r", session:streamFile("` + tone3 + `"))`,
+		star: `def on_key(s, what, obj):
+    s.process_callback_result("stop")
+    return ""
+
+def handler(session, args):
+    session.answer()
+    session.setInputCallback(on_key)
+    mark(session, "play")
+    put(session, "r", session.streamFile("` + tone3 + `"))`,
+		caller: []callerAction{{mark: "play", after: ms(800), dtmf: "5"}}},
+	{name: "print_text",
+		lua:   `session:answer(); put("print", session:print("hello"))`,
+		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"print\", session.print(\"hello\"))",
+		known: "print() gives 1 whenever the channel exists: uuid_send_text does not tell whether the channel took the text"},
+	{name: "dbh_string_values",
+		lua: `session:answer()
+local dbh = freeswitch.Dbh("sqlite://fsstar_diff")
+dbh:query("select 2.0 as r, 10 as i, null as n, 'x y' as s", function(row)
+  put("r", row.r); put("i", row.i); put("n", "[" .. row.n .. "]"); put("s", row.s) end)
+put("react", dbh:test_reactive("select 1"))`,
+		star: `def handler(session, args):
+    session.answer()
+    dbh = freeswitch.Dbh("sqlite://fsstar_diff")
+    def row_fn(row):
+        put(session, "r", row["r"])
+        put(session, "i", row["i"])
+        put(session, "n", "[" + row["n"] + "]")
+        put(session, "s", row["s"])
+    dbh.query("select 2.0 as r, 10 as i, null as n, 'x y' as s", row_fn)
+    put(session, "react", dbh.test_reactive("select 1"))`},
 	{name: "ready_and_state",
 		lua:  `session:answer(); put("ready", session:ready()); put("media", session:mediaReady()); put("state", session:getState())`,
 		star: "def handler(session, args):\n    session.answer()\n    put(session, \"ready\", session.ready())\n    put(session, \"media\", session.mediaReady())\n    put(session, \"state\", session.getState())"},
