@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
+	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
 )
 
 // DefaultConsumerQueue is the queue size of an EventConsumer when none is
-// given: past it the consumer is closed (see esl's overflow policy) and pop
-// fails with an error saying so.
+// given: past it new events are dropped (and logged) until the script pops,
+// as the switch's consumer drops them.
 const DefaultConsumerQueue = 5000
 
 // consumer is an EventConsumer: events asked of the switch on the inbound
@@ -178,38 +179,77 @@ func (c *consumer) pop(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	if sub == nil {
 		return nil, fmt.Errorf("%s: the consumer is bound to no event (bind first)", fn.Name())
 	}
-	if ev := sub.TryNext(); ev != nil {
-		return NewEvent(ev), nil
-	}
-	if block == 0 {
-		return c.ended(fn, sub)
-	}
 	ctx := c.call.ctx()
-	if timeout > 0 {
+	if block != 0 && timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Millisecond)
 		defer cancel()
 	}
-	ev, err := sub.Next(ctx)
-	if err == nil {
-		return NewEvent(ev), nil
+	for {
+		if ev := sub.TryNext(); ev != nil {
+			return NewEvent(ev), nil
+		}
+		if err := sub.Err(); err != nil {
+			var renewErr error
+			if sub, renewErr = c.renew(fn, sub, err); renewErr != nil {
+				return nil, renewErr
+			}
+			if errors.Is(err, esl.ErrConnLost) && block != 0 {
+				// Wait for the connection to come back, bounded by the
+				// pop's deadline.
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}
+		if block == 0 {
+			return starlark.None, nil
+		}
+		if ctx.Err() == nil {
+			ev, err := sub.Next(ctx)
+			if err == nil {
+				return NewEvent(ev), nil
+			}
+			if ctx.Err() == nil {
+				continue // the subscription ended: renewed above
+			}
+		}
+		if cerr := c.call.ctx().Err(); cerr != nil {
+			return nil, fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(c.call.ctx()))
+		}
+		return starlark.None, nil // the timeout
 	}
-	if cerr := c.call.ctx().Err(); cerr != nil {
-		return nil, fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(c.call.ctx()))
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return starlark.None, nil
-	}
-	return nil, fmt.Errorf("%s: %w", fn.Name(), err)
 }
 
-// ended is pop's answer when nothing is queued: None, or why the
-// subscription ended (an overflow, the connection closed).
-func (c *consumer) ended(fn *starlark.Builtin, sub *esl.Subscription) (starlark.Value, error) {
-	if err := sub.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", fn.Name(), err)
+// renew replaces the consumer's subscription after it ended by why (its
+// queue drained): as the switch's consumer drops the events that find its
+// queue full and goes on, the consumer goes on with a new subscription (the
+// events meanwhile are lost, and logged as such); after a lost connection
+// the new one gets the events once the client is back. A consumer cleaned
+// up is an error.
+func (c *consumer) renew(fn *starlark.Builtin, sub *esl.Subscription, why error) (*esl.Subscription, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, fmt.Errorf("%s: the consumer was cleaned up", fn.Name())
 	}
-	return starlark.None, nil
+	if c.sub != sub {
+		return c.sub, nil // renewed already (by bind)
+	}
+	if errors.Is(why, esl.ErrOverflow) {
+		log := hclog.NewNullLogger()
+		if c.call != nil && c.call.Logger != nil {
+			log = c.call.Logger
+		}
+		log.Warn("EventConsumer queue was full: events were dropped, as the switch drops them", "queue_len", c.size)
+	}
+	m := esl.Match{Names: c.names, Buffer: c.size}
+	if c.all {
+		m.Names = nil
+	}
+	c.sub = c.client.Listen(m)
+	return c.sub, nil
 }
 
 func (c *consumer) cleanup(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -233,8 +233,10 @@
 // Returns a consumer of the switch's events on the inbound connection:
 // `event plain <event_name> [<subclass>]` ("all" for every event; a subclass
 // makes it CUSTOM). Events are queued for the consumer, at most queue_len;
-// a consumer that falls behind further is closed and pop fails saying so
-// (nothing is dropped silently). The queue is dropped when the call ends.
+// as with the switch's consumer, events that find the queue full are
+// dropped (fsstar logs it) and the consumer goes on once the script pops.
+// After a lost switch connection pop waits for it to come back. The queue
+// is dropped when the call ends.
 //
 //	con.bind(event_name, subclass="")  one more event; 1, as mod_lua
 //	con.pop(block=0, timeout=0)        the next event as an Event, or None:

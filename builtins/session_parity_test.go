@@ -96,3 +96,26 @@ def handler(session, args):
 	c.check(t, `["API", None, 0, 0, "5"]`)
 	c.apps(t, "answer", "read 1 3 silence fsstar_digits 2000 # 300")
 }
+
+// TestEventConsumerDropsWhenFull: as the switch's consumer, events that
+// find the queue full are dropped and the consumer goes on.
+func TestEventConsumerDropsWhenFull(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def fire(n):
+    e = freeswitch.Event("CUSTOM", "fsstar::full")
+    e.addHeader("N", str(n))
+    e.fire()
+
+def handler(session, args):
+    con = freeswitch.EventConsumer("CUSTOM", "fsstar::full", 2)
+    for n in range(5):
+        fire(n)
+    freeswitch.msleep(300)
+    got = [con.pop().getHeader("N"), con.pop().getHeader("N"), con.pop()]
+    fire(9)
+    got.append(con.pop(1, 2000).getHeader("N"))
+    return got
+`, nil)
+	c.check(t, `["0", "1", None, "9"]`)
+}
