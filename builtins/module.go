@@ -111,9 +111,9 @@ func Module(opts Options) *starlarkstruct.Module {
 			"quoteArg":          newBuiltin("freeswitch.quoteArg", quoteArg),
 			"dialVar":           newBuiltin("freeswitch.dialVar", dialVar),
 			"IVRMenu":           newBuiltin("freeswitch.IVRMenu", newIVRMenu),
+			"JSON":              newBuiltin("freeswitch.JSON", e.newJSON),
 			// Reference names ESL cannot express: they fail naming what to use.
 			"email": refusedBuiltin("freeswitch.email", emailRefused),
-			"JSON":  refusedBuiltin("freeswitch.JSON", jsonRefused),
 		},
 	}
 	m.Freeze()

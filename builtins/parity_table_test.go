@@ -115,6 +115,7 @@ func parityValues(t *testing.T) map[string]struct {
 		"IVRMenu":       {menu.(*IVRMenu), true},
 		"Session":       {&Session{}, true},
 		"Dbh":           {&Dbh{}, true},
+		"JSON":          {&jsonObject{}, true},
 		"json":          {json.Module, false}, // go.starlark.net's
 	}
 }
@@ -214,7 +215,7 @@ func resolveParityName(t *testing.T, values map[string]struct {
 	prefix, attr, ok := strings.Cut(name, ".")
 	e, known := values[prefix]
 	if !ok || !known {
-		t.Errorf("table name %q: want <value>.<name> with a value among freeswitch, API, Event, EventConsumer, Stream, DTMF, IVRMenu, Session, Dbh, json", name)
+		t.Errorf("table name %q: want <value>.<name> with a value among freeswitch, API, Event, EventConsumer, Stream, DTMF, IVRMenu, Session, Dbh, JSON, json", name)
 		return nil, false
 	}
 	found := false

@@ -19,9 +19,6 @@ func refusedBuiltin(name, why string) *starlark.Builtin {
 const (
 	emailRefused = "the switch's mailer has no ESL command; " +
 		`use API().execute("curl", ...) to post to a mail service's HTTP API`
-	jsonRefused = "mod_lua's JSON object: use the predeclared json module, json.encode and json.decode; " +
-		`for JSON.execute send json.encode of the request to API().execute("json", ...) and json.decode its answer; ` +
-		"Starlark's {} and [] need no encode_empty_table_as_object"
 )
 
 // eventRefused are the Event methods of the reference that ESL cannot

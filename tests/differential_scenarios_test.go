@@ -469,6 +469,44 @@ def handler(session, args):
 		lua:   `session:answer(); put("print", session:print("hello"))`,
 		star:  "def handler(session, args):\n    session.answer()\n    put(session, \"print\", session.print(\"hello\"))",
 		known: "print() gives 1 whenever the channel exists: uuid_send_text does not tell whether the channel took the text"},
+	{name: "json_object",
+		lua: `session:answer()
+local j = freeswitch.JSON()
+put("enc", j:encode({a = 1.5}))
+j:return_unformatted_json(false)
+put("fmt", j:encode({a = {1, 2, {z = 0.1}}}))
+j:return_unformatted_json(true)
+put("arr", j:encode({1, "x", true, {z = 0.1}}))
+put("empty", j:encode({}))
+j:encode_empty_table_as_object(false)
+put("empty2", j:encode({}))
+j:return_unformatted_json(true)
+put("nested", j:encode({k = {1, 2.25, 1e20}}))
+local d = j:decode('{"a": [1, "b", null, [2], {"c": 3}], "n": null, "t": true, "o": {"x": 2}}')
+put("dec", d.a[1] .. "," .. d.a[2] .. "," .. #d.a .. "," .. d.a[3].c .. "," .. tostring(d.n) .. "," .. tostring(d.t) .. "," .. d.o.x)
+local bad = j:decode("nope"); put("bad", tostring(bad))
+local r = j:execute('{"command":"status","data":{}}')
+put("sys", r.systemStatus)
+put("exec2", string.sub(j:execute2({command = "status", data = {x = 1}}), 1, 24))`,
+		star: `def handler(session, args):
+    session.answer()
+    j = freeswitch.JSON()
+    put(session, "enc", j.encode({"a": 1.5}))
+    j.return_unformatted_json(False)
+    put(session, "fmt", j.encode({"a": [1, 2, {"z": 0.1}]}))
+    j.return_unformatted_json(True)
+    put(session, "arr", j.encode([1, "x", True, {"z": 0.1}]))
+    put(session, "empty", j.encode({}))
+    j.encode_empty_table_as_object(False)
+    put(session, "empty2", j.encode({}))
+    j.return_unformatted_json(True)
+    put(session, "nested", j.encode({"k": [1, 2.25, 1e20]}))
+    d = j.decode('{"a": [1, "b", null, [2], {"c": 3}], "n": null, "t": true, "o": {"x": 2}}')
+    put(session, "dec", ",".join([str(d["a"][0]), d["a"][1], str(len(d["a"])), str(d["a"][2]["c"]), text(d.get("n")), text(d["t"]), str(d["o"]["x"])]))
+    put(session, "bad", text(j.decode("nope")))
+    r = j.execute('{"command":"status","data":{}}')
+    put(session, "sys", r["systemStatus"])
+    put(session, "exec2", j.execute2({"command": "status", "data": {"x": 1}})[:24])`},
 	{name: "dbh_string_values",
 		lua: `session:answer()
 local dbh = freeswitch.Dbh("sqlite://fsstar_diff")
