@@ -2,9 +2,11 @@
 // the freeswitch module (mod_lua / mod_python names, spelled as they spell
 // them), a read-only files module, and go.starlark.net's json, time and math.
 //
-//	freeswitch = module(consoleLog, consoleCleanLog, msleep, Event, Stream, DTMF, Dbh,
-//	                    API, EventConsumer, Session, bridge, getGlobalVariable,
-//	                    setGlobalVariable, running)
+//	freeswitch = module(consoleLog, consoleLog2, consoleCleanLog, console_log,
+//	                    console_log2, console_clean_log, msleep, Event, Stream,
+//	                    DTMF, Dbh, API, EventConsumer, Session, IVRMenu, JSON,
+//	                    bridge, getGlobalVariable, setGlobalVariable, running,
+//	                    escapeVars, quoteArg, dialVar, email)
 //	files      = module(read, csv, exists)
 //	json, time, math   as in go.starlark.net/lib/json, lib/time, lib/math
 //
@@ -113,7 +115,7 @@
 //
 // # Databases
 //
-// def Dbh(dsn, user="", pass=""):
+// def Dbh(dsn, user="", pass="", typed=False):
 //
 // Returns a database handle, one connection taken from the server's pool
 // (Options.DB) for the data source dsn:
@@ -141,8 +143,11 @@
 //	    bytes) bound to its placeholders (? for SQLite, $1 for PostgreSQL).
 //	    Without fn the statement is executed and affected_rows() counts the
 //	    rows it changed. With fn, fn(row) is called for every row, row a dict
-//	    of column name to value (NULL is None, integers int, reals float,
-//	    text str, blobs bytes, timestamps time values); a true result (True,
+//	    of column name to value, as mod_lua gives it: the text of the value
+//	    ("3", "1.5", "2.0" for a real as SQLite writes it, "t"/"f"), and ""
+//	    for NULL. A handle made with typed=True gives typed values instead
+//	    (NULL None, integers int, reals float, text str, blobs bytes,
+//	    timestamps time values). A true result (True,
 //	    a non-zero number, a non-empty string) stops the query, as a non-zero
 //	    return does in mod_lua. Returns True, or False when the database
 //	    reported an error, which last_error() then holds. An error raised by
@@ -157,10 +162,10 @@
 //	dbh.connected()       True while the handle holds a connection
 //	dbh.release()         gives the connection back to the pool; True, or
 //	                      False when it had none. Later queries fail.
-//	dbh.test_reactive(test_sql, drop_sql, reactive_sql)
+//	dbh.test_reactive(test_sql, drop_sql="", reactive_sql="")
 //	    Runs test_sql; when it fails, runs drop_sql (its error ignored) and
 //	    then reactive_sql (schema creation on first use). True, or False when
-//	    reactive_sql failed.
+//	    reactive_sql failed or is missing (as mod_lua: "missing parameters").
 //	dbh.load_extension(path)   always an error: no native code is loaded.
 //
 // # Files
@@ -293,8 +298,8 @@
 // context ends (grace period over, shutdown), a blocking method fails with
 // "<method>: interrupted: <cause>".
 //
-//	session.answer()                  app answer; None
-//	session.preAnswer()               app pre_answer; None
+//	session.answer()                  app answer; 1, 0 after hangup
+//	session.preAnswer()               app pre_answer; 1, 0 after hangup
 //	session.hangup(cause="normal_clearing")
 //	                                  app hangup <CAUSE>; None
 //	session.ready()                   True while the channel is up (and its
@@ -305,7 +310,8 @@
 //	session.hangupCause()             the Hangup-Cause of the hangup event
 //	                                  ("USER_BUSY"), "NONE" while up
 //	session.getState()                Channel-State of the last event
-//	session.hangupState()             the same ("CS_EXECUTE", "CS_HANGUP"...)
+//	session.hangupState()             None (mod_lua's runs the hangup state
+//	                                  handlers, which the switch runs itself)
 //	session.setVariable(name, value)  `api uuid_setvar` (visible to the very
 //	                                  next app); None
 //	session.getVariable(name)         `api uuid_getvar`: the current value, or
@@ -314,7 +320,8 @@
 //	                                  and "park" mark the call transferred
 //	session.streamFile(file, sample=0)
 //	                                  app playback (file@@sample to start
-//	                                  later); 1, or 0 after hangup
+//	                                  later); 1 when it played to its end, 0
+//	                                  when missing, broken off or hung up
 //	session.sleep(ms)                 app sleep; 1, or 0 after hangup
 //	session.say(tosay, module_name, say_type, say_method, say_gender=None)
 //	                                  app say <module> <type> <method>
@@ -331,8 +338,10 @@
 //	session.recordFile(file, max_len=0, silence_threshold=0, silence_secs=0)
 //	                                  app record <file> <max_len> <threshold>
 //	                                  <secs>; 1, or 0 after hangup
-//	session.read(min_digits, max_digits, prompt_audio_file, timeout, valid_terminators)
-//	                                  app read ... fsstar_digits ...; the
+//	session.read(min_digits, max_digits, prompt_audio_file, timeout,
+//	        valid_terminators, digit_timeout=0)
+//	                                  app read ... fsstar_digits ... (an
+//	                                  empty prompt plays nothing); the
 //	                                  digits from variable_fsstar_digits of
 //	                                  the EXECUTE_COMPLETE ("" on timeout)
 //	session.playAndGetDigits(min_digits, max_digits, max_tries, timeout,
@@ -341,14 +350,26 @@
 //	                                  app play_and_get_digits; the digits
 //	                                  from variable_<var_name> (default
 //	                                  fsstar_digits), "" when none were valid
-//	session.getDigits(maxdigits, terminators, timeout, interdigit=0)
-//	                                  app read 1 <max> silence_stream://1 ...
-//	                                  (digits pressed earlier and still queued
-//	                                  in the switch count); the digits
-//	session.collectDigits(abs_timeout)
-//	                                  gives the DTMF of the next abs_timeout
-//	                                  ms to the input callback (required);
-//	                                  a result other than ""/"true" ends it
+//	session.getDigits(maxdigits, terminators, timeout, interdigit=0, abstimeout=0)
+//	                                  as switch_ivr_collect_digits_count, from
+//	                                  the channel's DTMF events (the keys
+//	                                  pressed earlier first), no app: nothing
+//	                                  plays and the channel is not
+//	                                  pre-answered; a terminator ends it (not
+//	                                  returned; later keys stay for the next
+//	                                  read); the digits
+//	session.collectDigits(abs_timeout) / collectDigits(digit_timeout, abs_timeout)
+//	                                  gives the DTMF to the input callback
+//	                                  until a result other than ""/"true",
+//	                                  digit_timeout ms without a key, or
+//	                                  abs_timeout ms (0: none); 0, at once
+//	                                  without a callback
+//	session.print(text)               real-time text (`api uuid_send_text`);
+//	                                  1, 0 after hangup
+//	session.process_callback_result(result)
+//	                                  in an input callback, result applied
+//	                                  to the file playing (`api uuid_fileman`):
+//	                                  0, 1 for "stop" or with no file
 //	session.flushDigits()             app flush_dtmf, and drops the DTMF
 //	                                  fsstar queued; None
 //	session.flushEvents()             reads the session's queued events; None
@@ -358,7 +379,9 @@
 //	                                  "transfer"; None
 //	session.originate(a_leg_session, dest, timeout=60)
 //	                                  on a Session(): originate as
-//	                                  freeswitch.Session(dest) does; ready()
+//	                                  freeswitch.Session(dest) does; 0 when
+//	                                  the leg answered, 1 when not (as
+//	                                  CoreSession::originate)
 //	session.waitForAnswer(calling_session=None)
 //	                                  waits for CHANNEL_ANSWER or hangup (an
 //	                                  int instead: a timeout in seconds,
@@ -369,7 +392,11 @@
 //	                                  func(session, what[, arg]) runs once,
 //	                                  after the hangup ("hangup") or after the
 //	                                  script transferred the call
-//	                                  ("transfer"), on a thread of its own
+//	                                  ("transfer"): for the handler's session
+//	                                  once the handler returned, for a leg of
+//	                                  freeswitch.Session at its next method
+//	                                  call, where a result "exit" or "die"
+//	                                  ends the script (*HookExit), as mod_lua
 //	session.setInputCallback(cbfunc, funcargs=None)
 //	                                  see Input callbacks; subscribes DTMF
 //	session.unsetInputCallback()      removes it and the DTMF subscription
@@ -377,17 +404,62 @@
 //	                                  set to the channel; None
 //	session.setEventData(event)       adds the channel's headers
 //	                                  (`api uuid_dump <uuid> json`) to event
-//	session.getXMLCDR()               the channel's uuid_dump as
-//	                                  text/event-xml (the live channel, not
-//	                                  the final CDR)
-//	session.destroy()                 hangs up when auto hangup is on and the
-//	                                  call was not transferred, then forgets
-//	                                  the session (its queue, callbacks);
-//	                                  later methods fail
+//	session.getXMLCDR()               the channel's uuid_dump in the shape of
+//	                                  the switch's XML CDR (the live channel)
+//	session.destroy(err=None)         a leg the script originated is hung up
+//	                                  first (auto hangup on, not transferred);
+//	                                  the handler's call is left to the
+//	                                  dialplan; then the session is forgotten
+//	                                  (its queue, callbacks) and later methods
+//	                                  fail; with err, destroy raises err
+//	                                  afterwards, as mod_lua's destroy(err)
 //
-// Names ESL cannot express (insertFile, detectSpeech, getPrivate,
-// setPrivate, setDTMFCallback, setLUA, setPython...) fail with
-// "Session.<name>: not available over the event socket (...)".
+// Names ESL cannot express (insertFile, detectSpeech, playAndDetectSpeech,
+// getPrivate, setPrivate, setDTMFCallback, setLUA, setPython...) fail with
+// "Session.<name>: not available over the event socket (...)", which names
+// what to use instead; so do freeswitch.email, Event.chat_send and
+// Event.chat_execute.
+//
+// # Menus
+//
+// def IVRMenu(main, name, greeting_sound=None, short_greeting_sound=None,
+// invalid_sound=None, exit_sound=None, transfer_sound=None,
+// confirm_macro=None, confirm_key=None, tts_engine=None, tts_voice=None,
+// confirm_attempts=0, inter_timeout=0, digit_len=0, timeout=0,
+// max_failures=0, max_timeouts=0):
+//
+// mod_lua's IVRMenu, with switch_ivr_menu_init's defaults (3 attempts,
+// inter_timeout timeout/2, timeout 10000 ms, 3 failures, 3 timeouts). main
+// is None for a menu of its own, or the menu whose stack this submenu joins.
+//
+//	menu.bindAction(action, arg, bind)
+//	    action: menu-exit, menu-sub (arg: a menu's name), menu-exec-app
+//	    (arg: "app data"), menu-play-sound (arg: a file), menu-back,
+//	    menu-top. bind: the digits, or /regex/ ($1... in arg). An unknown
+//	    action is logged and ignored, as in mod_lua.
+//	menu.execute(session, name)
+//	    runs switch_ivr_menu_execute's loop on session: the greeting (the
+//	    short one after the first round) through the read app, a key
+//	    breaks it and up to digit_len digits are collected (# ends them, or
+//	    the channel variable ivr_menu_terminator); bindings are matched and
+//	    their actions run; no key counts a timeout, a key bound to nothing
+//	    plays invalid_sound and counts a failure; ivr_menu_status is set to
+//	    success, failure or timeout, the menu::enter and menu::exit events
+//	    fire, and exit_sound plays when the first menu ends. None.
+//
+// # JSON
+//
+// def JSON():
+//
+// mod_lua's JSON object, for ported scripts (the json module is the
+// Starlark way): encode(table) writes a dict, list or tuple as cJSON
+// does (compact unless return_unformatted_json(False); an empty one is
+// {} unless encode_empty_table_as_object(False)); decode(text) reads
+// objects as dicts and arrays as lists, numbers as floats, leaves nulls and
+// arrays inside arrays out, None for text that is not JSON;
+// execute(request) and execute2(request) run the switch's JSON api
+// (`api json`, request a string or a dict) and return its response
+// decoded, or as text.
 //
 // # Input callbacks
 //
