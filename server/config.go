@@ -377,11 +377,16 @@ func RegisterFlags(fs *flag.FlagSet) *FlagValues {
 		if p.Repeatable {
 			usage += " (repeatable)"
 		}
-		fs.Func(p.Name, usage, func(v string) error {
+		record := func(v string) error {
 			fv.order = append(fv.order, p.Name)
 			fv.set[p.Name] = append(fv.set[p.Name], v)
 			return nil
-		})
+		}
+		if p.Default == "true" || p.Default == "false" {
+			fs.BoolFunc(p.Name, usage, record) // -park alone means -park=true
+			continue
+		}
+		fs.Func(p.Name, usage, record)
 	}
 	return fv
 }

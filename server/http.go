@@ -66,7 +66,14 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	if c := s.client.Load(); c == nil || !c.Stats().Connected {
 		esl = "esl: not connected"
 	}
-	io.WriteString(w, "ok\n"+esl+"\n")
+	park := ""
+	if s.park != nil {
+		park = "park: starting\n"
+		if s.park.started.Load() {
+			park = "park: ready\n"
+		}
+	}
+	io.WriteString(w, "ok\n"+esl+"\n"+park)
 }
 
 // allowMethods answers 405 with an Allow header ("use GET or POST") unless

@@ -499,12 +499,23 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 		live[r.UUID] = true
 	}
 
+	// `show channels` reads the core's database, which lags the channels
+	// (a new one may not be listed yet): a channel missing from it is
+	// gone only if uuid_exists, which asks the core itself, says so.
+	exists := func(id string) bool {
+		if live[id] {
+			return true
+		}
+		out, err := c.API(ctx, "uuid_exists "+id)
+		return err != nil || strings.TrimSpace(out) != "false" // in doubt, it exists
+	}
+
 	// Runs of calls that are gone.
 	pm.mu.Lock()
-	var gone []*parkLeg
+	var maybeGone []*parkLeg
 	for id, leg := range pm.runs {
 		if !live[id] {
-			gone = append(gone, leg)
+			maybeGone = append(maybeGone, leg)
 		}
 	}
 	for id := range pm.notOurs {
@@ -513,8 +524,10 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 		}
 	}
 	pm.mu.Unlock()
-	for _, leg := range gone {
-		leg.hangup(&esl.HangupError{UUID: leg.uuid})
+	for _, leg := range maybeGone {
+		if !exists(leg.uuid) {
+			leg.hangup(&esl.HangupError{UUID: leg.uuid})
+		}
 	}
 
 	claims, takeovers := pm.claims(ctx, c)
@@ -529,7 +542,7 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 	}
 	for id, owner := range claims {
 		switch {
-		case !live[id]:
+		case !exists(id):
 			pm.mu.Lock()
 			_, running := pm.runs[id]
 			pm.mu.Unlock()
@@ -541,7 +554,7 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 		}
 	}
 	for id := range takeovers {
-		if !live[id] {
+		if !exists(id) {
 			c.API(ctx, "hash delete/"+claimRealm+"/"+takeoverPrefix+id)
 		}
 	}

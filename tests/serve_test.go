@@ -113,7 +113,7 @@ func runService(t *testing.T, s *service, dir string, args []string) {
 		if resp, err := client.Get("http://" + s.http + "/healthz"); err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if strings.Contains(string(b), "esl: connected") {
+			if strings.Contains(string(b), "esl: connected") && !strings.Contains(string(b), "park: starting") {
 				return
 			}
 		}

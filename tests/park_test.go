@@ -1,0 +1,251 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fsstar/fsstar/esl"
+)
+
+// parkAppVar is the app variable of the park-mode tests: not fsstar_app,
+// so that the b-legs of other tests' socket calls, which inherit
+// fsstar_app through loopback and park in the far end's extension, are not
+// taken for calls of these services (and the other way round).
+const parkAppVar = "fsstar_park_app"
+
+// parkCall originates a loopback call on the real switch whose a-leg runs
+// the park-mode dialplan inline: it sets the module (and the last-resort
+// timer, before) and parks. vars go in the originate's {...}.
+func parkCall(ctx context.Context, c *esl.Client, id, module, before, vars string) (*esl.Job, error) {
+	inline := "set:" + parkAppVar + "=" + module + ","
+	if before != "" {
+		inline += before + ","
+	}
+	inline += "park"
+	v := "origination_uuid=" + id
+	if vars != "" {
+		v += "," + vars
+	}
+	return c.BgAPIAsync(ctx, "originate {"+v+"}loopback/"+parkExt()+" '"+inline+"' inline")
+}
+
+// hangups collects the CHANNEL_HANGUP_COMPLETE of the calls in ids.
+type hangups struct {
+	mu  sync.Mutex
+	evs map[string]*esl.Event
+}
+
+func collectHangups(ctx context.Context, c *esl.Client) *hangups {
+	h := &hangups{evs: map[string]*esl.Event{}}
+	sub := c.Listen(esl.Match{Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 65536})
+	go func() {
+		for {
+			ev, err := sub.Next(ctx)
+			if err != nil {
+				return
+			}
+			h.mu.Lock()
+			h.evs[ev.UniqueID()] = ev
+			h.mu.Unlock()
+		}
+	}()
+	return h
+}
+
+func (h *hangups) get(id string) *esl.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.evs[id]
+}
+
+// wait waits until every call in ids hung up, or ctx ends.
+func (h *hangups) wait(ctx context.Context, ids []string) bool {
+	for {
+		n := 0
+		for _, id := range ids {
+			if h.get(id) != nil {
+				n++
+			}
+		}
+		if n == len(ids) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// TestParkFreeSWITCH runs a call in park mode on the real switch: the
+// module and its args, variables read back unexpanded, and the dialplan's
+// last-resort timer (sched_hangup before park) cancelled by the claim, so
+// the call outlives it.
+func TestParkFreeSWITCH(t *testing.T) {
+	addr, pw := realSwitch(t)
+	s := startService(t, addr, pw, "-park", "-app-variable", parkAppVar, "-heartbeat-interval", "500ms")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := dialSwitch(ctx, t, addr, pw)
+	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE"); err != nil {
+		t.Fatal(err)
+	}
+	h := collectHangups(ctx, c)
+	id := uuid.NewString()
+	if _, err := parkCall(ctx, c, id, "e2e.park 2500", "sched_hangup:+1 ALLOTTED_TIMEOUT", "park_in=hello"); err != nil {
+		t.Fatal(err)
+	}
+	if !h.wait(ctx, []string{id}) {
+		t.Fatalf("the call did not end\n%s", s.logs)
+	}
+	ev := h.get(id)
+	if got := ev.Get("Hangup-Cause"); got != "NORMAL_CLEARING" {
+		t.Errorf("hangup cause %q, want NORMAL_CLEARING (the script's, after the cancelled 1 s sched_hangup)", got)
+	}
+	if got := ev.Variable("fsstar_runs"); got != "1" {
+		t.Errorf("fsstar_runs = %q, want the script run once", got)
+	}
+	if got, want := ev.Variable("park_seen"), ev.Variable("park_in"); got != want || want == "" {
+		t.Errorf("park_seen = %q, want %q", got, want)
+	}
+	if got := metric(t, s, `fsstar_park_claims_total{outcome="won"}`); got != "1" {
+		t.Errorf("claims won = %s, want 1", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, _ := c.API(ctx, "hash select/fsstar/"+id)
+		if out == "" || strings.HasPrefix(out, "-ERR") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the claim of %s is still there: %q", id, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestParkFailoverFreeSWITCH is issue 14's exactly-once check: three fsstar
+// instances in park mode share the real switch; one is killed (SIGKILL)
+// while calls are in flight. Every call is accounted for: run once to its
+// end by an instance, or given on-error (hangup SYSTEM_SHUTDOWN) after its
+// instance died; none is run twice, none is left silent.
+// FSSTAR_PARK_FAILOVER_CALLS sets the number of calls (default 300).
+func TestParkFailoverFreeSWITCH(t *testing.T) {
+	addr, pw := realSwitch(t)
+	calls := 300
+	if v, err := strconv.Atoi(os.Getenv("FSSTAR_PARK_FAILOVER_CALLS")); err == nil && v > 0 {
+		calls = v
+	}
+	args := []string{"-park", "-app-variable", parkAppVar, "-park-connections", "2", "-heartbeat-interval", "500ms", "-on-error", "hangup:SYSTEM_SHUTDOWN", "-log-level", "info"}
+	var svcs []*service
+	for range 3 {
+		svcs = append(svcs, startService(t, addr, pw, args...))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute+time.Duration(calls)*40*time.Millisecond)
+	defer cancel()
+	c := dialSwitch(ctx, t, addr, pw)
+	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"); err != nil {
+		t.Fatal(err)
+	}
+	h := collectHangups(ctx, c)
+	ids := make([]string, calls)
+	t.Cleanup(func() { // leave the switch clean when calls were left over
+		kctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, id := range ids {
+			if id != "" && h.get(id) == nil {
+				c.API(kctx, "uuid_kill "+id)
+			}
+		}
+	})
+	killAt := calls / 2
+	var jobs []*esl.Job
+	start := time.Now()
+	var killed time.Time
+	for i := range calls {
+		if i == killAt {
+			svcs[1].cmd.Process.Signal(syscall.SIGKILL)
+			killed = time.Now()
+		}
+		ids[i] = uuid.NewString()
+		job, err := parkCall(ctx, c, ids[i], "e2e.park 1500", "sched_hangup:+60 ALLOTTED_TIMEOUT", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, job)
+		time.Sleep(25 * time.Millisecond) // ~40 calls/s, ~60 in flight
+	}
+	failed := 0
+	for _, j := range jobs { // the originate itself: not fsstar's part
+		ev, err := j.Wait(ctx)
+		body := ""
+		if ev != nil {
+			body = string(ev.Body)
+		}
+		if err != nil || !strings.HasPrefix(body, "+OK") {
+			if failed++; failed == 1 {
+				t.Errorf("originate failed (the switch refused the call): %v %q", err, body)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Fatalf("%d of %d originates failed", failed, calls)
+	}
+	if !h.wait(ctx, ids) {
+		n := 0
+		for _, id := range ids {
+			if h.get(id) == nil {
+				n++
+			}
+		}
+		t.Fatalf("%d of %d calls did not end: fsstar left them silent", n, calls)
+	}
+	elapsed := time.Since(start)
+	outcomes := map[string]int{}
+	for _, id := range ids {
+		ev := h.get(id)
+		cause, runs := ev.Get("Hangup-Cause"), ev.Variable("fsstar_runs")
+		key := cause + " runs=" + runs
+		outcomes[key]++
+		switch {
+		case runs == "1" && cause == "NORMAL_CLEARING":
+		case (runs == "" || runs == "1") && cause == "SYSTEM_SHUTDOWN":
+		default:
+			t.Errorf("call %s: cause %s, fsstar_runs %q: neither run once nor on-error", id, cause, runs)
+		}
+	}
+	keys := make([]string, 0, len(outcomes))
+	for k := range outcomes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-36s %d\n", k, outcomes[k])
+	}
+	won := make([]string, len(svcs))
+	for i, s := range svcs {
+		if i == 1 {
+			won[i] = "killed"
+			continue
+		}
+		won[i] = metric(t, s, `fsstar_park_claims_total{outcome="won"}`) + " won, " +
+			metric(t, s, `fsstar_park_claims_total{outcome="takeover"}`) + " takeovers"
+	}
+	t.Logf("%d calls in %s, instance 2 killed after %s; outcomes:\n%sinstances: %s", calls, elapsed.Round(time.Millisecond),
+		killed.Sub(start).Round(time.Millisecond), b.String(), strings.Join(won, "; "))
+	if outcomes["SYSTEM_SHUTDOWN runs=1"]+outcomes["SYSTEM_SHUTDOWN runs="] == 0 {
+		t.Errorf("no call was in flight on the killed instance: the test did not test a takeover")
+	}
+}
