@@ -340,10 +340,11 @@
 //	                                  <secs>; 1, or 0 after hangup
 //	session.read(min_digits, max_digits, prompt_audio_file, timeout,
 //	        valid_terminators, digit_timeout=0)
-//	                                  app read ... fsstar_digits ... (an
-//	                                  empty prompt plays nothing); the
-//	                                  digits from variable_fsstar_digits of
-//	                                  the EXECUTE_COMPLETE ("" on timeout)
+//	                                  as switch_ivr_read: pre-answers, app
+//	                                  playback of the prompt (the first key
+//	                                  breaks it), then the digits from the
+//	                                  DTMF events as getDigits; the digits
+//	                                  ("" on timeout)
 //	session.playAndGetDigits(min_digits, max_digits, max_tries, timeout,
 //	        terminators, audio_files, bad_input_audio_files, digits_regex,
 //	        var_name=None, digit_timeout=None, transfer_on_failure=None)

@@ -137,7 +137,9 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 	// callback the callback's; any other key is type-ahead.
 	s.dtmfTaken = collects || (media && cb != nil)
 	var typeahead string
-	if collects {
+	// read's prompt gives the keys back too: the first one breaks it, as
+	// a key waiting in the switch's queue does.
+	if _, prompt := cb.(*promptBreaker); collects || (media && prompt) {
 		typeahead, s.typeahead = s.typeahead, ""
 	}
 	s.mu.Unlock()
@@ -187,6 +189,8 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 			if cbErr != nil {
 				_, _ = s.ctl.api(ctx, "uuid_break "+s.uuid) // end the media: the script is failing
 			}
+		} else if ev.Name() == "DTMF" && media && cb != nil && stopped {
+			s.keep(ev) // after the break the switch leaves keys queued
 		}
 	}
 	r := <-done
@@ -207,6 +211,8 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 			s.observe(ev)
 			if ev.Name() == "DTMF" && media && cb != nil && cbErr == nil && !stopped {
 				_, cbErr = s.dtmf(thread, fn, ev, false)
+			} else if ev.Name() == "DTMF" && media && cb != nil && stopped {
+				s.keep(ev)
 			}
 			if ev.Name() == "CHANNEL_EXECUTE_COMPLETE" && ev.Get("Application-UUID") == id {
 				break
@@ -222,6 +228,17 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 		return nil, s.fail(fn, r.err)
 	}
 	return r.ev, nil
+}
+
+// keep adds the key of a DTMF event to the type-ahead: a key pressed after
+// the input callback broke the media, which the switch would leave queued
+// for the next read.
+func (s *Session) keep(ev *esl.Event) {
+	if d := strings.ToUpper(ev.Get("DTMF-Digit")); len(d) == 1 {
+		s.mu.Lock()
+		s.typeahead += d
+		s.mu.Unlock()
+	}
 }
 
 // tookBreak reports whether the input callback stopped the last media

@@ -485,30 +485,6 @@ func (s *Session) recordFile(thread *starlark.Thread, fn *starlark.Builtin, args
 // their result in when the script names none.
 const digitsVar = "fsstar_digits"
 
-func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var minD, maxD, timeout, digitTimeout int
-	var file, terms string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "min_digits", &minD, "max_digits", &maxD, "prompt_audio_file", &file, "timeout", &timeout, "valid_terminators", &terms, "digit_timeout?", &digitTimeout); err != nil {
-		return nil, err
-	}
-	if err := checkDigits(fn, minD, maxD, timeout); err != nil {
-		return nil, err
-	}
-	if digitTimeout < 0 {
-		return nil, fmt.Errorf("%s: negative digit_timeout %d", fn.Name(), digitTimeout)
-	}
-	if file == "" {
-		file = "silence" // switch_ivr_read's "no prompt"
-	} else if err := checkMediaFile(fn, "prompt_audio_file", file); err != nil {
-		return nil, err
-	}
-	arg := fmt.Sprintf("%d %d %s %s %d %s", minD, maxD, esl.QuoteArg(file), digitsVar, timeout, esl.QuoteArg(termArg(terms)))
-	if digitTimeout > 0 {
-		arg += " " + strconv.Itoa(digitTimeout)
-	}
-	return s.digits(thread, fn, "read", arg, digitsVar)
-}
-
 func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var minD, maxD, tries, timeout int
 	var terms, audio, bad, regex string
@@ -636,7 +612,7 @@ func (s *Session) getDigits(thread *starlark.Thread, fn *starlark.Builtin, args 
 	if inter < 0 || abs < 0 {
 		return nil, fmt.Errorf("%s: negative interdigit %d or abstimeout %d", fn.Name(), inter, abs)
 	}
-	got, err := s.collect(thread, fn, maxD, terms, timeout, inter, abs)
+	got, _, err := s.collect(thread, fn, maxD, terms, timeout, inter, abs)
 	if err != nil {
 		return nil, err
 	}
@@ -646,13 +622,14 @@ func (s *Session) getDigits(thread *starlark.Thread, fn *starlark.Builtin, args 
 // collect is switch_ivr_collect_digits_count on the channel's DTMF
 // events: up to maxD digits, ended by a terminator (not kept), the first
 // within first ms, each next within inter ms (first when 0), all within abs
-// ms (none when 0). "" when the channel hangs up.
-func (s *Session) collect(thread *starlark.Thread, fn *starlark.Builtin, maxD int, terms string, first, inter, abs int) (string, error) {
+// ms (none when 0). It returns the digits and the terminator that ended
+// them ("" when none did); "" when the channel hangs up.
+func (s *Session) collect(thread *starlark.Thread, fn *starlark.Builtin, maxD int, terms string, first, inter, abs int) (string, string, error) {
 	if err := s.begin(fn); err != nil {
 		if err == errGone {
-			return "", nil
+			return "", "", nil
 		}
-		return "", err
+		return "", "", err
 	}
 	if inter == 0 {
 		inter = first
@@ -676,10 +653,12 @@ func (s *Session) collect(thread *starlark.Thread, fn *starlark.Builtin, maxD in
 	now := time.Now()
 	digitStart, absStart := now, now
 	var buf strings.Builder
+	term := ""
 	// add takes one key: true when the collection is complete. The keys
 	// after the end stay as type-ahead, as they stay in the switch's queue.
 	add := func(d string) bool {
 		if strings.Contains(terms, d) {
+			term = d
 			return true
 		}
 		buf.WriteString(d)
@@ -691,7 +670,7 @@ func (s *Session) collect(thread *starlark.Thread, fn *starlark.Builtin, maxD in
 			s.mu.Lock()
 			s.typeahead = pending[i+1:] + s.typeahead
 			s.mu.Unlock()
-			return buf.String(), nil
+			return buf.String(), term, nil
 		}
 	}
 	for {
@@ -719,20 +698,20 @@ func (s *Session) collect(thread *starlark.Thread, fn *starlark.Builtin, maxD in
 				continue
 			}
 			if ctx.Err() != nil {
-				return "", fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(ctx))
+				return "", "", fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(ctx))
 			}
 			if wctx.Err() != nil {
-				return buf.String(), nil // a timeout
+				return buf.String(), "", nil // a timeout
 			}
 			s.checkDown()
-			return buf.String(), nil
+			return buf.String(), "", nil
 		}
 		s.observe(ev)
 		if ev.Name() == "CHANNEL_HANGUP" || ev.Name() == "CHANNEL_HANGUP_COMPLETE" {
-			return buf.String(), nil
+			return buf.String(), "", nil
 		}
 		if d := strings.ToUpper(ev.Get("DTMF-Digit")); ev.Name() == "DTMF" && len(d) == 1 && add(d) {
-			return buf.String(), nil
+			return buf.String(), term, nil
 		}
 	}
 }

@@ -128,3 +128,113 @@ type HookExit struct {
 func (e *HookExit) Error() string {
 	return fmt.Sprintf("the hangup hook returned %q: the script ends", e.Result)
 }
+
+// read(min_digits, max_digits, prompt_audio_file, timeout,
+// valid_terminators, digit_timeout=0) is CoreSession::read
+// (switch_ivr_read): the channel is pre-answered, the prompt plays and the
+// first key breaks it (keys after it stay for the collection), then the
+// digits are collected as getDigits does, the first within timeout (or
+// digit_timeout after a key broke the prompt), the next within
+// digit_timeout (timeout when 0), up to max_digits or a terminator (kept
+// when written after "+" or "x" in valid_terminators). No read app runs: it
+// would raise timeouts of 1000 ms or less to 1000 ms.
+func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var minD, maxD, timeout, digitTimeout int
+	var file, terms string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "min_digits", &minD, "max_digits", &maxD, "prompt_audio_file", &file, "timeout", &timeout, "valid_terminators", &terms, "digit_timeout?", &digitTimeout); err != nil {
+		return nil, err
+	}
+	if err := checkDigits(fn, minD, maxD, timeout); err != nil {
+		return nil, err
+	}
+	if digitTimeout < 0 {
+		return nil, fmt.Errorf("%s: negative digit_timeout %d", fn.Name(), digitTimeout)
+	}
+	prompt := file != "" && !strings.EqualFold(file, "silence")
+	if prompt {
+		if err := checkMediaFile(fn, "prompt_audio_file", file); err != nil {
+			return nil, err
+		}
+	}
+	// The bounds of CoreSession::read and switch_ivr_read.
+	minD, timeout = max(minD, 1), max(timeout, 1)
+	maxD = max(maxD, minD)
+	empty := starlark.String("")
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return empty, nil
+		}
+		return nil, err
+	}
+	s.mu.Lock()
+	early := s.mediaReady
+	s.mu.Unlock()
+	if !early { // switch_ivr_read pre-answers
+		if _, err := s.exec(thread, fn, "pre_answer", "", false); err != nil {
+			if err == errGone {
+				return empty, nil
+			}
+			return nil, err
+		}
+	}
+	got := ""
+	if prompt {
+		b := &promptBreaker{}
+		s.mu.Lock()
+		savedCb, savedArgs := s.cb, s.cbArgs
+		s.cb, s.cbArgs = b, nil
+		s.mu.Unlock()
+		_, err := s.exec(thread, fn, "playback", file, true)
+		s.mu.Lock()
+		s.cb, s.cbArgs = savedCb, savedArgs
+		s.mu.Unlock()
+		if err == errGone {
+			return empty, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		got = b.first
+	}
+	term := ""
+	if got != "" && strings.Contains(terms, got) {
+		term, got = got, "" // a terminator broke the prompt
+	} else if len(got) < maxD {
+		first := timeout
+		if got != "" {
+			first = digitTimeout
+		}
+		rest, t, err := s.collect(thread, fn, maxD-len(got), terms, first, digitTimeout, 0)
+		if err != nil {
+			return nil, err
+		}
+		got, term = got+rest, t
+	}
+	if p := strings.Index(terms, term); term != "" && p >= 1 && (terms[p-1] == '+' || terms[p-1] == 'x') {
+		got += term
+	}
+	return starlark.String(got), nil
+}
+
+// promptBreaker is the input callback of read's prompt: the first key
+// breaks it and is kept (switch_ivr_play_file with a digit buffer).
+type promptBreaker struct{ first string }
+
+var _ starlark.Callable = (*promptBreaker)(nil)
+
+func (b *promptBreaker) String() string        { return "<read prompt>" }
+func (b *promptBreaker) Type() string          { return "builtin_function_or_method" }
+func (b *promptBreaker) Freeze()               {}
+func (b *promptBreaker) Truth() starlark.Bool  { return starlark.True }
+func (b *promptBreaker) Hash() (uint32, error) { return 0, errors.New("unhashable") }
+func (b *promptBreaker) Name() string          { return "Session.read" }
+
+// CallInternal takes the DTMF of the key and breaks the prompt.
+func (b *promptBreaker) CallInternal(_ *starlark.Thread, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if len(args) >= 3 && b.first == "" {
+		if d, ok := args[2].(DTMF); ok {
+			b.first = d.Digit
+		}
+	}
+	return starlark.String("break"), nil
+}

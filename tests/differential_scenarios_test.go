@@ -187,6 +187,33 @@ put("digits", session:getDigits(1, "", 1500))`,
 	{name: "read_timeout",
 		lua:  `session:answer(); put("digits", session:read(2, 4, "` + tone1 + `", 1000, "#"))`,
 		star: "def handler(session, args):\n    session.answer()\n    put(session, \"digits\", session.read(2, 4, \"" + tone1 + "\", 1000, \"#\"))"},
+	{name: "read_short_timeout",
+		lua: `session:answer(); local t0 = now()
+put("digits", session:read(1, 2, "silence_stream://100", 500, "#")); put("wait_ms", now() - t0)`,
+		star: `def handler(session, args):
+    session.answer()
+    t0 = now()
+    put(session, "digits", session.read(1, 2, "silence_stream://100", 500, "#"))
+    put(session, "wait_ms", now() - t0)`},
+	{name: "read_prompt_typeahead",
+		lua: `session:answer(); mark("keys"); session:sleep(600)
+put("digits", session:read(1, 3, "` + tone3 + `", 1500, "#"))`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "keys")
+    session.sleep(600)
+    put(session, "digits", session.read(1, 3, "` + tone3 + `", 1500, "#"))`,
+		caller: []callerAction{{mark: "keys", after: ms(100), dtmf: "12#"}}},
+	{name: "read_digit_timeout",
+		lua: `session:answer(); mark("in"); local t0 = now()
+put("digits", session:read(1, 4, "` + tone1 + `", 3000, "#", 600)); put("wait_ms", now() - t0)`,
+		star: `def handler(session, args):
+    session.answer()
+    mark(session, "in")
+    t0 = now()
+    put(session, "digits", session.read(1, 4, "` + tone1 + `", 3000, "#", 600))
+    put(session, "wait_ms", now() - t0)`,
+		caller: []callerAction{{mark: "in", after: ms(300), dtmf: "7"}}},
 	{name: "pagd_success",
 		lua:    `session:answer(); mark("in"); put("digits", session:playAndGetDigits(2, 4, 1, 3000, "#", "` + tone1 + `", "", "\\d+"))`,
 		star:   "def handler(session, args):\n    session.answer()\n    mark(session, \"in\")\n    put(session, \"digits\", session.playAndGetDigits(2, 4, 1, 3000, \"#\", \"" + tone1 + "\", \"\", \"\\\\d+\"))",
