@@ -119,3 +119,24 @@ def handler(session, args):
 `, nil)
 	c.check(t, `["0", "1", None, "9"]`)
 }
+
+// TestSessionReadAsSwitchIvrRead: read pre-answers a channel without media
+// (as switch_ivr_read), keeps a terminator written after "+", and takes
+// keys pressed before it (they break its prompt).
+func TestSessionReadAsSwitchIvrRead(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    sim.dtmf("5#", 50)
+    a = session.read(1, 3, "", 2000, "+#")
+    sim.dtmf("78", 50)
+    session.sleep(300)
+    b = session.read(1, 2, "tone_stream://%(5000,0,440)", 2000, "#")
+    return [a, b, session.mediaReady()]
+`, nil)
+	c.check(t, `["5#", "78", True]`)
+	apps := appList(c.ch)
+	if len(apps) == 0 || apps[0] != "pre_answer" {
+		t.Fatalf("apps %q: want pre_answer first", apps)
+	}
+}
