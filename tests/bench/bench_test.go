@@ -36,7 +36,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Goals", "Smoke run", "## Calls per second at saturation", "| raw Go (esl package) |", "fsstar serve (Starlark)", "Node modesl", "## Save → reload latency", "On a real FreeSWITCH"} {
+	for _, want := range []string{"## Goals", "Smoke run", "## Calls per second at saturation", "| raw Go (esl package) |", "fsstar serve (Starlark)", "fsstar serve, park mode (Starlark)", "Node modesl", "## Save → reload latency", "On a real FreeSWITCH"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,6 +21,10 @@ type contender struct {
 	Name string // as shown in the tables
 	// App is the fsstar_app value its calls get (the flow).
 	App string
+	// Park says its calls reach it parked (park mode: the dialplan sets
+	// the app variable and parks, the contender claims the call over its
+	// inbound connection) instead of through the socket app.
+	Park bool
 	// Skip says why it cannot run on this machine ("" when it can).
 	Skip  string
 	start func(ctx context.Context, eslAddr string) (*child, error)
@@ -36,21 +42,30 @@ type env struct {
 }
 
 // contenders returns the floor (raw Go hanging up at once, to measure
-// the simulated switch alone) and the three contenders of issue 8.
+// the simulated switch alone), the three contenders of issue 8 and fsstar
+// in park mode (issue 14). fsstar in socket mode is always the second.
 func (e *env) contenders(ctx context.Context) []*contender {
 	raw := func(ctx context.Context, _ string) (*child, error) {
 		return startChild(ctx, "raw", []string{e.self, "-role", "raw", "-listen", "127.0.0.1:0"}, nil, e.root, readyLine, nil)
 	}
+	socket := func(ctx context.Context, eslAddr string) (*child, error) {
+		return e.startFsstar(ctx, eslAddr)
+	}
+	park := func(ctx context.Context, eslAddr string) (*child, error) {
+		return e.startFsstar(ctx, eslAddr, "-park")
+	}
 	cs := []*contender{
 		{Key: "switch", Name: "simulated switch alone (raw Go, hangs up at once)", App: appNull, start: raw},
-		{Key: "fsstar", Name: "fsstar serve (Starlark)", App: appFlow, start: e.startFsstar},
+		{Key: "fsstar", Name: "fsstar serve (Starlark)", App: appFlow, start: socket},
+		{Key: "fsstar-park", Name: "fsstar serve, park mode (Starlark)", App: appFlow, Park: true, start: park},
 		{Key: "raw", Name: "raw Go (esl package)", App: appFlow, start: raw},
 		{Key: "modesl", Name: "Node modesl 1.2.1", App: appFlow, start: e.startModesl},
 	}
 	if e.fsstar == "" {
 		cs[1].Skip = "the fsstar binary could not be built"
+		cs[2].Skip = cs[1].Skip
 	}
-	cs[3].Skip = e.prepareNode(ctx)
+	cs[4].Skip = e.prepareNode(ctx)
 	return cs
 }
 
@@ -65,8 +80,10 @@ func freePort() (string, error) {
 }
 
 // startFsstar runs the built `fsstar serve` on the benchmark's scripts,
-// its inbound ESL pointed at the simulated switch, logging errors only.
-func (e *env) startFsstar(ctx context.Context, eslAddr string) (*child, error) {
+// its inbound ESL pointed at eslAddr, logging errors only; extra are more
+// flags. With -park among them it is ready once /healthz says park mode
+// has subscribed ("park: ready").
+func (e *env) startFsstar(ctx context.Context, eslAddr string, extra ...string) (*child, error) {
 	listen, err := freePort()
 	if err != nil {
 		return nil, err
@@ -82,14 +99,20 @@ func (e *env) startFsstar(ctx context.Context, eslAddr string) (*child, error) {
 		"-xml-handler-script", "bench.xml", "-xml-handler-bindings", "directory",
 		"-log-level", "error", "-drain-timeout", "2s",
 	}
+	argv = append(argv, extra...)
+	park := slices.Contains(extra, "-park")
 	client := &http.Client{Timeout: time.Second}
 	probe := func(c *child) bool {
 		resp, err := client.Get("http://" + httpAddr + "/healthz")
 		if err != nil {
 			return false
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return false
+		}
+		return !park || strings.Contains(string(body), "park: ready")
 	}
 	var env []string
 	pprofAddr := ""

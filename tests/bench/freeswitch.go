@@ -6,51 +6,176 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/fsstar/fsstar/esl"
 )
 
+// fsAppVar is the app variable of the park-mode contender on the real
+// switch: not fsstar_app (the socket rows set that, and loopback copies it
+// to their parked b-legs) nor the tests' fsstar_park_app, so that the
+// benchmark's park-mode instance claims its own calls and nobody else's.
+const fsAppVar = "fsstar_bench_app"
+
+// luaFlow is the benchmark's flow for mod_lua, run inside the switch
+// (`&lua(<file>)`): what bench/flow.star does.
+const luaFlow = `-- fsstar benchmark: the flow of tests/bench/scripts/bench/flow.star in mod_lua.
+session:answer()
+session:streamFile("` + tone + `")
+session:setVariable("bench_var", "fsstar")
+if session:getVariable("bench_var") ~= "fsstar" then
+  freeswitch.consoleLog("err", "bench flow.lua: getVariable: bench_var is not fsstar\n")
+end
+session:hangup()
+`
+
 // fsResult is the optional run on a real FreeSWITCH
 // (FSSTAR_BENCH_FREESWITCH=host:port).
 type fsResult struct {
-	Ran    bool
-	Addr   string
-	Note   string // why it did not run, or what to know
-	Window time.Duration
-	Rows   []fsRow
+	Ran         bool
+	Addr        string
+	Note        string // why it did not run, or what to know
+	Window      time.Duration
+	Warm        time.Duration
+	Concurrency int
+	Repeat      int
+	SwitchLocal bool   // the switch's CPU was read from /proc
+	Version     string // the switch's `version`
+	Cores       int    // of this machine
+	Rows        []*fsContender
+	// Runs holds each row's windows, one per repetition, by row key.
+	Runs map[string][]fsRow
+	// Loads are the 1-minute load averages at the start of each window;
+	// Busy counts the windows during which other test binaries
+	// (tests.test) were running.
+	Loads   []float64
+	Busy    int
+	Windows int
+	Errors  []string
 }
 
-// fsRow is one contender's fixed window of loopback calls on the real switch.
+// fsContender is one row of the real-switch table: how the calls are
+// driven.
+type fsContender struct {
+	Key, Name string
+	// Base is the -only key that selects it.
+	Base string
+	// Kind is socket (the socket app to a contender's outbound server),
+	// park (a park-mode fsstar claims the parked call) or lua (mod_lua in
+	// the switch).
+	Kind string
+	// K is the park connections of a park row.
+	K    int
+	Skip string
+	// start runs the contender's process; nil for mod_lua.
+	start func(ctx context.Context) (*child, error)
+}
+
+// fsRow is one window of one row on the real switch.
 type fsRow struct {
-	Key, Name    string
-	Calls        int // completed with bench_var set by the flow
-	Failed       int
-	CPS          float64
-	ContenderCPU time.Duration
+	Calls        int // completed with bench_var set by the flow, in the measured part
+	Failed       int // ended without it (or the originate failed), in the measured part
+	Elapsed      time.Duration
+	ContenderCPU time.Duration // 0 for mod_lua
 	SwitchCPU    time.Duration // 0 when the switch is not on this machine
-	Err          string
+	FirstFail    string        // why the first failed call failed
+	Err          string        // the window could not be measured
 }
 
-// runFreeSWITCH places loopback calls on a real switch for a fixed window
-// per contender: "bgapi originate {fsstar_app=bench.flow}loopback/<ext>
-// &socket(<contender> async full)", at most -concurrency in flight, and
-// counts the CHANNEL_HANGUP_COMPLETE of the socket legs that carry
+// CPS is completed calls per second.
+func (r fsRow) CPS() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Calls) / r.Elapsed.Seconds()
+}
+
+// per returns d per completed call in ms, or -1 when not measured.
+func (r fsRow) per(d time.Duration) float64 {
+	if r.Calls == 0 || d == 0 {
+		return -1
+	}
+	return float64(d) / 1e6 / float64(r.Calls)
+}
+
+// fsRows returns the rows of the real-switch table: fsstar in socket and
+// park mode, raw Go, modesl and mod_lua, then park mode with the other
+// park-connection counts of -park-connections.
+func (e *env) fsRows(cfg config, cs []*contender, addr, pw, luaFile string) []*fsContender {
+	byKey := map[string]*contender{}
+	for _, c := range cs {
+		byKey[c.Key] = c
+	}
+	socket := func(c *contender) *fsContender {
+		return &fsContender{Key: c.Key, Name: c.Name, Base: c.Key, Kind: "socket", Skip: c.Skip,
+			start: func(ctx context.Context) (*child, error) { return c.start(ctx, addr) }}
+	}
+	park := func(k int) *fsContender {
+		key, name := "fsstar-park", "fsstar serve, park mode (Starlark)"
+		if k != 1 {
+			key, name = fmt.Sprintf("fsstar-park-k%d", k), fmt.Sprintf("fsstar serve, park mode, %d connections", k)
+		}
+		return &fsContender{Key: key, Name: name, Base: "fsstar-park", Kind: "park", K: k, Skip: byKey["fsstar-park"].Skip,
+			start: func(ctx context.Context) (*child, error) {
+				return e.startFsstar(ctx, addr, "-esl-password", pw, "-park", "-app-variable", fsAppVar, "-park-connections", strconv.Itoa(k))
+			}}
+	}
+	rows := []*fsContender{socket(byKey["fsstar"]), park(1), socket(byKey["raw"]), socket(byKey["modesl"]),
+		{Key: "lua", Name: "mod_lua in the switch", Base: "lua", Kind: "lua"}}
+	if luaFile == "" {
+		rows[4].Skip = "the Lua script could not be written"
+	}
+	for _, k := range cfg.ParkK {
+		if k != 1 {
+			rows = append(rows, park(k))
+		}
+	}
+	return rows
+}
+
+// originate is the bgapi originate of one call of row f, run id run, with
+// the a-leg's uuid id; addr is the contender's outbound server.
+func (f *fsContender) originate(ext, run, id, addr, luaFile string) string {
+	vars := "origination_uuid=" + id + ",bench_run=" + run + ",ignore_early_media=true"
+	switch f.Kind {
+	case "park":
+		// The app variable on the a-leg only (inline dialplan): loopback
+		// copies {...} variables to the b-leg, which parks too.
+		return fmt.Sprintf("originate {%s}loopback/%s 'set:%s=%s,park' inline", vars, ext, fsAppVar, appFlow)
+	case "lua":
+		return fmt.Sprintf("originate {%s}loopback/%s &lua(%s)", vars, ext, luaFile)
+	default:
+		return fmt.Sprintf("originate {fsstar_app=%s,%s}loopback/%s &socket('%s async full')", appFlow, vars, ext, addr)
+	}
+}
+
+// runFreeSWITCH places loopback calls on a real switch, at most
+// fs-concurrency in flight, for a fixed window per row, every row once
+// per repetition in a rotating order (so background load hits them alike):
+// each row's contender is started for its window alone. A call counts as
+// completed when the CHANNEL_HANGUP_COMPLETE of its a-leg (by uuid) carries
 // bench_var=fsstar (the flow ran). The switch's password is ClueCon unless
 // FSSTAR_BENCH_FREESWITCH_PASSWORD says otherwise; the extension is
 // FSSTAR_BENCH_FREESWITCH_EXT (default park/fsstar_test, the test switch's
 // context of tools/freeswitch: it answers and parks).
-func runFreeSWITCH(ctx context.Context, cfg config, cs []*contender) fsResult {
+func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsResult {
 	addr := os.Getenv("FSSTAR_BENCH_FREESWITCH")
 	if addr == "" {
 		return fsResult{Note: "Not run: FSSTAR_BENCH_FREESWITCH is not set (no FreeSWITCH on this machine); set it to host:port of a switch's event socket to add this table"}
 	}
-	res := fsResult{Ran: true, Addr: addr, Window: 20 * time.Second}
+	res := fsResult{Ran: true, Addr: addr, Window: cfg.FSWindow, Warm: 2 * time.Second, Concurrency: cfg.FSConcurrency,
+		Repeat: cfg.Repeat, Runs: map[string][]fsRow{}, Cores: runtime.NumCPU()}
 	if cfg.Smoke {
-		res.Window = 3 * time.Second
+		res.Warm = 500 * time.Millisecond
 	}
 	pw := os.Getenv("FSSTAR_BENCH_FREESWITCH_PASSWORD")
 	if pw == "" {
@@ -61,89 +186,284 @@ func runFreeSWITCH(ctx context.Context, cfg config, cs []*contender) fsResult {
 		ext = "park/fsstar_test"
 	}
 	switchPid := localFreeSWITCH(addr)
+	res.SwitchLocal = switchPid > 0
 	if switchPid == 0 {
 		res.Note = "the switch is not on this machine (or its process was not found), so its CPU is not reported"
 	}
-	for _, c := range cs[1:] {
-		if c.Skip != "" || ctx.Err() != nil {
-			continue
+	luaFile, err := writeLuaFlow()
+	if err != nil {
+		res.Errors = append(res.Errors, "mod_lua: "+err.Error())
+	} else {
+		defer os.RemoveAll(filepath.Dir(luaFile))
+	}
+	res.Rows = e.fsRows(cfg, cs, addr, pw, luaFile)
+	for _, f := range res.Rows {
+		if f.Skip == "" && len(cfg.Only) > 0 && !cfg.Only[f.Base] {
+			f.Skip = "not selected (-only)"
 		}
-		row := fsRow{Key: c.Key, Name: c.Name}
-		func() {
-			cl, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
-			if err != nil {
-				row.Err = err.Error()
-				return
+	}
+
+	cl, err := esl.Dial(ctx, addr, esl.WithPassword(pw))
+	if err != nil {
+		res.Errors = append(res.Errors, fmt.Sprintf("real switch: %v", err))
+		return res
+	}
+	defer cl.Close()
+	if out, err := cl.API(ctx, "version"); err == nil {
+		res.Version = strings.TrimSpace(out)
+	}
+	if out, err := cl.API(ctx, "module_exists mod_lua"); err != nil || strings.TrimSpace(out) != "true" {
+		for _, f := range res.Rows {
+			if f.Kind == "lua" && f.Skip == "" {
+				f.Skip = "mod_lua is not loaded in the switch"
 			}
-			defer cl.Close()
-			if err := cl.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE"); err != nil {
-				row.Err = err.Error()
-				return
+		}
+	}
+	if err := cl.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"); err != nil {
+		res.Errors = append(res.Errors, fmt.Sprintf("real switch: %v", err))
+		return res
+	}
+	var live []*fsContender
+	for _, f := range res.Rows {
+		if f.Skip == "" {
+			live = append(live, f)
+		} else {
+			logf("real switch %s: not run: %s", f.Key, f.Skip)
+		}
+	}
+	for rep := range cfg.Repeat {
+		k := rep % max(len(live), 1)
+		order := slices.Concat(live[k:], live[:k])
+		for _, f := range order {
+			if ctx.Err() != nil {
+				return res
 			}
-			sub := cl.Listen(esl.Match{Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 65536})
-			defer sub.Close()
-			ch, err := c.start(ctx, addr)
-			if err != nil {
-				row.Err = err.Error()
-				return
+			res.Windows++
+			res.Loads = append(res.Loads, loadAvgFloat())
+			if othersRunning() {
+				res.Busy++
 			}
-			defer ch.Stop()
-			var inflight atomic.Int64
-			wctx, cancel := context.WithTimeout(ctx, res.Window)
-			defer cancel()
-			cpu0, _ := procCPU(ch.Pid())
-			var sw0 time.Duration
-			if switchPid > 0 {
-				sw0, _ = procCPU(switchPid)
+			prof := ""
+			if cfg.Profile != "" && rep == 0 && (f.Key == "fsstar" || f.Key == "fsstar-park") {
+				prof = filepath.Join(cfg.Profile, f.Key+"-freeswitch.pprof")
 			}
-			start := time.Now()
-			go func() {
-				for wctx.Err() == nil {
-					if inflight.Load() >= int64(cfg.Concurrency) {
-						time.Sleep(time.Millisecond)
-						continue
-					}
-					inflight.Add(1)
-					cmd := fmt.Sprintf("originate {fsstar_app=%s,bench_run=%s,ignore_early_media=true}loopback/%s &socket('%s async full')", appFlow, c.Key, ext, ch.Addr)
-					if _, err := cl.BgAPIAsync(wctx, cmd); err != nil {
-						inflight.Add(-1)
-						time.Sleep(10 * time.Millisecond)
-					}
-				}
-			}()
-			for {
-				ev, err := sub.Next(wctx)
-				if err != nil {
-					break
-				}
-				if ev.Variable("bench_run") != c.Key || !strings.HasSuffix(ev.Get("Channel-Name"), "-a") {
-					continue
-				}
-				inflight.Add(-1)
-				if ev.Variable("bench_var") == "fsstar" {
-					row.Calls++
-				} else {
-					row.Failed++
-				}
-				if row.Failed >= 100 && row.Calls == 0 {
-					row.Err = "100 calls ended without the flow and none completed: does the extension answer, and does the contender get the socket connection?"
-					break
-				}
+			run := fmt.Sprintf("%s-%d-%d", f.Key, rep+1, time.Now().UnixNano()%1e6)
+			row := fsWindow(ctx, res, cl, f, ext, run, luaFile, switchPid, prof)
+			logf("real switch %s rep %d: %d calls in %s = %.0f calls/s (failed %d), switch %.2f ms/call, contender %.2f ms/call %s",
+				f.Key, rep+1, row.Calls, row.Elapsed.Round(time.Millisecond), row.CPS(), row.Failed, row.per(row.SwitchCPU), row.per(row.ContenderCPU), row.Err)
+			res.Runs[f.Key] = append(res.Runs[f.Key], row)
+			if row.Err != "" {
+				res.Errors = append(res.Errors, fmt.Sprintf("real switch %s (repetition %d): %s", f.Key, rep+1, row.Err))
 			}
-			el := time.Since(start)
-			cpu1, _ := procCPU(ch.Pid())
-			row.ContenderCPU = cpu1 - cpu0
-			if switchPid > 0 {
-				sw1, _ := procCPU(switchPid)
-				row.SwitchCPU = sw1 - sw0
-			}
-			row.CPS = float64(row.Calls) / el.Seconds()
-			// let the calls in flight end before the next contender
-			time.Sleep(3 * time.Second)
-		}()
-		res.Rows = append(res.Rows, row)
+		}
 	}
 	return res
+}
+
+// fsWindow runs one window of row f: it starts the contender, places calls
+// (at most res.Concurrency in flight) for res.Warm, then measures for
+// res.Window, stops placing and waits for the calls in flight to end.
+func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender, ext, run, luaFile string, switchPid int, prof string) fsRow {
+	var row fsRow
+	sub := cl.Listen(esl.Match{Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 65536})
+	defer sub.Close()
+	var ch *child
+	if f.start != nil {
+		var err error
+		if ch, err = f.start(ctx); err != nil {
+			row.Err = err.Error()
+			return row
+		}
+		defer ch.Stop()
+	}
+	contenderAddr := ""
+	if ch != nil {
+		contenderAddr = ch.Addr
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu        sync.Mutex
+		pending   = map[string]bool{} // a-leg uuids of the calls in flight
+		completed atomic.Int64
+		failed    atomic.Int64
+		firstErr  atomic.Value
+		placing   atomic.Bool
+		placers   sync.WaitGroup
+	)
+	done := func(id string, ok bool, why string) {
+		mu.Lock()
+		was := pending[id]
+		delete(pending, id)
+		mu.Unlock()
+		if !was {
+			return
+		}
+		if ok {
+			completed.Add(1)
+			return
+		}
+		failed.Add(1)
+		firstErr.CompareAndSwap(nil, why)
+	}
+	inflight := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(pending)
+	}
+	// Hangups of this window's calls.
+	go func() {
+		for {
+			ev, err := sub.Next(wctx)
+			if err != nil {
+				return
+			}
+			if ev.Variable("bench_run") != run {
+				continue
+			}
+			if v := ev.Variable("bench_var"); v == "fsstar" {
+				done(ev.UniqueID(), true, "")
+			} else {
+				done(ev.UniqueID(), false, fmt.Sprintf("call ended (%s) without the flow's bench_var", ev.Get("Hangup-Cause")))
+			}
+		}
+	}()
+	placing.Store(true)
+	placers.Add(1)
+	go func() {
+		defer placers.Done()
+		for wctx.Err() == nil && placing.Load() {
+			if inflight() >= res.Concurrency {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			id := uuid.NewString()
+			mu.Lock()
+			pending[id] = true
+			mu.Unlock()
+			job, err := cl.BgAPIAsync(wctx, f.originate(ext, run, id, contenderAddr, luaFile))
+			if err != nil {
+				done(id, false, "originate: "+err.Error())
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			go func() {
+				ev, err := job.Wait(wctx)
+				if err == nil && !strings.HasPrefix(string(ev.Body), "+OK") {
+					done(id, false, "originate: "+strings.TrimSpace(string(ev.Body)))
+				}
+			}()
+		}
+	}()
+
+	sleep := func(d time.Duration) bool {
+		select {
+		case <-wctx.Done():
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
+	snap := func() (int64, int64, time.Duration, time.Duration, time.Time) {
+		var cpu, sw time.Duration
+		if ch != nil {
+			cpu, _ = procCPU(ch.Pid())
+		}
+		if switchPid > 0 {
+			sw, _ = procCPU(switchPid)
+		}
+		return completed.Load(), failed.Load(), cpu, sw, time.Now()
+	}
+	if !sleep(res.Warm) {
+		row.Err = "interrupted"
+		return row
+	}
+	c0, f0, cpu0, sw0, t0 := snap()
+	var profDone <-chan struct{}
+	if prof != "" && ch != nil {
+		profDone = profileDuring(ch, int(min(res.Window, 10*time.Second)/time.Second), prof)
+	}
+	sleep(res.Window)
+	c1, f1, cpu1, sw1, t1 := snap()
+	placing.Store(false)
+	placers.Wait()
+	if profDone != nil {
+		<-profDone
+	}
+	row.Calls, row.Failed, row.Elapsed = int(c1-c0), int(f1-f0), t1.Sub(t0)
+	row.ContenderCPU, row.SwitchCPU = cpu1-cpu0, sw1-sw0
+	if v, ok := firstErr.Load().(string); ok && row.Failed > 0 {
+		row.FirstFail = v
+	}
+	if row.Calls == 0 {
+		row.Err = fmt.Sprintf("no call completed the flow (%d failed; first: %v): does the extension answer, and does the contender get the call? %s",
+			row.Failed, firstErr.Load(), orElse(ch != nil, "contender output: "+tailOf(ch), ""))
+	}
+	// Let the calls in flight end, so that the next row starts on an idle
+	// switch; hang up what is left.
+	deadline := time.Now().Add(20 * time.Second)
+	for inflight() > 0 && time.Now().Before(deadline) && sleep(50*time.Millisecond) {
+	}
+	if n := inflight(); n > 0 {
+		kctx, kcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		cl.API(kctx, "hupall NORMAL_CLEARING bench_run "+run)
+		kcancel()
+		if row.Err == "" {
+			row.Err = fmt.Sprintf("%d calls still up 20 s after the window: hung up", n)
+		}
+	}
+	return row
+}
+
+// tailOf is c's last output lines, "" for nil.
+func tailOf(c *child) string {
+	if c == nil {
+		return ""
+	}
+	return c.tail()
+}
+
+// writeLuaFlow writes luaFlow into a new directory the switch's process can
+// read (0755, the file 0644) and returns the file's path.
+func writeLuaFlow() (string, error) {
+	dir, err := os.MkdirTemp("", "fsstar-bench-lua-")
+	if err != nil {
+		return "", fmt.Errorf("lua flow: %w", err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", fmt.Errorf("lua flow: %w", err)
+	}
+	path := filepath.Join(dir, "flow.lua")
+	if err := os.WriteFile(path, []byte(luaFlow), 0o644); err != nil {
+		return "", fmt.Errorf("lua flow: %w", err)
+	}
+	return path, nil
+}
+
+// othersRunning reports whether a Go test binary of this repository's
+// tests package (tests.test, the differential suite) runs on the machine:
+// it shares the switch and the CPUs.
+func othersRunning() bool {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/comm"); err == nil && strings.TrimSpace(string(b)) == "tests.test" {
+			return true
+		}
+	}
+	return false
+}
+
+// loadAvgFloat is loadAvg as a number (-1 when unknown).
+func loadAvgFloat() float64 {
+	v, err := strconv.ParseFloat(loadAvg(), 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // localFreeSWITCH returns the pid of a freeswitch process on this machine

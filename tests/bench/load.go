@@ -20,7 +20,8 @@ type callRun struct {
 	Elapsed time.Duration
 	// ToConnect is accept → "connect"; ToFirstMsg is accept → the first
 	// sendmsg (execute answer): how long the contender takes to start
-	// working on a call.
+	// working on a call. In park mode there is no accept: ToConnect stays
+	// empty and ToFirstMsg is CHANNEL_PARK → the answer app.
 	ToConnect, ToFirstMsg []time.Duration
 	// CPU used during the window by the contender process and by the
 	// harness process (the simulated switch and the call driver).
@@ -50,9 +51,30 @@ func (r callRun) CPS() float64 {
 	return float64(r.Calls) / r.Elapsed.Seconds()
 }
 
-// placeCalls runs calls calls of app through addr with concurrency
-// workers, bounded by budget; pid is the contender's process for CPU.
-func placeCalls(ctx context.Context, sw *esltest.Switch, addr, app string, calls, concurrency int, budget time.Duration, pid int) callRun {
+// placeCall makes one call of the simulated switch for app: into the
+// outbound socket server at addr, or, with park, parked with the app
+// variable set for a park-mode contender (addr unused). For a parked call
+// answered, when not nil, gets the time the answer app started.
+func placeCall(ctx context.Context, sw *esltest.Switch, addr string, park bool, vars map[string]string, answered chan<- time.Time) (*esltest.Channel, error) {
+	if !park {
+		return sw.PlaceCall(ctx, addr, vars)
+	}
+	ch, err := sw.ParkCall(ctx, vars, nil)
+	if err == nil && answered != nil {
+		ch.WhenApp("answer", func() {
+			select {
+			case answered <- time.Now():
+			default:
+			}
+		})
+	}
+	return ch, err
+}
+
+// placeCalls runs calls calls of app through addr (or parked, with park)
+// with concurrency workers, bounded by budget; pid is the contender's
+// process for CPU.
+func placeCalls(ctx context.Context, sw *esltest.Switch, addr string, park bool, app string, calls, concurrency int, budget time.Duration, pid int) callRun {
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	var (
@@ -80,7 +102,9 @@ func placeCalls(ctx context.Context, sw *esltest.Switch, addr, app string, calls
 			defer wg.Done()
 			for ctx.Err() == nil && int(next.Add(1)) <= calls {
 				cctx, ccancel := context.WithTimeout(ctx, perCall)
-				ch, err := sw.PlaceCall(cctx, addr, vars)
+				answered := make(chan time.Time, 1)
+				ch, err := placeCall(cctx, sw, addr, park, vars, answered)
+				parkedAt := time.Now()
 				if err != nil {
 					ccancel()
 					fail(err.Error())
@@ -100,9 +124,18 @@ func placeCalls(ctx context.Context, sw *esltest.Switch, addr, app string, calls
 				st := ch.SocketTiming()
 				mu.Lock()
 				r.Calls++
-				r.ToConnect = append(r.ToConnect, st.FirstCommand.Sub(st.Connected))
-				if !st.FirstSendMsg.IsZero() {
-					r.ToFirstMsg = append(r.ToFirstMsg, st.FirstSendMsg.Sub(st.Connected))
+				switch {
+				case park:
+					select {
+					case at := <-answered:
+						r.ToFirstMsg = append(r.ToFirstMsg, at.Sub(parkedAt))
+					default:
+					}
+				default:
+					r.ToConnect = append(r.ToConnect, st.FirstCommand.Sub(st.Connected))
+					if !st.FirstSendMsg.IsZero() {
+						r.ToFirstMsg = append(r.ToFirstMsg, st.FirstSendMsg.Sub(st.Connected))
+					}
 				}
 				mu.Unlock()
 			}
@@ -150,10 +183,11 @@ type parkRun struct {
 	Err      string
 }
 
-// parkCalls places n calls of appPark, waits until every one is answered
-// (the contender is holding it), reads the contender's VmRSS, then hangs
-// them all up and waits until the switch is idle.
-func parkCalls(ctx context.Context, sw *esltest.Switch, addr string, n, concurrency int, budget time.Duration, pid int) parkRun {
+// parkCalls places n calls of appPark (through addr, or parked for a
+// park-mode contender), waits until every one is answered (the contender
+// is holding it), reads the contender's VmRSS, then hangs them all up and
+// waits until the switch is idle.
+func parkCalls(ctx context.Context, sw *esltest.Switch, addr string, park bool, n, concurrency int, budget time.Duration, pid int) parkRun {
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	r := parkRun{N: n}
@@ -171,7 +205,7 @@ func parkCalls(ctx context.Context, sw *esltest.Switch, addr string, n, concurre
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil && int(next.Add(1)) <= n {
-				ch, err := sw.PlaceCall(ctx, addr, vars)
+				ch, err := placeCall(ctx, sw, addr, park, vars, nil)
 				mu.Lock()
 				if err != nil {
 					if r.Err == "" {

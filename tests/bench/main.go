@@ -5,14 +5,16 @@
 //
 // The same call flow (answer, playback of a 0 ms tone, setVariable,
 // getVariable, hangup) runs through each contender in one run, side by
-// side, repeated -repeat times: fsstar serve with a Starlark handler, a raw
-// Go handler on the esl package, and Node modesl. Each contender is a child
+// side, repeated -repeat times: fsstar serve with a Starlark handler in
+// socket mode and in park mode (issue 14), a raw Go handler on the esl
+// package, and Node modesl. Each contender is a child
 // process in its own process group, so /proc gives its own CPU and RSS; the
 // simulated switch (esltest) runs in this process and is measured alone
 // first. See BENCHMARKS.md for what each figure means.
 //
 // With FSSTAR_BENCH_FREESWITCH=host:port the flow also runs on a real
-// FreeSWITCH as loopback calls.
+// FreeSWITCH as loopback calls, with mod_lua in the switch as one more row
+// and park mode with each -park-connections count.
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,6 +47,13 @@ type config struct {
 	Budget      time.Duration   // per measurement window
 	Profile     string          // directory for pprof CPU profiles of fsstar
 	Args        []string
+	// The real switch (FSSTAR_BENCH_FREESWITCH): each row's measured
+	// window, calls in flight, and the park-connection counts measured.
+	FSWindow      time.Duration
+	FSConcurrency int
+	ParkK         []int
+	// FSOnly skips everything but the real-switch table.
+	FSOnly bool
 }
 
 func main() { os.Exit(realMain()) }
@@ -62,10 +72,14 @@ func realMain() int {
 	reloads := flag.Int("reloads", 30, "saves per repetition for save→reload latency")
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
 	svg := flag.String("svg", "", "plot to write (default: beside -out, .svg)")
-	only := flag.String("only", "", "contenders to run, comma-separated (switch,fsstar,raw,modesl); default all")
+	only := flag.String("only", "", "contenders to run, comma-separated (switch,fsstar,fsstar-park,raw,modesl; on the real switch also lua); default all")
 	profile := flag.String("profile", "", "build fsstar with -tags fsstar_pprof and write its CPU profiles (calls, xml_fetch) to this directory")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated switch) to this file")
 	budget := flag.Duration("budget", 60*time.Second, "time bound of one measurement window")
+	fsWindow := flag.Duration("fs-window", 15*time.Second, "real switch: measured window of each row and repetition (after a 2 s warm-up)")
+	fsConc := flag.Int("fs-concurrency", 60, "real switch: calls in flight at once")
+	parkK := flag.String("park-connections", "1,2,4", "real switch: park-mode connection counts (-park-connections of fsstar serve) to measure, comma-separated")
+	fsOnly := flag.Bool("fs-only", false, "measure only on the real switch (FSSTAR_BENCH_FREESWITCH): skip the simulated switch, HTTP, engine and reload sections")
 	flag.Parse()
 
 	if *role != "" {
@@ -81,7 +95,16 @@ func realMain() int {
 	}
 
 	cfg := config{Smoke: *smoke, Calls: *calls, Concurrency: *conc, Repeat: *repeat, HTTPReqs: *httpReqs,
-		Reloads: *reloads, Out: *out, SVG: *svg, Budget: *budget, Profile: *profile, Args: os.Args[1:], Only: map[string]bool{}}
+		Reloads: *reloads, Out: *out, SVG: *svg, Budget: *budget, Profile: *profile, Args: os.Args[1:], Only: map[string]bool{},
+		FSWindow: *fsWindow, FSConcurrency: *fsConc, FSOnly: *fsOnly}
+	for _, s := range strings.Split(*parkK, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 && !slices.Contains(cfg.ParkK, n) {
+			cfg.ParkK = append(cfg.ParkK, n)
+		}
+	}
+	if len(cfg.ParkK) == 0 {
+		cfg.ParkK = []int{1}
+	}
 	for _, s := range strings.Split(*park, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 {
 			cfg.Park = append(cfg.Park, n)
@@ -111,6 +134,13 @@ func realMain() int {
 		}
 		if !set["budget"] {
 			cfg.Budget = 15 * time.Second
+		}
+		def("fs-concurrency", &cfg.FSConcurrency, 8)
+		if !set["fs-window"] {
+			cfg.FSWindow = 3 * time.Second
+		}
+		if !set["park-connections"] {
+			cfg.ParkK = []int{1}
 		}
 	}
 	if cfg.SVG == "" {

@@ -33,6 +33,7 @@ type results struct {
 func (r *results) failures() string {
 	var bad []string
 	bad = append(bad, r.Errors...)
+	bad = append(bad, r.FS.Errors...)
 	for k, runs := range r.Calls {
 		for _, c := range runs {
 			if c.Failed > 0 {
@@ -106,6 +107,10 @@ func run(ctx context.Context, cfg config) (*results, error) {
 	}
 
 	for rep := range cfg.Repeat {
+		if cfg.FSOnly {
+			res.HTTPNote = "skipped (-fs-only)"
+			break
+		}
 		// The switch alone first, then the contenders interleaved.
 		if cs[0].Skip == "" && ctx.Err() == nil {
 			r, err := measureCalls(ctx, cfg, []*contender{cs[0]}, newSwitch, "")
@@ -191,7 +196,7 @@ func run(ctx context.Context, cfg config) (*results, error) {
 			res.Errors = append(res.Errors, fmt.Sprintf("reload: %d saves not seen; %s", rl.Missed, rl.Err))
 		}
 	}
-	res.FS = runFreeSWITCH(ctx, cfg, cs)
+	res.FS = runFreeSWITCH(ctx, cfg, e, cs)
 	if ctx.Err() != nil {
 		res.Errors = append(res.Errors, "interrupted: "+ctx.Err().Error())
 	}
@@ -208,8 +213,9 @@ const chunks = 6
 // measureCalls starts every contender, each against its own fresh
 // simulated switch, warms them up, then measures cfg.Calls calls of each
 // in interleaved slices; the returned runs sum the slices per contender.
-// With profile set, the fsstar contender's CPU profile is taken during
-// its first slice.
+// With profile set (a file in the profile directory), the CPU profiles of
+// the fsstar contenders (<key>-calls.pprof) are taken during their first
+// slice.
 func measureCalls(ctx context.Context, cfg config, cs []*contender, newSwitch func() (*esltest.Switch, error), profile string) ([]callRun, error) {
 	sws := make([]*esltest.Switch, len(cs))
 	kids := make([]*child, len(cs))
@@ -235,7 +241,7 @@ func measureCalls(ctx context.Context, cfg config, cs []*contender, newSwitch fu
 		}
 		kids[i] = ch
 		warm := max(cfg.Calls/10, cfg.Concurrency)
-		if w := placeCalls(ctx, sw, ch.Addr, c.App, warm, cfg.Concurrency, cfg.Budget, ch.Pid()); w.Failed > 0 {
+		if w := placeCalls(ctx, sw, ch.Addr, c.Park, c.App, warm, cfg.Concurrency, cfg.Budget, ch.Pid()); w.Failed > 0 {
 			return nil, fmt.Errorf("%s warm-up: %d of %d calls failed: %s (output: %s)", c.Key, w.Failed, warm, w.FirstError, ch.tail())
 		}
 	}
@@ -248,11 +254,11 @@ func measureCalls(ctx context.Context, cfg config, cs []*contender, newSwitch fu
 			}
 			runtime.GC()
 			prof := ""
-			if k == 0 && c.Key == "fsstar" {
-				prof = profile
+			if k == 0 && (c.Key == "fsstar" || c.Key == "fsstar-park") && profile != "" {
+				prof = filepath.Join(filepath.Dir(profile), c.Key+"-calls.pprof")
 			}
 			profDone := profileDuring(kids[i], 1, prof)
-			r := placeCalls(ctx, sws[i], kids[i].Addr, c.App, n, cfg.Concurrency, cfg.Budget/chunks, kids[i].Pid())
+			r := placeCalls(ctx, sws[i], kids[i].Addr, c.Park, c.App, n, cfg.Concurrency, cfg.Budget/chunks, kids[i].Pid())
 			<-profDone
 			runs[i].add(r)
 			if !kids[i].Alive() {
@@ -276,11 +282,11 @@ func measurePark(ctx context.Context, cfg config, c *contender, n int, newSwitch
 		return parkRun{}, err
 	}
 	defer ch.Stop()
-	if w := placeCalls(ctx, sw, ch.Addr, appFlow, 2*cfg.Concurrency, cfg.Concurrency, cfg.Budget, ch.Pid()); w.Failed > 0 {
+	if w := placeCalls(ctx, sw, ch.Addr, c.Park, appFlow, 2*cfg.Concurrency, cfg.Concurrency, cfg.Budget, ch.Pid()); w.Failed > 0 {
 		return parkRun{}, fmt.Errorf("warm-up: %s", w.FirstError)
 	}
 	time.Sleep(300 * time.Millisecond)
-	p := parkCalls(ctx, sw, ch.Addr, n, cfg.Concurrency, cfg.Budget, ch.Pid())
+	p := parkCalls(ctx, sw, ch.Addr, c.Park, n, cfg.Concurrency, cfg.Budget, ch.Pid())
 	if !ch.Alive() {
 		p.Err = fmt.Sprintf("%s exited: %s", c.Key, ch.tail())
 	}

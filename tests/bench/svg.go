@@ -16,7 +16,7 @@ func plot(cfg config, r *results) string {
 		med, min, max float64
 		color         string
 	}
-	colors := map[string]string{"switch": "#9e9e9e", "fsstar": "#2e7d32", "raw": "#1565c0", "modesl": "#ef6c00"}
+	colors := map[string]string{"switch": "#9e9e9e", "fsstar": "#2e7d32", "fsstar-park": "#81c784", "raw": "#1565c0", "modesl": "#ef6c00"}
 	var cps, rss []bar
 	bigPark := 0
 	for _, n := range cfg.Park {
@@ -24,8 +24,11 @@ func plot(cfg config, r *results) string {
 	}
 	for _, c := range r.Contenders {
 		label := c.Key
-		if c.Key == "switch" {
+		switch c.Key {
+		case "switch":
 			label = "switch alone"
+		case "fsstar-park":
+			label = "fsstar park"
 		}
 		if s := r.cps(c.Key); s.N > 0 {
 			cps = append(cps, bar{label, s.Med, s.Min, s.Max, colors[c.Key]})

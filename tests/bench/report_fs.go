@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// fsGoal is one of issue 14's goals, measured on the real switch.
+type fsGoal struct {
+	goal
+	measured, met bool
+}
+
+// spread is a figure of row key over the repetitions; f returns < 0 for
+// a window where the figure was not measured.
+func (f fsResult) spread(key string, fig func(fsRow) float64) spread {
+	var xs []float64
+	for _, w := range f.Runs[key] {
+		if v := fig(w); v >= 0 && w.Err == "" {
+			xs = append(xs, v)
+		}
+	}
+	return spreadOf(xs)
+}
+
+// ratio is fig(a)/fig(b) per repetition: the two windows ran in the same
+// repetition, one after the other.
+func (f fsResult) ratio(a, b string, fig func(fsRow) float64) spread {
+	var xs []float64
+	ra, rb := f.Runs[a], f.Runs[b]
+	for i := range min(len(ra), len(rb)) {
+		x, y := fig(ra[i]), fig(rb[i])
+		if ra[i].Err == "" && rb[i].Err == "" && x >= 0 && y > 0 {
+			xs = append(xs, x/y)
+		}
+	}
+	return spreadOf(xs)
+}
+
+func figCPS(w fsRow) float64       { return w.CPS() }
+func figSwitch(w fsRow) float64    { return w.per(w.SwitchCPU) }
+func figContender(w fsRow) float64 { return w.per(w.ContenderCPU) }
+
+// goals are issue 14's "done when" ratios of park mode (one run of the
+// harness, every ratio per repetition).
+func (f fsResult) goals() []fsGoal {
+	why := "FSSTAR_BENCH_FREESWITCH is not set: no real switch"
+	if f.Ran {
+		why = "not measured (see Errors)"
+	}
+	var gs []fsGoal
+	add := func(text, a, b string, fig func(fsRow) float64, bound float64, atMost bool, what, format string) {
+		s := f.ratio(a, b, fig)
+		g := fsGoal{goal: goal{Text: text, Why: why}, measured: s.N > 0}
+		if s.N > 0 {
+			g.met = s.Med >= bound
+			if atMost {
+				g.met = s.Med <= bound
+			}
+			g.Why = fmt.Sprintf("median %.2f× (min %.2f, max %.2f) over %d side-by-side repetitions: %s %s against %s", s.Med, s.Min, s.Max, s.N,
+				what, f.spread(a, fig).fmtSpread(format), f.spread(b, fig).fmtSpread(format))
+		}
+		gs = append(gs, g)
+	}
+	add("park mode's switch CPU per call ≤ 0.6× socket mode's (real switch)", "fsstar-park", "fsstar", figSwitch, 0.6, true, "switch ms per call", "%.2f")
+	add("park mode's calls/s ≥ 1.5× socket mode's (real switch)", "fsstar-park", "fsstar", figCPS, 1.5, false, "calls/s", "%.0f")
+	add("park mode's calls/s ≥ 0.5× mod_lua's (real switch)", "fsstar-park", "lua", figCPS, 0.5, false, "calls/s", "%.0f")
+	add("fsstar's own CPU per call in park mode ≤ socket mode's (real switch)", "fsstar-park", "fsstar", figContender, 1, true, "fsstar ms per call", "%.2f")
+	return gs
+}
+
+// writeFS writes the real-switch section.
+func writeFS(p func(string, ...any), r *results) {
+	f := r.FS
+	p("## On a real FreeSWITCH\n\n")
+	if !f.Ran {
+		p("%s.\n\n", strings.TrimSuffix(f.Note, "."))
+		return
+	}
+	loads := spreadOf(f.Loads)
+	p("Loopback calls on %s%s, at most %d in flight. Every row runs for a %s warm-up and a measured %s window, with its contender started for its window alone (so no idle listener costs the switch anything in the other rows' windows); the rows run one after the other in a rotating order, and that is repeated %d times, so that a burst of other load on the machine hits them alike. Cells are **median (min–max)** over the repetitions. ",
+		f.Addr, orElse(f.Version != "", " ("+f.Version+")", ""), f.Concurrency, f.Warm, f.Window, f.Repeat)
+	p("How each row gets its calls (`bgapi originate {origination_uuid=…,bench_run=…,ignore_early_media=true}loopback/<ext> …`, the far end answers and parks):\n\n")
+	p("- socket mode, raw Go, modesl: `&socket('<contender> async full')` with `fsstar_app=bench.flow` in the {…} variables.\n")
+	p("- park mode: `'set:%s=bench.flow,park' inline` — the app variable on the a-leg only (loopback copies {…} variables to the b-leg, which parks too), and one the tests do not use, so the benchmark's instance claims its own calls and nobody else's. `fsstar serve -park -app-variable %s [-park-connections K]`, ready once /healthz says `park: ready`; the heartbeat and sweep at their defaults.\n", fsAppVar, fsAppVar)
+	p("- mod_lua: `&lua(flow.lua)`, the same flow as `bench/flow.star` in Lua (answer, streamFile of the 0 ms tone, setVariable, getVariable, hangup), run by the switch itself.\n\n")
+	p("A call counts as completed when the CHANNEL_HANGUP_COMPLETE of its a-leg (by uuid) carries the variable the flow sets; calls/s is the completed calls of the measured window over its length. CPU per call is utime+stime from /proc/<pid>/stat over the measured window divided by its completed calls: the freeswitch process (everything the switch does for the call: both loopback legs, the media, the event socket) and the contender's process (— for mod_lua, which runs inside the switch). ")
+	p("The 1-minute load average at the windows' starts was %s (2 cores; the switch and the contender keep about 1–2 busy), and other test binaries (`tests.test`, using the same switch) ran during %d of the %d windows. %s\n\n", loads.fmtSpread("%.2f"), f.Busy, f.Windows, f.Note)
+	p("| how the call is driven | calls/s | switch CPU per call (ms) | contender CPU per call (ms) | completed | failed |\n|---|---|---|---|---|---|\n")
+	for _, c := range f.Rows {
+		if c.Kind == "park" && c.K != 1 {
+			continue
+		}
+		writeFSRow(p, f, c, c.Name)
+	}
+	p("\n")
+	p("### Issue 14's goals: park mode against socket mode and mod_lua\n\n")
+	p("Each ratio is taken per repetition (the two rows ran minutes apart at most, in the same repetition), then median (min–max):\n\n")
+	for _, g := range f.goals() {
+		status := "not measured"
+		switch {
+		case g.measured && g.met:
+			status = "met"
+		case g.measured:
+			status = "NOT met"
+		}
+		p("- **%s**: %s — %s.\n", status, g.Text, g.Why)
+	}
+	p("\n")
+
+	var ks []*fsContender
+	for _, c := range f.Rows {
+		if c.Kind == "park" {
+			ks = append(ks, c)
+		}
+	}
+	if len(ks) > 1 {
+		p("### Park mode: how many connections (K)\n\n")
+		p("`-park-connections K` spreads an instance's calls over K inbound connections (each call is driven by the connection with the fewest calls; the first one also receives every CHANNEL_PARK). Same windows, same rotation, same %d in flight:\n\n", f.Concurrency)
+		p("| K | calls/s | switch CPU per call (ms) | fsstar CPU per call (ms) | completed | failed |\n|---|---|---|---|---|---|\n")
+		for _, c := range ks {
+			writeFSRow(p, f, c, fmt.Sprint(c.K))
+		}
+		p("\n%s\n\n", f.kAdvice(ks))
+	}
+	if len(f.Errors) > 0 {
+		p("Real-switch errors: %s.\n\n", strings.Join(f.Errors, "; "))
+	}
+}
+
+// writeFSRow writes one row of a real-switch table.
+func writeFSRow(p func(string, ...any), f fsResult, c *fsContender, label string) {
+	runs := f.Runs[c.Key]
+	if c.Skip != "" || len(runs) == 0 {
+		p("| %s | not run: %s | | | | |\n", label, orElse(c.Skip != "", c.Skip, "every window failed (see Errors)"))
+		return
+	}
+	done, failed := 0, 0
+	var fail string
+	for _, w := range runs {
+		done += w.Calls
+		failed += w.Failed
+		if fail == "" {
+			fail = w.FirstFail
+		}
+	}
+	failCell := fmt.Sprint(failed)
+	if fail != "" {
+		failCell += " (" + fail + ")"
+	}
+	p("| %s | %s | %s | %s | %d | %s |\n", label, f.spread(c.Key, figCPS).fmtSpread("%.0f"),
+		f.spread(c.Key, figSwitch).fmtSpread("%.2f"), f.spread(c.Key, figContender).fmtSpread("%.2f"), done, failCell)
+}
+
+// kAdvice says what the K rows show: whether more connections bought
+// calls/s beyond the spread of the repetitions.
+func (f fsResult) kAdvice(ks []*fsContender) string {
+	one := f.spread(ks[0].Key, figCPS)
+	if one.N == 0 {
+		return "K = 1 was not measured, so there is nothing to compare with."
+	}
+	var parts []string
+	better := 0
+	for _, c := range ks[1:] {
+		s := f.ratio(c.Key, ks[0].Key, figCPS)
+		cpu := f.ratio(c.Key, ks[0].Key, figContender)
+		if s.N == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("K = %d: %s× the calls/s of K = 1 and %s× its fsstar CPU per call", c.K, s.fmtSpread("%.2f"), cpu.fmtSpread("%.2f")))
+		if s.Min > 1.05 {
+			better++
+		}
+	}
+	out := strings.Join(parts, "; ") + ". "
+	busy := f.spread(ks[0].Key, func(w fsRow) float64 {
+		if w.Elapsed <= 0 || w.SwitchCPU == 0 {
+			return -1
+		}
+		return float64(w.SwitchCPU) / float64(w.Elapsed)
+	})
+	if busy.N > 0 {
+		out += fmt.Sprintf("With K = 1 the switch process kept %s of the machine's %d cores busy. ", busy.fmtSpread("%.2f"), f.Cores)
+	}
+	if better == 0 {
+		out += fmt.Sprintf("More connections bought no calls/s beyond the spread of the repetitions at %d in flight, so one connection (one event-socket listener thread in the switch, one reader in fsstar) is not the bound here. Keep the default K = 1, and raise it only when one connection is shown to be the bound: its events lagging (fsstar's `esl` queue-overflow warnings, CHANNEL_PARK dispatched late) while the switch still has CPU to spare — on a switch with more cores, or with many more calls in flight per instance.", f.Concurrency)
+	} else {
+		out += "More connections bought calls/s beyond the spread of the repetitions: one connection was a bound here. Choose the smallest K past which calls/s stops growing."
+	}
+	return out
+}
