@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -88,7 +89,10 @@ type fsRow struct {
 	ContenderCPU time.Duration // 0 for mod_lua
 	SwitchCPU    time.Duration // 0 when the switch is not on this machine
 	FirstFail    string        // why the first failed call failed
-	Err          string        // the window could not be measured
+	// NoDialplan counts the calls whose a-leg the switch left in
+	// CS_ROUTING without running its dialplan (hung up after the window).
+	NoDialplan int
+	Err        string // the window could not be measured
 }
 
 // CPS is completed calls per second.
@@ -407,13 +411,49 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 	}
 	if n := inflight(); n > 0 {
 		kctx, kcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		mu.Lock()
+		var left []string
+		for id := range pending {
+			left = append(left, id)
+		}
+		mu.Unlock()
+		routing, why := stuckCalls(kctx, cl, left)
 		cl.API(kctx, "hupall NORMAL_CLEARING bench_run "+run)
 		kcancel()
-		if row.Err == "" {
-			row.Err = fmt.Sprintf("%d calls still up 20 s after the window: hung up", n)
+		row.NoDialplan = routing
+		if n > routing && row.Err == "" {
+			row.Err = fmt.Sprintf("%d calls still up 20 s after the window, hung up (%s)", n-routing, why)
 		}
 	}
 	return row
+}
+
+// stuckCalls looks at calls still up after their window: it returns how
+// many never ran their dialplan (the a-leg still in CS_ROUTING without
+// the park-mode app variable: nothing for a contender to do yet) and
+// where the others stand (state, application, park-mode marks, claim).
+func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (routing int, why string) {
+	var out []string
+	for _, id := range ids {
+		dump, err := cl.API(ctx, "uuid_dump "+id+" json")
+		var m map[string]string
+		if err != nil || json.Unmarshal([]byte(dump), &m) != nil {
+			if len(out) < 3 {
+				out = append(out, fmt.Sprintf("%s: no channel (%s)", id, strings.TrimSpace(dump)))
+			}
+			continue
+		}
+		if m["Channel-State"] == "CS_ROUTING" && m["variable_current_application"] == "" && m["variable_"+fsAppVar] == "" {
+			routing++
+			continue
+		}
+		if len(out) < 3 {
+			claim, _ := cl.API(ctx, "hash select/fsstar/"+id)
+			out = append(out, fmt.Sprintf("%s: %s %s app %q, %s=%q fsstar_slot=%q, claim %q", id, m["Channel-State"], m["Answer-State"],
+				m["variable_current_application"], fsAppVar, m["variable_"+fsAppVar], m["variable_fsstar_slot"], strings.TrimSpace(claim)))
+		}
+	}
+	return routing, strings.Join(out, "; ")
 }
 
 // tailOf is c's last output lines, "" for nil.

@@ -117,22 +117,36 @@ func writeFS(p func(string, ...any), r *results) {
 	if len(ks) > 1 {
 		p("### Park mode: how many connections (K)\n\n")
 		p("`-park-connections K` spreads an instance's calls over K inbound connections (each call is driven by the connection with the fewest calls; the first one also receives every CHANNEL_PARK). Same windows, same rotation, same %d in flight:\n\n", f.Concurrency)
-		p("| K | calls/s | switch CPU per call (ms) | fsstar CPU per call (ms) | completed | failed |\n|---|---|---|---|---|---|\n")
+		p("| K | calls/s | switch CPU per call (ms) | fsstar CPU per call (ms) | completed | failed | × socket mode's calls/s | × socket mode's switch CPU per call | × mod_lua's calls/s |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, c := range ks {
-			writeFSRow(p, f, c, fmt.Sprint(c.K))
+			writeFSRow(p, f, c, fmt.Sprint(c.K), "fsstar", "lua")
 		}
 		p("\n%s\n\n", f.kAdvice(ks))
+	}
+	var stuck []string
+	for _, c := range f.Rows {
+		n := 0
+		for _, w := range f.Runs[c.Key] {
+			n += w.NoDialplan
+		}
+		if n > 0 {
+			stuck = append(stuck, fmt.Sprintf("%d in %s", n, c.Name))
+		}
+	}
+	if len(stuck) > 0 {
+		p("Calls the switch never ran: %s. Their a-leg was answered but stayed in CS_ROUTING without running its inline dialplan (no app variable set, so no contender ever saw them); they are hung up after the window and counted neither completed nor failed. Seen only with the inline dialplan of the park rows (`originate … 'set:…,park' inline`; the other rows' `&app(…)` goes straight to CS_EXECUTE), about one call in a few thousand.\n\n", strings.Join(stuck, ", "))
 	}
 	if len(f.Errors) > 0 {
 		p("Real-switch errors: %s.\n\n", strings.Join(f.Errors, "; "))
 	}
 }
 
-// writeFSRow writes one row of a real-switch table.
-func writeFSRow(p func(string, ...any), f fsResult, c *fsContender, label string) {
+// writeFSRow writes one row of a real-switch table; with socket and lua
+// (row keys) it adds the row's ratios to them, per repetition.
+func writeFSRow(p func(string, ...any), f fsResult, c *fsContender, label string, against ...string) {
 	runs := f.Runs[c.Key]
 	if c.Skip != "" || len(runs) == 0 {
-		p("| %s | not run: %s | | | | |\n", label, orElse(c.Skip != "", c.Skip, "every window failed (see Errors)"))
+		p("| %s | not run: %s | | | | |%s\n", label, orElse(c.Skip != "", c.Skip, "every window failed (see Errors)"), strings.Repeat(" |", len(against)+min(len(against), 1)))
 		return
 	}
 	done, failed := 0, 0
@@ -148,8 +162,13 @@ func writeFSRow(p func(string, ...any), f fsResult, c *fsContender, label string
 	if fail != "" {
 		failCell += " (" + fail + ")"
 	}
-	p("| %s | %s | %s | %s | %d | %s |\n", label, f.spread(c.Key, figCPS).fmtSpread("%.0f"),
-		f.spread(c.Key, figSwitch).fmtSpread("%.2f"), f.spread(c.Key, figContender).fmtSpread("%.2f"), done, failCell)
+	extra := ""
+	if len(against) == 2 {
+		extra = fmt.Sprintf(" %s | %s | %s |", f.ratio(c.Key, against[0], figCPS).fmtSpread("%.2f"),
+			f.ratio(c.Key, against[0], figSwitch).fmtSpread("%.2f"), f.ratio(c.Key, against[1], figCPS).fmtSpread("%.2f"))
+	}
+	p("| %s | %s | %s | %s | %d | %s |%s\n", label, f.spread(c.Key, figCPS).fmtSpread("%.0f"),
+		f.spread(c.Key, figSwitch).fmtSpread("%.2f"), f.spread(c.Key, figContender).fmtSpread("%.2f"), done, failCell, extra)
 }
 
 // kAdvice says what the K rows show: whether more connections bought
@@ -185,7 +204,19 @@ func (f fsResult) kAdvice(ks []*fsContender) string {
 	if better == 0 {
 		out += fmt.Sprintf("More connections bought no calls/s beyond the spread of the repetitions at %d in flight, so one connection (one event-socket listener thread in the switch, one reader in fsstar) is not the bound here. Keep the default K = 1, and raise it only when one connection is shown to be the bound: its events lagging (fsstar's `esl` queue-overflow warnings, CHANNEL_PARK dispatched late) while the switch still has CPU to spare — on a switch with more cores, or with many more calls in flight per instance.", f.Concurrency)
 	} else {
-		out += "More connections bought calls/s beyond the spread of the repetitions: one connection was a bound here. Choose the smallest K past which calls/s stops growing."
+		best, bestK := 0.0, 0
+		for _, c := range ks {
+			if s := f.spread(c.Key, figCPS); s.N > 0 && s.Med > best {
+				best = s.Med
+			}
+		}
+		for _, c := range ks {
+			if s := f.spread(c.Key, figCPS); s.N > 0 && s.Med >= 0.95*best && (bestK == 0 || c.K < bestK) {
+				bestK = c.K
+			}
+		}
+		out += fmt.Sprintf("More connections bought calls/s beyond the spread of the repetitions, so one connection is a bound: mod_event_socket serves each connection with one thread of the switch, which reads that connection's commands (a byte per read), runs its `api` commands one after the other and serializes every event it sends, so all the calls one connection drives share one core of the switch at most, however many it has. "+
+			"K = %d is the smallest K within 5%% of the best median calls/s here (%d cores). Choose K at least the switch's core count; past that more connections buy nothing (each is one more thread and one more filtered subscription in the switch).", bestK, f.Cores)
 	}
 	return out
 }
