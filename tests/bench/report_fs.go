@@ -134,7 +134,7 @@ func writeFS(p func(string, ...any), r *results) {
 		}
 	}
 	if len(stuck) > 0 {
-		p("Calls the switch never ran: %s. Their a-leg was answered but stayed in CS_ROUTING without running its inline dialplan (no app variable set, so no contender ever saw them); they are hung up after the window and counted neither completed nor failed. Seen only with the inline dialplan of the park rows (`originate … 'set:…,park' inline`; the other rows' `&app(…)` goes straight to CS_EXECUTE), about one call in a few thousand.\n\n", strings.Join(stuck, ", "))
+		p("Calls the switch never ran: %s. Their a-leg was answered but stayed in CS_ROUTING without running its inline dialplan (no app variable set, so no contender ever saw them); they are hung up after the window and counted neither completed nor failed (the park rows reach their calls through `originate … 'set:…,park' inline`, which passes through CS_ROUTING; the other rows' `&app(…)` goes straight to CS_EXECUTE).\n\n", strings.Join(stuck, ", "))
 	}
 	if len(f.Errors) > 0 {
 		p("Real-switch errors: %s.\n\n", strings.Join(f.Errors, "; "))
