@@ -172,14 +172,19 @@ func (pm *parkMode) parked(ev *esl.Event) {
 	if id == "" || ev.Variable(appVar) == "" {
 		return // not a call for fsstar (the filter lets every CHANNEL_PARK through)
 	}
+	// The app variable is set again (it is consumed at each claim): the
+	// dialplan asks for a new run, e.g. the script transferred the call
+	// into another extension for fsstar.
 	if slot := ev.Variable(slotVar); slot != "" {
 		pm.mu.Lock()
 		run := pm.runs[id]
 		if run != nil {
-			run.repark(ev) // parked again (after a bridge, or transferred to a park)
+			run.repark(ev) // claimed anew once the run let go of the call
 		}
 		pm.mu.Unlock()
-		return // another instance's call: it or the sweep deals with it
+		if run != nil || !strings.HasPrefix(slot, pm.s.instance+"/") {
+			return // another instance's call: it deals with it
+		}
 	}
 	go pm.claim(id, ev, false)
 }
@@ -224,7 +229,11 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	// on) with the variables every call gets, and cancel the dialplan's
 	// last-resort timer (sched_hangup/sched_transfer, grouped by uuid):
 	// two commands, one round trip.
-	vars := append([]string{instanceVar + "=" + pm.s.instance, slotVar + "=" + pc.slot},
+	// The app variable is consumed: it asked fsstar to take this park, and
+	// a later park of the call (park_after_bridge, a transfer into a plain
+	// park extension) is not a new request unless the dialplan sets it
+	// again. The script has its args; leg.ev keeps the value.
+	vars := append([]string{instanceVar + "=" + pm.s.instance, slotVar + "=" + pc.slot, pm.s.Config().AppVariable + "="},
 		builtins.ChannelDefaults(leg.hasVariable)...)
 	var setErr error
 	var wg sync.WaitGroup
@@ -460,13 +469,10 @@ func (l *parkLeg) done(onError bool) {
 	if gone && !left {
 		l.pc.c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+l.uuid+"/"+pm.s.instance)
 	}
-	if left && !gone && again != nil && again.Variable(pm.s.Config().AppVariable) != "" {
-		// Transferred into another park for fsstar before the release
-		// removed the marks: a new call to claim.
-		if v, err := l.pc.c.API(ctx, "uuid_getvar "+l.uuid+" "+slotVar); err == nil && (v == "" || v == "_undef_") {
-			ev := again
-			go pm.claim(l.uuid, ev, false)
-		}
+	if left && !gone && again != nil {
+		// Transferred into another extension for fsstar before the
+		// release removed the marks: a new request to claim.
+		go pm.claim(l.uuid, again, false)
 	}
 }
 

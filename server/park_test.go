@@ -35,6 +35,12 @@ def handler(session, args):
     session.answer()
     session.setAutoHangup(False)
 `,
+	"xfer.star": `
+def handler(session, args):
+    session.answer()
+    session.execute("log", "INFO ran xfer")
+    session.transfer(args)
+`,
 	"hooked.star": `
 def bye(session, what):
     freeswitch.API().execute("hash", "insert/test/" + session.uuid + "/" + what)
@@ -246,4 +252,35 @@ func counterValue(c prometheus.Counter) float64 {
 func waitPark(t *testing.T, h *harness) {
 	t.Helper()
 	waitFor(t, "park mode", func() bool { return h.srv.park != nil && h.srv.park.started.Load() })
+}
+
+// TestParkModeTransfers: the app variable is consumed by the claim. A
+// script that transfers the call into a plain park extension (call parking,
+// park_after_bridge) does not run again; one that transfers it into an
+// extension that sets the app variable and parks starts a new run, as a
+// socket call transferred to another socket extension does.
+func TestParkModeTransfers(t *testing.T) {
+	h := start(t, parkScripts, parkOn)
+	h.sw.RouteApps("again", esltest.App{Name: "set", Arg: "fsstar_app=flow again"}, esltest.App{Name: "park"})
+	waitPark(t, h)
+
+	plain := parked(t, h.sw, "xfer park", nil)
+	waitFor(t, "the transfer", func() bool { return plain.Var("transfer_history") != "" })
+	time.Sleep(500 * time.Millisecond) // a wrong second run would have started by now
+	if got := ranCount(plain); got != 1 {
+		t.Errorf("transferred into a plain park: script ran %d times, want 1", got)
+	}
+	if v := plain.Var("fsstar_app"); v != "" {
+		t.Errorf("fsstar_app = %q after the claim, want it consumed", v)
+	}
+	waitFor(t, "the claim to go", func() bool { return h.sw.HashValue(claimRealm, plain.UUID()) == "" })
+	plain.Hangup("NORMAL_CLEARING")
+
+	chained := parked(t, h.sw, "xfer again", nil)
+	if cause := waitHangup(t, chained, h.logs); cause != "NORMAL_CLEARING" {
+		t.Fatalf("chained call: cause %q\n%s", cause, h.logs)
+	}
+	if got := ranCount(chained); got != 2 {
+		t.Errorf("transferred into an extension for fsstar: %d runs, want 2 (xfer, then flow); apps %q", got, appNames(chained))
+	}
 }

@@ -17,11 +17,12 @@ import (
 	"github.com/fsstar/fsstar/esl"
 )
 
-// parkAppVar is the app variable of the park-mode tests: not fsstar_app,
-// so that the b-legs of other tests' socket calls, which inherit
-// fsstar_app through loopback and park in the far end's extension, are not
-// taken for calls of these services (and the other way round).
-const parkAppVar = "fsstar_park_app"
+// parkAppVar is the app variable of this test process's park-mode
+// services: not fsstar_app, so that the b-legs of socket calls, which
+// inherit fsstar_app through loopback and park in the far end's extension,
+// are not taken for calls; and its own, so that the park-mode services of
+// another test process on the same switch do not claim this one's calls.
+var parkAppVar = "fsstar_park_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 
 // parkCall originates a loopback call on the real switch whose a-leg runs
 // the park-mode dialplan inline: it sets the module (and the last-resort
