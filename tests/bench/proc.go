@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -88,6 +90,33 @@ type Machine struct {
 	// Load is /proc/loadavg's 1-minute figure at the start and the end of
 	// the run: other work on the machine.
 	LoadStart, LoadEnd string
+	// Source is the commit fsstar was built from, and the Go files that
+	// differed from it in the working tree.
+	Source string
+}
+
+// sourceOf describes the working tree at root: "commit abc1234", plus the
+// Go files with uncommitted changes ("" outside git).
+func sourceOf(ctx context.Context, root string) string {
+	head, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	out := "commit " + strings.TrimSpace(string(head))
+	st, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--", "*.go").Output()
+	if err != nil {
+		return out
+	}
+	var dirty []string
+	for line := range strings.SplitSeq(strings.TrimRight(string(st), "\n"), "\n") {
+		if len(line) > 3 {
+			dirty = append(dirty, strings.TrimSpace(line[3:]))
+		}
+	}
+	if len(dirty) > 0 {
+		out += " with uncommitted changes to " + strings.Join(dirty, ", ")
+	}
+	return out
 }
 
 // loadAvg returns the 1-minute load average from /proc/loadavg.

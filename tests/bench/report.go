@@ -211,6 +211,9 @@ func writeReport(cfg config, r *results) error {
 	m := r.Machine
 	p("Machine: %d cores (%s), %.1f GiB memory (/proc/meminfo), Linux %s, %s, node %s. Run started %s and took %s; the 1-minute load average was %s at the start and %s at the end (the harness alone keeps about 2 busy: anything above is other work on the machine).\n\n",
 		m.Cores, m.CPU, float64(m.MemTotal)/(1<<30), m.Kernel, m.Go, orElse(m.Node != "", m.Node, "absent"), r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second), m.LoadStart, m.LoadEnd)
+	if m.Source != "" {
+		p("fsstar was built from %s.\n\n", m.Source)
+	}
 	p("![calls/s and RSS per parked call](%s)\n\n", filepath.ToSlash(rel))
 
 	p("## Goals\n\n")

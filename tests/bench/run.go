@@ -87,6 +87,7 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		res.Errors = append(res.Errors, "fsstar: "+err.Error())
 	}
 	res.Machine.Node = nodeVersion(ctx)
+	res.Machine.Source = sourceOf(ctx, root)
 	cs := e.contenders(ctx)
 	for _, c := range cs {
 		if len(cfg.Only) > 0 && !cfg.Only[c.Key] {
