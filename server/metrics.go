@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +31,7 @@ type metrics struct {
 func newMetrics(s *Server) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fsstar_calls_total",
-		Help: "Outbound socket calls served, by outcome (ok, error, hangup)."}, []string{"outcome"})
+		Help: "Calls served (socket and park mode), by outcome (ok, error, hangup)."}, []string{"outcome"})
 	m.callSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fsstar_call_duration_seconds",
 		Help: "How long fsstar controlled a call.", Buckets: prometheus.ExponentialBuckets(0.01, 4, 10)})
 	m.scriptErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fsstar_script_errors_total",
@@ -92,12 +93,17 @@ var (
 	descESLQueue       = prometheus.NewDesc("fsstar_esl_event_queue_depth", "Events queued on inbound ESL subscriptions.", nil, nil)
 	descESLOverflows   = prometheus.NewDesc("fsstar_esl_overflows_total", "Inbound ESL subscriptions closed by overflow.", nil, nil)
 	descESLPending     = prometheus.NewDesc("fsstar_esl_pending_commands", "Inbound ESL commands waiting for a reply.", nil, nil)
+	descParkUp         = prometheus.NewDesc("fsstar_park_connection_up", "1 when the park connection is up (park mode).", []string{"connection"}, nil)
+	descParkCalls      = prometheus.NewDesc("fsstar_park_connection_calls", "Parked calls the connection drives now.", []string{"connection"}, nil)
+	descParkQueue      = prometheus.NewDesc("fsstar_park_event_queue_depth", "Events queued for the connection's calls and dispatch.", []string{"connection"}, nil)
+	descParkPending    = prometheus.NewDesc("fsstar_park_pending_commands", "Commands on the park connection waiting for a reply.", []string{"connection"}, nil)
 )
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descEntryCalls, descEntryErrors, descEntryCancelled, descEntrySteps,
 		descInFlight, descRunSeconds, descModules, descLoads, descReloads, descLoadFailures,
-		descESLUp, descESLReconnects, descESLQueue, descESLOverflows, descESLPending} {
+		descESLUp, descESLReconnects, descESLQueue, descESLOverflows, descESLPending,
+		descParkUp, descParkCalls, descParkQueue, descParkPending} {
 		ch <- d
 	}
 }
@@ -139,4 +145,17 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descESLQueue, prometheus.GaugeValue, float64(es.queue))
 	ch <- prometheus.MustNewConstMetric(descESLOverflows, prometheus.CounterValue, float64(es.overflows))
 	ch <- prometheus.MustNewConstMetric(descESLPending, prometheus.GaugeValue, float64(es.pending))
+	if pm := c.s.park; pm != nil && pm.started.Load() {
+		for _, pc := range pm.conns {
+			x, k := pc.c.Stats(), strconv.Itoa(pc.idx)
+			up := 0.0
+			if x.Connected {
+				up = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descParkUp, prometheus.GaugeValue, up, k)
+			ch <- prometheus.MustNewConstMetric(descParkCalls, prometheus.GaugeValue, float64(pc.calls.Load()), k)
+			ch <- prometheus.MustNewConstMetric(descParkQueue, prometheus.GaugeValue, float64(x.QueueDepth), k)
+			ch <- prometheus.MustNewConstMetric(descParkPending, prometheus.GaugeValue, float64(x.Pending), k)
+		}
+	}
 }

@@ -120,6 +120,12 @@ func TestParkModeRunsScript(t *testing.T) {
 	if n := counterValue(h.srv.metrics.parkClaims.WithLabelValues("won")); n != 1 {
 		t.Errorf("claims won = %v, want 1", n)
 	}
+	_, m, _ := do(t, "GET", h.url("/metrics"), "", nil)
+	for _, want := range []string{`fsstar_park_connection_up{connection="0"} 1`, `fsstar_park_connection_calls{connection="0"} 0`, `fsstar_park_claims_total{outcome="won"} 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics has no %s", want)
+		}
+	}
 }
 
 // TestParkModeExactlyOnce: three instances serve one switch; every parked
