@@ -89,9 +89,11 @@ type fsRow struct {
 	ContenderCPU time.Duration // 0 for mod_lua
 	SwitchCPU    time.Duration // 0 when the switch is not on this machine
 	FirstFail    string        // why the first failed call failed
-	// NoDialplan counts the calls whose a-leg the switch left in
-	// CS_ROUTING without running its dialplan (hung up after the window).
-	NoDialplan int
+	// NeverRan counts the calls whose a-leg the switch left in CS_INIT or
+	// CS_ROUTING without running anything (hung up after the window);
+	// Lost the calls whose channel went away without a hangup event
+	// reaching the harness.
+	NeverRan, Lost int
 	Err        string // the window could not be measured
 }
 
@@ -405,47 +407,66 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 			row.Failed, firstErr.Load(), orElse(ch != nil, "contender output: "+tailOf(ch), ""))
 	}
 	// Let the calls in flight end, so that the next row starts on an idle
-	// switch; hang up what is left.
-	deadline := time.Now().Add(20 * time.Second)
-	for inflight() > 0 && time.Now().Before(deadline) && sleep(50*time.Millisecond) {
-	}
-	if n := inflight(); n > 0 {
-		kctx, kcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// switch; hang up what is left. A call whose channel is gone although
+	// its hangup never reached the harness is dropped as lost.
+	left := func() []string {
 		mu.Lock()
-		var left []string
+		defer mu.Unlock()
+		ids := make([]string, 0, len(pending))
 		for id := range pending {
-			left = append(left, id)
+			ids = append(ids, id)
 		}
-		mu.Unlock()
-		routing, why := stuckCalls(kctx, cl, left)
+		return ids
+	}
+	kctx, kcancel := context.WithTimeout(context.WithoutCancel(ctx), 40*time.Second)
+	defer kcancel()
+	deadline := time.Now().Add(20 * time.Second)
+	for tick := 1; inflight() > 0 && time.Now().Before(deadline) && sleep(50*time.Millisecond); tick++ {
+		if tick%20 != 0 {
+			continue
+		}
+		for _, id := range left() {
+			if out, err := cl.API(kctx, "uuid_exists "+id); err == nil && strings.TrimSpace(out) == "false" {
+				mu.Lock()
+				if pending[id] {
+					delete(pending, id)
+					row.Lost++
+				}
+				mu.Unlock()
+			}
+		}
+	}
+	if ids := left(); len(ids) > 0 {
+		never, why := stuckCalls(kctx, cl, ids)
 		cl.API(kctx, "hupall NORMAL_CLEARING bench_run "+run)
-		kcancel()
-		row.NoDialplan = routing
-		if n > routing && row.Err == "" {
-			row.Err = fmt.Sprintf("%d calls still up 20 s after the window, hung up (%s)", n-routing, why)
+		row.NeverRan = never
+		if n := len(ids) - never; n > 0 && row.Err == "" {
+			row.Err = fmt.Sprintf("%d calls still up 20 s after the window, hung up (%s)", n, why)
 		}
 	}
 	return row
 }
 
 // stuckCalls looks at calls still up after their window: it returns how
-// many never ran their dialplan (the a-leg still in CS_ROUTING without
-// the park-mode app variable: nothing for a contender to do yet) and
-// where the others stand (state, application, park-mode marks, claim).
-func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (routing int, why string) {
+// many the switch never ran (the a-leg not past CS_ROUTING, no
+// application, no park-mode app variable: nothing for a contender to do
+// yet) and where the others stand (state, application, park-mode marks,
+// claim).
+func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (never int, why string) {
 	var out []string
 	for _, id := range ids {
 		dump, err := cl.API(ctx, "uuid_dump "+id+" json")
 		var m map[string]string
 		if err != nil || json.Unmarshal([]byte(dump), &m) != nil {
-			if len(out) < 3 {
-				out = append(out, fmt.Sprintf("%s: no channel (%s)", id, strings.TrimSpace(dump)))
-			}
+			never++ // gone by now: not the contender's
 			continue
 		}
-		if m["Channel-State"] == "CS_ROUTING" && m["variable_current_application"] == "" && m["variable_"+fsAppVar] == "" {
-			routing++
-			continue
+		switch m["Channel-State"] {
+		case "CS_NEW", "CS_INIT", "CS_ROUTING":
+			if m["variable_current_application"] == "" && m["variable_"+fsAppVar] == "" {
+				never++
+				continue
+			}
 		}
 		if len(out) < 3 {
 			claim, _ := cl.API(ctx, "hash select/fsstar/"+id)
@@ -453,7 +474,7 @@ func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (routing int,
 				m["variable_current_application"], fsAppVar, m["variable_"+fsAppVar], m["variable_fsstar_slot"], strings.TrimSpace(claim)))
 		}
 	}
-	return routing, strings.Join(out, "; ")
+	return never, strings.Join(out, "; ")
 }
 
 // tailOf is c's last output lines, "" for nil.

@@ -123,18 +123,25 @@ func writeFS(p func(string, ...any), r *results) {
 		}
 		p("\n%s\n\n", f.kAdvice(ks))
 	}
-	var stuck []string
+	var stuck, lost []string
 	for _, c := range f.Rows {
-		n := 0
+		n, l := 0, 0
 		for _, w := range f.Runs[c.Key] {
-			n += w.NoDialplan
+			n += w.NeverRan
+			l += w.Lost
 		}
 		if n > 0 {
 			stuck = append(stuck, fmt.Sprintf("%d in %s", n, c.Name))
 		}
+		if l > 0 {
+			lost = append(lost, fmt.Sprintf("%d in %s", l, c.Name))
+		}
 	}
 	if len(stuck) > 0 {
-		p("Calls the switch never ran: %s. Their a-leg was answered but stayed in CS_ROUTING without running its inline dialplan (no app variable set, so no contender ever saw them); they are hung up after the window and counted neither completed nor failed (the park rows reach their calls through `originate … 'set:…,park' inline`, which passes through CS_ROUTING; the other rows' `&app(…)` goes straight to CS_EXECUTE).\n\n", strings.Join(stuck, ", "))
+		p("Calls the switch never ran: %s. Their a-leg stayed in CS_INIT or CS_ROUTING without running anything (no application, no app variable, so no contender ever saw them) until the harness hung them up, 20 s after the window; they count neither completed nor failed.\n\n", strings.Join(stuck, ", "))
+	}
+	if len(lost) > 0 {
+		p("Calls whose channel was gone after the window although no hangup event for them reached the harness (its event queue overflowed, or the switch dropped the event): %s; they count neither completed nor failed.\n\n", strings.Join(lost, ", "))
 	}
 	if len(f.Errors) > 0 {
 		p("Real-switch errors: %s.\n\n", strings.Join(f.Errors, "; "))
