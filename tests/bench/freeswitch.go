@@ -94,7 +94,7 @@ type fsRow struct {
 	// Lost the calls whose channel went away without a hangup event
 	// reaching the harness.
 	NeverRan, Lost int
-	Err        string // the window could not be measured
+	Err            string // the window could not be measured
 }
 
 // CPS is completed calls per second.
