@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -271,8 +272,8 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 // res.Window, stops placing and waits for the calls in flight to end.
 func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender, ext, run, luaFile string, switchPid int, prof string) fsRow {
 	var row fsRow
-	sub := cl.Listen(esl.Match{Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 65536})
-	defer sub.Close()
+	hangups := esl.Match{Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 65536}
+	sub := cl.Listen(hangups) // the reader below owns it and closes it
 	var ch *child
 	if f.start != nil {
 		var err error
@@ -318,10 +319,17 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 		defer mu.Unlock()
 		return len(pending)
 	}
-	// Hangups of this window's calls.
+	// Hangups of this window's calls, until the window's context ends.
 	go func() {
+		defer func() { sub.Close() }()
 		for {
 			ev, err := sub.Next(wctx)
+			if errors.Is(err, esl.ErrOverflow) {
+				// Missed hangups: the drain below finds those calls gone.
+				sub.Close()
+				sub = cl.Listen(hangups)
+				continue
+			}
 			if err != nil {
 				return
 			}
