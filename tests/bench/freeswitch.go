@@ -272,8 +272,6 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 // res.Window, stops placing and waits for the calls in flight to end.
 func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender, ext, run, luaFile string, switchPid int, prof string) fsRow {
 	var row fsRow
-	hangups := esl.Match{Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 65536}
-	sub := cl.Listen(hangups) // the reader below owns it and closes it
 	var ch *child
 	if f.start != nil {
 		var err error
@@ -320,6 +318,8 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 		return len(pending)
 	}
 	// Hangups of this window's calls, until the window's context ends.
+	hangups := esl.Match{Names: []string{"CHANNEL_HANGUP_COMPLETE"}, Buffer: 65536}
+	sub := cl.Listen(hangups)
 	go func() {
 		defer func() { sub.Close() }()
 		for {
