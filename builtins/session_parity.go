@@ -136,8 +136,9 @@ func (e *HookExit) Error() string {
 // digits are collected as getDigits does, the first within timeout (or
 // digit_timeout after a key broke the prompt), the next within
 // digit_timeout (timeout when 0), up to max_digits or a terminator (kept
-// when written after "+" or "x" in valid_terminators). No read app runs: it
-// would raise timeouts of 1000 ms or less to 1000 ms.
+// when written after "+" or "x" in valid_terminators); read_result and
+// read_terminator_used are set as switch_ivr_read sets them. No read app
+// runs: it would raise timeouts of 1000 ms or less to 1000 ms.
 func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var minD, maxD, timeout, digitTimeout int
 	var file, terms string
@@ -196,7 +197,7 @@ func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starl
 		}
 		got = b.first
 	}
-	term := ""
+	term, result := "", "success"
 	if got != "" && strings.Contains(terms, got) {
 		term, got = got, "" // a terminator broke the prompt
 	} else if len(got) < maxD {
@@ -208,10 +209,24 @@ func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starl
 		if err != nil {
 			return nil, err
 		}
+		if t == "" && len(got)+len(rest) < maxD {
+			result = "timeout"
+		}
 		got, term = got+rest, t
 	}
 	if p := strings.Index(terms, term); term != "" && p >= 1 && (terms[p-1] == '+' || terms[p-1] == 'x') {
 		got += term
+	}
+	if len(got) < minD {
+		result = "failure"
+	}
+	// The variables switch_ivr_read leaves on the channel.
+	vars := "read_result=" + result
+	if term != "" {
+		vars += ";read_terminator_used=" + term
+	}
+	if _, err := s.api(fn, "uuid_setvar_multi "+s.uuid+" "+vars); err != nil && err != errGone {
+		s.log.Debug("could not set read's variables", "error", err)
 	}
 	return starlark.String(got), nil
 }

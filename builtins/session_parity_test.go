@@ -132,9 +132,11 @@ def handler(session, args):
     sim.dtmf("78", 50)
     session.sleep(300)
     b = session.read(1, 2, "tone_stream://%(5000,0,440)", 2000, "#")
-    return [a, b, session.mediaReady()]
+    b_result = sim.var("read_result")
+    c = session.read(2, 3, "", 100, "#")
+    return [a, b, b_result, c, sim.var("read_result"), sim.var("read_terminator_used"), session.mediaReady()]
 `, nil)
-	c.check(t, `["5#", "78", True]`)
+	c.check(t, `["5#", "78", "success", "", "failure", "#", True]`)
 	apps := appList(c.ch)
 	if len(apps) == 0 || apps[0] != "pre_answer" {
 		t.Fatalf("apps %q: want pre_answer first", apps)

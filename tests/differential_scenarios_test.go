@@ -189,20 +189,25 @@ put("digits", session:getDigits(1, "", 1500))`,
 		star: "def handler(session, args):\n    session.answer()\n    put(session, \"digits\", session.read(2, 4, \"" + tone1 + "\", 1000, \"#\"))"},
 	{name: "read_short_timeout",
 		lua: `session:answer(); local t0 = now()
-put("digits", session:read(1, 2, "silence_stream://100", 500, "#")); put("wait_ms", now() - t0)`,
+put("digits", session:read(1, 2, "silence_stream://100", 500, "#")); put("wait_ms", now() - t0)
+put("rr", session:getVariable("read_result"))`,
 		star: `def handler(session, args):
     session.answer()
     t0 = now()
     put(session, "digits", session.read(1, 2, "silence_stream://100", 500, "#"))
-    put(session, "wait_ms", now() - t0)`},
+    put(session, "wait_ms", now() - t0)
+    put(session, "rr", session.getVariable("read_result"))`},
 	{name: "read_prompt_typeahead",
 		lua: `session:answer(); mark("keys"); session:sleep(600)
-put("digits", session:read(1, 3, "` + tone3 + `", 1500, "#"))`,
+put("digits", session:read(1, 3, "` + tone3 + `", 1500, "#"))
+put("rr", session:getVariable("read_result")); put("rt", session:getVariable("read_terminator_used"))`,
 		star: `def handler(session, args):
     session.answer()
     mark(session, "keys")
     session.sleep(600)
-    put(session, "digits", session.read(1, 3, "` + tone3 + `", 1500, "#"))`,
+    put(session, "digits", session.read(1, 3, "` + tone3 + `", 1500, "#"))
+    put(session, "rr", session.getVariable("read_result"))
+    put(session, "rt", session.getVariable("read_terminator_used"))`,
 		caller: []callerAction{{mark: "keys", after: ms(100), dtmf: "12#"}}},
 	{name: "read_digit_timeout",
 		lua: `session:answer(); mark("in"); local t0 = now()
