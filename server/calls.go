@@ -86,7 +86,15 @@ func (s *Server) serveCall(ctx context.Context, conn callLeg) {
 		timerMu.Unlock()
 	}()
 
+	// The call's API(), EventConsumer and Session(dest) go to its own switch.
+	var client *esl.Client
+	if l := s.linkOf(conn); l != nil {
+		client = l.client
+	}
 	call, info := s.newCall(sctx, id, spec)
+	if client != nil {
+		call.Client = client
+	}
 	defer call.Close()
 	sess := conn.session(call)
 
@@ -110,6 +118,9 @@ func (s *Server) serveCall(ctx context.Context, conn callLeg) {
 			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HangupGrace)
 			defer cancel()
 			hcall, hinfo := s.newCall(hctx, id, spec)
+			if client != nil {
+				hcall.Client = client
+			}
 			defer hcall.Close()
 			hinfo.Fields = []any{"hangup_cause", hangupCause(conn)}
 			if _, err := s.eng.HangupHook(hctx, hinfo, fn, sess, starlark.String(what), hargs); err != nil {
@@ -256,7 +267,11 @@ func (s *Server) applyOnError(conn callLeg, oe OnError, log interface {
 	if errors.Is(err, esl.ErrConnLost) {
 		// The call's own socket is gone but the channel may still be up:
 		// apply the policy over the shared inbound connection.
-		err = s.onErrorInbound(ctx, conn.UUID(), oe)
+		var c *esl.Client
+		if l := s.linkOf(conn); l != nil {
+			c = l.client
+		}
+		err = s.onErrorInbound(ctx, c, conn.UUID(), oe)
 	}
 	if err != nil && !errors.Is(err, esl.ErrHangup) {
 		log.Warn("on-error action failed", "action", oe.Action, "error", err)
@@ -268,8 +283,7 @@ func (s *Server) applyOnError(conn callLeg, oe OnError, log interface {
 // onErrorInbound applies the on-error policy to a channel over the shared
 // inbound connection (uuid_kill / uuid_transfer), for a call whose outbound
 // socket was lost. A channel that no longer exists is not an error.
-func (s *Server) onErrorInbound(ctx context.Context, id string, oe OnError) error {
-	c := s.client.Load()
+func (s *Server) onErrorInbound(ctx context.Context, c *esl.Client, id string, oe OnError) error {
 	if c == nil || id == "" {
 		return esl.ErrConnLost
 	}

@@ -15,10 +15,14 @@ import (
 // Config is everything `fsstar serve` can be told. Each field is one param of
 // conf/fsstar.conf.xml and one flag of the same name (see Params).
 type Config struct {
-	ScriptDirs    []string
-	Listen        string
-	HTTPListen    string
+	ScriptDirs []string
+	Listen     string
+	HTTPListen string
+	// ESLAddress is the first switch's inbound ESL address (the one HTTP
+	// entry points and runtime jobs use); ESLAddresses lists every switch
+	// this instance serves, ESLAddress first.
 	ESLAddress    string
+	ESLAddresses  []string
 	ESLPassword   string
 	AppVariable   string
 	DefaultModule string
@@ -55,6 +59,19 @@ type Config struct {
 	LogLevel             string
 }
 
+// Switches returns the inbound ESL addresses of the switches this instance
+// serves, ESLAddress first. Code that sets ESLAddress alone (tests, the
+// one-shot tools) gets that one switch.
+func (c Config) Switches() []string {
+	if len(c.ESLAddresses) == 0 || c.ESLAddresses[0] != c.ESLAddress {
+		if c.ESLAddress == "" {
+			return nil
+		}
+		return []string{c.ESLAddress}
+	}
+	return c.ESLAddresses
+}
+
 // Param describes one configuration parameter: its name (the same in the XML
 // file and as a flag), its default as written in the file, what it does, and
 // whether it may be given more than once.
@@ -82,9 +99,19 @@ func Params() []Param {
 		{Name: "http-listen", Default: "127.0.0.1:8041",
 			Usage: "address of the HTTP gateway (/api/, /xml, /run/, /metrics, /healthz); empty disables it",
 			set:   str(func(c *Config) *string { return &c.HTTPListen })},
-		{Name: "esl-address", Default: "127.0.0.1:8021",
-			Usage: "inbound ESL address of the switch, used by API(), EventConsumer, Session(dest) and runtime jobs",
-			set:   str(func(c *Config) *string { return &c.ESLAddress })},
+		{Name: "esl-address", Default: "127.0.0.1:8021", Repeatable: true,
+			Usage: "inbound ESL address of a switch this instance serves (repeat for several switches, all with esl-password): API(), EventConsumer and Session(dest) of a call go to its own switch, park mode takes the parked calls of each; HTTP entry points and runtime jobs use the first",
+			set: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				if c.ESLAddress == "" {
+					c.ESLAddress = v
+				}
+				c.ESLAddresses = append(c.ESLAddresses, v)
+				return nil
+			},
+			reset: func(c *Config) { c.ESLAddress, c.ESLAddresses = "", nil }},
 		{Name: "esl-password", Default: "ClueCon",
 			Usage: "inbound ESL password (never logged)",
 			set:   str(func(c *Config) *string { return &c.ESLPassword })},

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -62,18 +63,28 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "draining\n")
 		return
 	}
-	esl := "esl: connected"
-	if c := s.client.Load(); c == nil || !c.Stats().Connected {
-		esl = "esl: not connected"
-	}
-	park := ""
-	if s.park != nil {
-		park = "park: starting\n"
-		if s.park.started.Load() {
-			park = "park: ready\n"
+	// One line per switch; the first switch's lines name no address.
+	var b strings.Builder
+	b.WriteString("ok\n")
+	for _, l := range s.links {
+		at := ""
+		if l.idx > 0 {
+			at = " " + l.addr
+		}
+		state := "connected"
+		if l.client == nil || !l.client.Stats().Connected {
+			state = "not connected"
+		}
+		fmt.Fprintf(&b, "esl%s: %s\n", at, state)
+		if l.park != nil {
+			state = "starting"
+			if l.park.started.Load() {
+				state = "ready"
+			}
+			fmt.Fprintf(&b, "park%s: %s\n", at, state)
 		}
 	}
-	io.WriteString(w, "ok\n"+esl+"\n"+park)
+	io.WriteString(w, b.String())
 }
 
 // allowMethods answers 405 with an Allow header ("use GET or POST") unless

@@ -93,10 +93,10 @@ var (
 	descESLQueue       = prometheus.NewDesc("fsstar_esl_event_queue_depth", "Events queued on inbound ESL subscriptions.", nil, nil)
 	descESLOverflows   = prometheus.NewDesc("fsstar_esl_overflows_total", "Inbound ESL subscriptions closed by overflow.", nil, nil)
 	descESLPending     = prometheus.NewDesc("fsstar_esl_pending_commands", "Inbound ESL commands waiting for a reply.", nil, nil)
-	descParkUp         = prometheus.NewDesc("fsstar_park_connection_up", "1 when the park connection is up (park mode).", []string{"connection"}, nil)
-	descParkCalls      = prometheus.NewDesc("fsstar_park_connection_calls", "Parked calls the connection drives now.", []string{"connection"}, nil)
-	descParkQueue      = prometheus.NewDesc("fsstar_park_event_queue_depth", "Events queued for the connection's calls and dispatch.", []string{"connection"}, nil)
-	descParkPending    = prometheus.NewDesc("fsstar_park_pending_commands", "Commands on the park connection waiting for a reply.", []string{"connection"}, nil)
+	descParkUp         = prometheus.NewDesc("fsstar_park_connection_up", "1 when the park connection is up (park mode).", []string{"switch", "connection"}, nil)
+	descParkCalls      = prometheus.NewDesc("fsstar_park_connection_calls", "Parked calls the connection drives now.", []string{"switch", "connection"}, nil)
+	descParkQueue      = prometheus.NewDesc("fsstar_park_event_queue_depth", "Events queued for the connection's calls and dispatch.", []string{"switch", "connection"}, nil)
+	descParkPending    = prometheus.NewDesc("fsstar_park_pending_commands", "Commands on the park connection waiting for a reply.", []string{"switch", "connection"}, nil)
 )
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -145,17 +145,21 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descESLQueue, prometheus.GaugeValue, float64(es.queue))
 	ch <- prometheus.MustNewConstMetric(descESLOverflows, prometheus.CounterValue, float64(es.overflows))
 	ch <- prometheus.MustNewConstMetric(descESLPending, prometheus.GaugeValue, float64(es.pending))
-	if pm := c.s.park; pm != nil && pm.started.Load() {
+	for _, l := range c.s.links {
+		pm := l.park
+		if pm == nil || !pm.started.Load() {
+			continue
+		}
 		for _, pc := range pm.conns {
 			x, k := pc.c.Stats(), strconv.Itoa(pc.idx)
 			up := 0.0
 			if x.Connected {
 				up = 1
 			}
-			ch <- prometheus.MustNewConstMetric(descParkUp, prometheus.GaugeValue, up, k)
-			ch <- prometheus.MustNewConstMetric(descParkCalls, prometheus.GaugeValue, float64(pc.calls.Load()), k)
-			ch <- prometheus.MustNewConstMetric(descParkQueue, prometheus.GaugeValue, float64(x.QueueDepth), k)
-			ch <- prometheus.MustNewConstMetric(descParkPending, prometheus.GaugeValue, float64(x.Pending), k)
+			ch <- prometheus.MustNewConstMetric(descParkUp, prometheus.GaugeValue, up, l.addr, k)
+			ch <- prometheus.MustNewConstMetric(descParkCalls, prometheus.GaugeValue, float64(pc.calls.Load()), l.addr, k)
+			ch <- prometheus.MustNewConstMetric(descParkQueue, prometheus.GaugeValue, float64(x.QueueDepth), l.addr, k)
+			ch <- prometheus.MustNewConstMetric(descParkPending, prometheus.GaugeValue, float64(x.Pending), l.addr, k)
 		}
 	}
 }

@@ -55,6 +55,7 @@ func parkEvents(first bool) []string {
 // parkMode drives the parked calls of one switch.
 type parkMode struct {
 	s     *Server
+	link  *switchLink // the switch it serves
 	log   hclog.Logger
 	conns []*parkConn
 
@@ -75,8 +76,12 @@ type parkConn struct {
 	calls atomic.Int64 // calls it drives now
 }
 
-func newParkMode(s *Server) *parkMode {
-	return &parkMode{s: s, log: s.log.Named("park"), runs: map[string]*parkLeg{}, notOurs: map[string]bool{}}
+func newParkMode(s *Server, l *switchLink) *parkMode {
+	log := s.log.Named("park")
+	if len(s.cfg.Switches()) > 1 {
+		log = log.With("switch", l.addr)
+	}
+	return &parkMode{s: s, link: l, log: log, runs: map[string]*parkLeg{}, notOurs: map[string]bool{}}
 }
 
 // start dials the park connections and starts dispatching. It returns once
@@ -86,7 +91,7 @@ func (pm *parkMode) start(ctx context.Context) error {
 	n := max(cfg.ParkConnections, 1)
 	for k := range n {
 		pc := &parkConn{idx: k, slot: pm.s.instance + "/" + strconv.Itoa(k)}
-		pc.c = esl.NewClient(cfg.ESLAddress,
+		pc.c = esl.NewClient(pm.link.addr,
 			esl.WithPassword(cfg.ESLPassword),
 			esl.WithLogger(pm.log.With("connection", k)),
 			esl.WithEventBuffer(8192),
@@ -171,6 +176,9 @@ func (pm *parkMode) parked(ev *esl.Event) {
 	appVar := pm.s.Config().AppVariable
 	if id == "" || ev.Variable(appVar) == "" {
 		return // not a call for fsstar (the filter lets every CHANNEL_PARK through)
+	}
+	if app := ev.Variable("current_application"); app != "" && app != "park" {
+		return // parked by the socket app (async): a socket call, served by its connection
 	}
 	// The app variable is set again (it is consumed at each claim): the
 	// dialplan asks for a new run, e.g. the script transferred the call
@@ -356,7 +364,7 @@ func (pm *parkMode) newLeg(pc *parkConn, id string, ev *esl.Event) *parkLeg {
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(pm.s.base))
 	// Shutdown cancels runs itself (drain), after they had their time.
 	return &parkLeg{pm: pm, pc: pc, uuid: id, ev: ev, ctx: ctx, cancel: cancel,
-		log: pm.s.log.Named("park").With("uuid", id, "connection", pc.idx)}
+		log: pm.log.With("uuid", id, "connection", pc.idx)}
 }
 
 func (l *parkLeg) UUID() string                { return l.uuid }
@@ -642,7 +650,7 @@ func (pm *parkMode) takeover(ctx context.Context, c *esl.Client, id, owner strin
 	c.API(ctx, "uuid_setvar_multi "+id+" "+slotVar+"=;"+instanceVar+"=")
 	c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
 	pm.s.metrics.onError.WithLabelValues(oe.Action).Inc()
-	if err := pm.s.onErrorInbound(ctx, id, oe); err != nil {
+	if err := pm.s.onErrorInbound(ctx, c, id, oe); err != nil {
 		log.Warn("call of a dead instance: on-error failed", "action", oe.Action, "error", err)
 		return
 	}

@@ -121,7 +121,7 @@ func TestParkModeRunsScript(t *testing.T) {
 		t.Errorf("claims won = %v, want 1", n)
 	}
 	_, m, _ := do(t, "GET", h.url("/metrics"), "", nil)
-	for _, want := range []string{`fsstar_park_connection_up{connection="0"} 1`, `fsstar_park_connection_calls{connection="0"} 0`, `fsstar_park_claims_total{outcome="won"} 1`} {
+	for _, want := range []string{`fsstar_park_connection_up{connection="0",switch="` + h.sw.Addr() + `"} 1`, `fsstar_park_connection_calls{connection="0",switch="` + h.sw.Addr() + `"} 0`, `fsstar_park_claims_total{outcome="won"} 1`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics has no %s", want)
 		}

@@ -38,8 +38,9 @@ type Server struct {
 	db   *builtins.DBPool
 	opts builtins.Options
 
-	client atomic.Pointer[esl.Client] // set by Start; connects in the background
-	park   *parkMode                  // nil unless cfg.Park
+	client atomic.Pointer[esl.Client] // the first switch's; set by Start; connects in the background
+	park   *parkMode                  // the first switch's park mode; nil unless cfg.Park
+	links  []*switchLink              // every switch served, the first one first
 
 	outbound *esl.Server
 	httpSrv  *http.Server
@@ -146,8 +147,15 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		// trip rather than one more round trip on the script's first call.
 		Events: builtins.OutboundEvents(),
 	}
-	if cfg.Park {
-		s.park = newParkMode(s)
+	for i, addr := range cfg.Switches() {
+		l := &switchLink{idx: i, addr: addr}
+		if cfg.Park {
+			l.park = newParkMode(s, l)
+		}
+		s.links = append(s.links, l)
+	}
+	if len(s.links) > 0 {
+		s.park = s.links[0].park
 	}
 	s.httpSrv = &http.Server{
 		Handler:           s.Handler(),
@@ -324,12 +332,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 	}()
-	if s.park != nil {
+	var pmu sync.Mutex
+	for _, l := range s.links {
+		if l.park == nil {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.park.drain(ctx); err != nil {
+			if err := l.park.drain(ctx); err != nil {
+				pmu.Lock()
 				perr = fmt.Errorf("parked calls: %w", err)
+				pmu.Unlock()
 			}
 		}()
 	}
@@ -352,11 +366,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) closeAll() {
 	s.closeOnce.Do(func() {
 		s.cancelBase(ErrShutdown)
-		if c := s.client.Swap(nil); c != nil {
-			c.Close()
-		}
-		if s.park != nil {
-			s.park.close()
+		s.client.Store(nil)
+		for _, l := range s.links {
+			if c := l.client; c != nil {
+				c.Close()
+			}
+			if l.park != nil {
+				l.park.close()
+			}
 		}
 		s.ld.Close()
 		s.db.Close()
@@ -367,28 +384,43 @@ func (s *Server) closeAll() {
 // may not be connected yet: its commands then fail with esl.ErrConnLost.
 func (s *Server) Client() *esl.Client { return s.client.Load() }
 
-// startClient makes the shared inbound ESL client. It connects in the
-// background and reconnects on its own (esl.NewClient), so the service
-// starts while the switch is down; the first connection triggers the
-// orphan scan.
+// startClient makes the shared inbound ESL client of each switch. Each
+// connects in the background and reconnects on its own (esl.NewClient), so
+// the service starts while a switch is down; its first connection starts
+// the event hooks, the heartbeat, the orphan scan and park mode there.
 func (s *Server) startClient() {
+	for _, l := range s.links {
+		s.startLink(l)
+	}
+	if len(s.links) > 0 {
+		s.client.Store(s.links[0].client)
+	}
+}
+
+func (s *Server) startLink(l *switchLink) {
 	cfg := s.cfg
 	connected := make(chan struct{})
 	var once sync.Once
-	c := esl.NewClient(cfg.ESLAddress,
+	log := s.log.Named("inbound")
+	if len(s.links) > 1 {
+		log = log.With("switch", l.addr)
+	}
+	c := esl.NewClient(l.addr,
 		esl.WithPassword(cfg.ESLPassword),
-		esl.WithLogger(s.log.Named("inbound")),
+		esl.WithLogger(log),
 		esl.WithReconnect(esl.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 10 * time.Second}),
 		esl.WithStateHook(func(st esl.State, err error) {
 			switch st {
 			case esl.StateDisconnected:
-				s.log.Warn("inbound ESL disconnected; reconnecting", "switch", cfg.ESLAddress, "error", redact(err, cfg.ESLPassword))
+				s.log.Warn("inbound ESL disconnected; reconnecting", "switch", l.addr, "error", redact(err, cfg.ESLPassword))
 			case esl.StateConnected:
-				s.log.Info("inbound ESL connected", "switch", cfg.ESLAddress)
+				s.log.Info("inbound ESL connected", "switch", l.addr)
 				once.Do(func() { close(connected) })
+				s.wg.Add(1)
+				go func() { defer s.wg.Done(); l.learnCore(s.base) }()
 			}
 		}))
-	s.client.Store(c)
+	l.client = c
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -405,10 +437,10 @@ func (s *Server) startClient() {
 					s.heartbeat(s.base, c, beaten)
 				}()
 				s.scanOrphans(s.base, c)
-				if s.park != nil {
+				if l.park != nil {
 					select {
 					case <-beaten:
-						s.startPark(c)
+						s.startPark(l)
 					case <-s.base.Done():
 					}
 				}
@@ -421,8 +453,9 @@ func (s *Server) startClient() {
 // startPark starts park mode once the shared connection is up and this
 // instance's heartbeat is on the switch, then sweeps every heartbeat
 // interval until shutdown.
-func (s *Server) startPark(c *esl.Client) {
-	if err := s.park.start(s.base); err != nil {
+func (s *Server) startPark(l *switchLink) {
+	pm, c := l.park, l.client
+	if err := pm.start(s.base); err != nil {
 		if s.base.Err() == nil {
 			s.log.Error("park mode not started", "error", err)
 		}
@@ -438,7 +471,7 @@ func (s *Server) startPark(c *esl.Client) {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			s.park.sweep(s.base, c)
+			pm.sweep(s.base, c)
 			select {
 			case <-t.C:
 			case <-s.base.Done():

@@ -123,6 +123,22 @@ func TestParkFreeSWITCH(t *testing.T) {
 	if got := metric(t, s, `fsstar_park_claims_total{outcome="won"}`); got != "1" {
 		t.Errorf("claims won = %s, want 1", got)
 	}
+	// A socket call with the same app variable: the socket app parks the
+	// channel too (CHANNEL_PARK), but the call is its connection's: it runs once.
+	sock := uuid.NewString()
+	if _, err := c.BgAPIAsync(ctx, "originate {origination_uuid="+sock+"}loopback/"+parkExt()+
+		" 'set:"+parkAppVar+"=e2e.park 300,socket:"+s.listen+" async full' inline"); err != nil {
+		t.Fatal(err)
+	}
+	if !h.wait(ctx, []string{sock}) {
+		t.Fatalf("the socket call did not end\n%s", s.logs)
+	}
+	if ev := h.get(sock); ev.Variable("fsstar_runs") != "1" || ev.Get("Hangup-Cause") != "NORMAL_CLEARING" {
+		t.Errorf("socket call beside park mode: fsstar_runs %q, cause %s; want one run", ev.Variable("fsstar_runs"), ev.Get("Hangup-Cause"))
+	}
+	if got := metric(t, s, `fsstar_park_claims_total{outcome="won"}`); got != "1" {
+		t.Errorf("claims won = %s after the socket call, want still 1", got)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		out, _ := c.API(ctx, "hash select/fsstar/"+id)
