@@ -38,6 +38,7 @@ func Demo(o DemoOptions) error {
 	env, err := NewEnv(o.Scripts, EnvOptions{Scale: o.Scale, Config: func(c *server.Config) {
 		c.XMLHandlerScript = "examples.xml_gen"
 		c.XMLHandlerBindings = []string{"dialplan", "directory"}
+		c.Park = true // the last call comes parked
 	}})
 	if err != nil {
 		return err
@@ -65,15 +66,22 @@ func Demo(o DemoOptions) error {
 		title, module string
 		vars          map[string]string
 		dtmf          []press
+		park          bool
 	}{
-		{"the night greeting: answer, play a prompt, hang up", "ivr.main::night", nil, nil},
-		{"the IVR menu: the caller presses 2 for support", "ivr.main sales 3", map[string]string{"caller_id_number": "1000"}, []press{{2500 * time.Millisecond, "2"}}},
-		{"a hangup hook: the call is written to SQLite when it ends", "examples.call_logger", map[string]string{"call_log_dsn": "sqlite://:memory:", "destination_number": "5000"}, nil},
-		{"caller-name lookup from a CSV file, then back to the dialplan", "examples.caller_name", map[string]string{"caller": "1001"}, nil},
+		{"the night greeting: answer, play a prompt, hang up", "ivr.main::night", nil, nil, false},
+		{"the IVR menu: the caller presses 2 for support", "ivr.main sales 3", map[string]string{"caller_id_number": "1000"}, []press{{2500 * time.Millisecond, "2"}}, false},
+		{"a hangup hook: the call is written to SQLite when it ends", "examples.call_logger", map[string]string{"call_log_dsn": "sqlite://:memory:", "destination_number": "5000"}, nil, false},
+		{"caller-name lookup from a CSV file, then back to the dialplan", "examples.caller_name", map[string]string{"caller": "1001"}, nil, false},
+		{"park mode: the dialplan parks the call, fsstar claims it over its inbound connection (docs/park-mode.md)", "ivr.main::night", nil, nil, true},
 	}
 	for i, c := range calls {
 		p.printf("# %s\n", c.title)
-		if err := demoCall(env, p, i+1, c.module, c.vars, c.dtmf); err != nil {
+		if c.park {
+			if err := waitParkReady(env); err != nil {
+				return err
+			}
+		}
+		if err := demoCall(env, p, i+1, c.module, c.vars, c.dtmf, c.park); err != nil {
 			return err
 		}
 		p.printf("\n")
@@ -116,8 +124,26 @@ type press struct {
 	digits string
 }
 
-// demoCall places one call and narrates it until the server is done with it.
-func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, dtmf []press) error {
+// waitParkReady waits until the server's park mode has subscribed
+// (/healthz says "park: ready").
+func waitParkReady(env *Env) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		body, err := httpDo(http.MethodGet, "http://"+env.Server.HTTPAddr()+"/healthz", "")
+		if err == nil && strings.Contains(body, "park: ready") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("park mode did not start: %v %q", err, body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// demoCall places one call (through the socket app, or parked by the
+// dialplan when park is set) and narrates it until the server is done
+// with it.
+func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, dtmf []press, park bool) error {
 	v := map[string]string{env.Server.Config().AppVariable: app}
 	opts := []esltest.CallOption{}
 	for k, val := range vars {
@@ -140,9 +166,19 @@ func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, 
 	id := uuid.NewString()
 	p.watch(id)
 	p.printf("call %d → %s  (from %s)\n", n, module, cid)
-	ch, err := env.Switch.PlaceCall(ctx, env.Server.Addr(), v, append(opts, esltest.CallUUID(id))...)
+	opts = append(opts, esltest.CallUUID(id))
+	var ch *esltest.Channel
+	var err error
+	if park {
+		ch, err = env.Switch.ParkCall(ctx, v, nil, opts...)
+	} else {
+		ch, err = env.Switch.PlaceCall(ctx, env.Server.Addr(), v, opts...)
+	}
 	if err != nil {
 		return err
+	}
+	if park {
+		p.printf("  the dialplan parked the call; fsstar claimed it (hash insert_ifempty) and drives it over its inbound ESL connection\n")
 	}
 	var mu sync.Mutex
 	shown := 0
@@ -154,6 +190,9 @@ func demoCall(env *Env, p *narrator, n int, app string, vars map[string]string, 
 		apps := ch.Apps()
 		for ; shown < len(apps); shown++ {
 			a := apps[shown]
+			if a.Name == "park" {
+				continue // said when the call was parked
+			}
 			if a.Name == "socket" {
 				if src := ch.Var("transfer_source"); src != "" {
 					// <epoch>:<uuid>:bl_xfer:<ext>/<context>/<dialplan>
