@@ -41,6 +41,15 @@ def handler(session, args):
     session.execute("log", "INFO ran xfer")
     session.transfer(args)
 `,
+	"busy.star": `
+def handler(session, args):
+    session.answer()
+    session.execute("log", "INFO ran busy")
+    n = 0
+    for i in range(3000000):
+        n += i
+    session.hangup()
+`,
 	"hooked.star": `
 def bye(session, what):
     freeswitch.API().execute("hash", "insert/test/" + session.uuid + "/" + what)
@@ -288,5 +297,45 @@ func TestParkModeTransfers(t *testing.T) {
 	}
 	if got := ranCount(chained); got != 2 {
 		t.Errorf("transferred into an extension for fsstar: %d runs, want 2 (xfer, then flow); apps %q", got, appNames(chained))
+	}
+}
+
+// TestParkModeSlowScript: a script busy in Starlark reads none of its
+// events while the caller floods it with DTMF; the other calls on the same
+// park connection go on unhindered, and the busy one ends normally.
+func TestParkModeSlowScript(t *testing.T) {
+	h := start(t, parkScripts, func(c *Config) { parkOn(c); c.MaxSteps = 1 << 40 })
+	waitPark(t, h)
+	busy := parked(t, h.sw, "busy", nil)
+	waitFor(t, "the busy script", func() bool { return ranCount(busy) == 1 })
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				busy.SendDTMF("1234567890")
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	var others []*esltest.Channel
+	for range 20 {
+		others = append(others, parked(t, h.sw, "flow", nil))
+	}
+	for _, ch := range others {
+		if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" || ranCount(ch) != 1 {
+			t.Errorf("call %s beside a busy script: cause %q, runs %d", ch.UUID(), cause, ranCount(ch))
+		}
+	}
+	select {
+	case <-busy.Done():
+		t.Errorf("the busy call ended before the others were done; the test did not overlap them")
+	default:
+	}
+	close(stop)
+	if cause := waitHangup(t, busy, h.logs); cause != "NORMAL_CLEARING" {
+		t.Errorf("busy call: cause %q, want its own hangup", cause)
 	}
 }
