@@ -257,11 +257,13 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	go func() {
 		defer pm.wg.Done()
 		defer pc.calls.Add(-1)
-		if setErr != nil {
-			// The call hung up before it was marked: its hangup events
-			// may not have reached this connection.
-			leg.hangup(&esl.HangupError{UUID: id, Cause: "NORMAL_CLEARING"})
+		if setErr != nil && strings.Contains(setErr.Error(), "No such channel") {
+			// The call hung up before it was marked (its hangup events
+			// did not come here): nothing to run.
+			leg.hangup(&esl.HangupError{UUID: id})
 			leg.log.Debug("parked call gone before it was marked", "error", setErr)
+			leg.done(true)
+			return
 		}
 		if late {
 			pm.s.metrics.parkClaims.WithLabelValues("late").Inc()
