@@ -3,8 +3,9 @@ package tests
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,13 +243,8 @@ func TestParkFailoverFreeSWITCH(t *testing.T) {
 			t.Errorf("call %s: cause %s, fsstar_runs %q: neither run once nor on-error", id, cause, runs)
 		}
 	}
-	keys := make([]string, 0, len(outcomes))
-	for k := range outcomes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(outcomes)) {
 		fmt.Fprintf(&b, "  %-36s %d\n", k, outcomes[k])
 	}
 	won := make([]string, len(svcs))
