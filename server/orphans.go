@@ -95,5 +95,5 @@ func takeoverOnce(ctx context.Context, c *esl.Client, id, instance string) bool 
 	if err == nil && strings.HasPrefix(out, "+OK") {
 		return true
 	}
-	return err != nil && strings.Contains(err.Error(), "Command not found")
+	return switchSaid(err, "-ERR hash Command not found")
 }

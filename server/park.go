@@ -213,7 +213,7 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	out, err := pc.c.API(ctx, "hash insert_ifempty/"+claimRealm+"/"+id+"/"+pm.s.instance)
 	switch {
 	case err == nil && strings.HasPrefix(out, "+OK"):
-	case err != nil && strings.Contains(err.Error(), "already exists"):
+	case switchSaid(err, "-ERR key already exists"):
 		pm.s.metrics.parkClaims.WithLabelValues("lost").Inc()
 		return
 	default:
@@ -257,7 +257,7 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	go func() {
 		defer pm.wg.Done()
 		defer pc.calls.Add(-1)
-		if setErr != nil && strings.Contains(setErr.Error(), "No such channel") {
+		if switchSaid(setErr, "-ERR No such channel") {
 			// The call hung up before it was marked (its hangup events
 			// did not come here): nothing to run.
 			leg.hangup(&esl.HangupError{UUID: id})
@@ -676,4 +676,12 @@ func channelEvent(ctx context.Context, c *esl.Client, id string) (*esl.Event, er
 	}
 	ev.Headers.Set("Event-Name", "CHANNEL_PARK")
 	return ev, nil
+}
+
+// switchSaid reports whether err is the switch's own reply to a command
+// (an *esl.CommandError) starting with prefix: the api's answer, not the
+// text of an error made here.
+func switchSaid(err error, prefix string) bool {
+	ce, ok := errors.AsType[*esl.CommandError](err)
+	return ok && strings.HasPrefix(ce.Reply, prefix)
 }
