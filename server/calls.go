@@ -89,7 +89,7 @@ func (s *Server) serveCall(ctx context.Context, conn callLeg) {
 	// The call's API(), EventConsumer and Session(dest) go to its own switch.
 	var client *esl.Client
 	if l := s.linkOf(conn); l != nil {
-		client = l.client
+		client = l.client()
 	}
 	call, info := s.newCall(sctx, id, spec)
 	if client != nil {
@@ -269,7 +269,7 @@ func (s *Server) applyOnError(conn callLeg, oe OnError, log interface {
 		// apply the policy over the shared inbound connection.
 		var c *esl.Client
 		if l := s.linkOf(conn); l != nil {
-			c = l.client
+			c = l.client()
 		}
 		err = s.onErrorInbound(ctx, c, conn.UUID(), oe)
 	}

@@ -72,7 +72,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 			at = " " + l.addr
 		}
 		state := "connected"
-		if l.client == nil || !l.client.Stats().Connected {
+		if c := l.client(); c == nil || !c.Stats().Connected {
 			state = "not connected"
 		}
 		fmt.Fprintf(&b, "esl%s: %s\n", at, state)

@@ -368,7 +368,7 @@ func (s *Server) closeAll() {
 		s.cancelBase(ErrShutdown)
 		s.client.Store(nil)
 		for _, l := range s.links {
-			if c := l.client; c != nil {
+			if c := l.client(); c != nil {
 				c.Close()
 			}
 			if l.park != nil {
@@ -393,13 +393,14 @@ func (s *Server) startClient() {
 		s.startLink(l)
 	}
 	if len(s.links) > 0 {
-		s.client.Store(s.links[0].client)
+		s.client.Store(s.links[0].client())
 	}
 }
 
 func (s *Server) startLink(l *switchLink) {
 	cfg := s.cfg
 	connected := make(chan struct{})
+	reconnected := make(chan struct{}, 1)
 	var once sync.Once
 	log := s.log.Named("inbound")
 	if len(s.links) > 1 {
@@ -416,11 +417,25 @@ func (s *Server) startLink(l *switchLink) {
 			case esl.StateConnected:
 				s.log.Info("inbound ESL connected", "switch", l.addr)
 				once.Do(func() { close(connected) })
-				s.wg.Add(1)
-				go func() { defer s.wg.Done(); l.learnCore(s.base) }()
+				select { // learn its Core-UUID (again: it may be a restarted switch)
+				case reconnected <- struct{}{}:
+				default:
+				}
 			}
 		}))
-	l.client = c
+	l.conn.Store(c)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			select {
+			case <-reconnected:
+				l.learnCore(s.base, c)
+			case <-s.base.Done():
+				return
+			}
+		}
+	}()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -454,7 +469,7 @@ func (s *Server) startLink(l *switchLink) {
 // instance's heartbeat is on the switch, then sweeps every heartbeat
 // interval until shutdown.
 func (s *Server) startPark(l *switchLink) {
-	pm, c := l.park, l.client
+	pm, c := l.park, l.client()
 	if err := pm.start(s.base); err != nil {
 		if s.base.Err() == nil {
 			s.log.Error("park mode not started", "error", err)

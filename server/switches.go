@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
@@ -13,10 +14,10 @@ import (
 // connection (API(), EventConsumer, Session(dest) of its calls; heartbeat,
 // orphan scan, event hooks) and, in park mode, its park connections.
 type switchLink struct {
-	idx    int
-	addr   string
-	client *esl.Client
-	park   *parkMode
+	idx  int
+	addr string
+	conn atomic.Pointer[esl.Client] // set by startLink
+	park *parkMode
 
 	mu   sync.Mutex
 	core string // the switch's Core-UUID, once connected
@@ -25,10 +26,10 @@ type switchLink struct {
 // learnCore asks the switch for its Core-UUID, which the connect reply of
 // each of its outbound calls carries: that is how a socket call finds its
 // switch among several.
-func (l *switchLink) learnCore(ctx context.Context) {
+func (l *switchLink) learnCore(ctx context.Context, c *esl.Client) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	v, err := l.client.API(ctx, "global_getvar core_uuid")
+	v, err := c.API(ctx, "global_getvar core_uuid")
 	if err != nil {
 		return
 	}
@@ -36,6 +37,9 @@ func (l *switchLink) learnCore(ctx context.Context) {
 	l.core = strings.TrimSpace(v)
 	l.mu.Unlock()
 }
+
+// client is the switch's shared inbound connection (nil before Start).
+func (l *switchLink) client() *esl.Client { return l.conn.Load() }
 
 func (l *switchLink) coreUUID() string {
 	l.mu.Lock()
