@@ -27,19 +27,3 @@ var eventRefused = map[string]string{
 	"chat_execute": "chat applications run on an event inside the switch; use session.execute(app, data)",
 	"chat_send":    `no ESL command hands an event to a chat interface; use API().execute("chat", ...) with proto|from|to|body`,
 }
-
-// sessionRefusedWhy are the reasons, naming what to use instead, of the
-// Session names fsstar refuses beyond (or more helpfully than) the ones
-// sessionRefused lists; init merges them into it.
-var sessionRefusedWhy = map[string]string{
-	"insertFile":          "no ESL command edits a file; play the parts in turn with streamFile",
-	"getPrivate":          "no access to the switch's memory; use getVariable",
-	"setPrivate":          "no access to the switch's memory; use setVariable",
-	"playAndDetectSpeech": `speech results do not reach scripts over ESL; use execute("play_and_detect_speech", ...) and the detect_speech_result variable`,
-}
-
-func init() {
-	for name, why := range sessionRefusedWhy {
-		sessionRefused[name] = why
-	}
-}

@@ -326,15 +326,16 @@ func (s *Session) AttrNames() []string {
 // sessionRefused are mod_lua / mod_python Session names that ESL cannot
 // express: calling them fails with an error naming them.
 var sessionRefused = map[string]string{
-	"insertFile":        "files are played by the switch; record or play them whole",
-	"detectSpeech":      "use execute(\"detect_speech\", ...)",
-	"getPrivate":        "no access to the switch's memory",
-	"setPrivate":        "no access to the switch's memory",
-	"setDTMFCallback":   "use setInputCallback",
-	"setLUA":            "no in-switch interpreter",
-	"setPython":         "no in-switch interpreter",
-	"check_hangup_hook": "the server runs the hangup hook",
-	"run_dtmf_callback": "DTMF reaches the input callback while media runs",
+	"insertFile":          "no ESL command edits a file; play the parts in turn with streamFile",
+	"detectSpeech":        "use execute(\"detect_speech\", ...)",
+	"getPrivate":          "no access to the switch's memory; use getVariable",
+	"setPrivate":          "no access to the switch's memory; use setVariable",
+	"playAndDetectSpeech": `speech results do not reach scripts over ESL; use execute("play_and_detect_speech", ...) and the detect_speech_result variable`,
+	"setDTMFCallback":     "use setInputCallback",
+	"setLUA":              "no in-switch interpreter",
+	"setPython":           "no in-switch interpreter",
+	"check_hangup_hook":   "the server runs the hangup hook",
+	"run_dtmf_callback":   "DTMF reaches the input callback while media runs",
 }
 
 // sync reads the events queued for the session and updates its state.
