@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -147,8 +149,19 @@ def out(session, name, value):
 type observation map[string]string
 
 // TestDifferentialFreeSWITCH runs every scenario with mod_lua and with
-// fsstar on the real test switch.
+// fsstar (socket mode) on the real test switch.
 func TestDifferentialFreeSWITCH(t *testing.T) {
+	differential(t, "socket", nil, func(s *service, sc scenario) string {
+		return "&socket('" + s.listen + " async full')"
+	})
+}
+
+// differential runs every scenario twice on the real switch, with mod_lua
+// and with an fsstar service started with args, whose a-leg app (the
+// originate's application part) fsstarApp gives, and compares what the
+// caller and the switch observed. mode names the run in the logs; its
+// report goes to FSSTAR_DIFF_REPORT (socket) or FSSTAR_DIFF_REPORT.<mode>.
+func differential(t *testing.T, mode string, args []string, fsstarApp func(*service, scenario) string) {
 	addr, pw := realSwitch(t)
 	luaDir, err := os.MkdirTemp("", "fsstar-diff-lua")
 	if err != nil {
@@ -156,7 +169,7 @@ func TestDifferentialFreeSWITCH(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(luaDir) })
 	os.Chmod(luaDir, 0o755)
-	s := startService(t, addr, pw)
+	s := startService(t, addr, pw, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	c := dialSwitch(ctx, t, addr, pw)
@@ -179,41 +192,39 @@ func TestDifferentialFreeSWITCH(t *testing.T) {
 				t.Fatal(err)
 			}
 			lua := runScenario(ctx, t, c, sc, "lua", "&lua("+luaFile+")")
-			star := runScenario(ctx, t, c, sc, "star", "&socket('"+s.listen+" async full')")
+			star := runScenario(ctx, t, c, sc, "star", fsstarApp(s, sc))
 			diff := compareObs(lua, star)
 			verdict := "same"
 			switch {
 			case diff == "" && sc.known != "":
 				verdict = "same (known difference gone)"
-				t.Errorf("mod_lua and fsstar now agree: remove the known-difference marker %q", sc.known)
+				t.Errorf("mod_lua and fsstar (%s mode) now agree: remove the known-difference marker %q", mode, sc.known)
 			case diff == "":
 			case sc.known != "" && !strict:
 				verdict = "DIFFERS (known: " + sc.known + ")"
 				t.Logf("known difference (%s):\n%s", sc.known, diff)
 			default:
 				verdict = "DIFFERS"
-				t.Errorf("mod_lua and fsstar differ:\n%s", diff)
+				t.Errorf("mod_lua and fsstar (%s mode) differ:\n%s", mode, diff)
 			}
 			mu.Lock()
 			results[sc.name] = verdict
 			mu.Unlock()
 		})
 	}
-	names := make([]string, 0, len(results))
-	for n := range results {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var b strings.Builder
 	same := 0
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(results)) {
 		if results[n] == "same" {
 			same++
 		}
 		fmt.Fprintf(&b, "  %-28s %s\n", n, results[n])
 	}
-	t.Logf("differential suite: %d scenarios, %d same as mod_lua:\n%s", len(names), same, b.String())
+	t.Logf("differential suite, %s mode: %d scenarios, %d same as mod_lua:\n%s", mode, len(results), same, b.String())
 	if out := os.Getenv("FSSTAR_DIFF_REPORT"); out != "" {
+		if mode != "socket" {
+			out += "." + mode // the park run's beside the socket run's
+		}
 		os.WriteFile(out, []byte(b.String()), 0o644)
 	}
 }
