@@ -450,6 +450,9 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 		row.NeverRan = never
 		if n := len(ids) - never; n > 0 && row.Err == "" {
 			row.Err = fmt.Sprintf("%d calls still up 20 s after the window, hung up (%s)", n, why)
+			if ch != nil {
+				row.Err += "; contender output: " + ch.tail()
+			}
 		}
 	}
 	return row
@@ -478,8 +481,9 @@ func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (never int, w
 		}
 		if len(out) < 3 {
 			claim, _ := cl.API(ctx, "hash select/fsstar/"+id)
-			out = append(out, fmt.Sprintf("%s: %s %s app %q, %s=%q fsstar_slot=%q, claim %q", id, m["Channel-State"], m["Answer-State"],
-				m["variable_current_application"], fsAppVar, m["variable_"+fsAppVar], m["variable_fsstar_slot"], strings.TrimSpace(claim)))
+			out = append(out, fmt.Sprintf("%s: %s %s app %q, %s=%q fsstar_slot=%q fsstar_instance=%q bench_var=%q, claim %q", id, m["Channel-State"], m["Answer-State"],
+				m["variable_current_application"], fsAppVar, m["variable_"+fsAppVar], m["variable_fsstar_slot"], m["variable_fsstar_instance"],
+				m["variable_bench_var"], strings.TrimSpace(claim)))
 		}
 	}
 	return never, strings.Join(out, "; ")
