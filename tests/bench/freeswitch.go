@@ -96,6 +96,10 @@ type fsRow struct {
 	// reaching the harness.
 	NeverRan, Lost int
 	Err            string // the window could not be measured
+	// Stuck says which calls the contender left up 20 s after the window
+	// (hung up by the harness): the window's figures stand, the contender
+	// has a bug.
+	Stuck string
 }
 
 // CPS is completed calls per second.
@@ -257,10 +261,12 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 			run := fmt.Sprintf("%s-%d-%d", f.Key, rep+1, time.Now().UnixNano()%1e6)
 			row := fsWindow(ctx, res, cl, f, ext, run, luaFile, switchPid, prof)
 			logf("real switch %s rep %d: %d calls in %s = %.0f calls/s (failed %d), switch %.2f ms/call, contender %.2f ms/call %s",
-				f.Key, rep+1, row.Calls, row.Elapsed.Round(time.Millisecond), row.CPS(), row.Failed, row.per(row.SwitchCPU), row.per(row.ContenderCPU), row.Err)
+				f.Key, rep+1, row.Calls, row.Elapsed.Round(time.Millisecond), row.CPS(), row.Failed, row.per(row.SwitchCPU), row.per(row.ContenderCPU), row.Err+row.Stuck)
 			res.Runs[f.Key] = append(res.Runs[f.Key], row)
-			if row.Err != "" {
-				res.Errors = append(res.Errors, fmt.Sprintf("real switch %s (repetition %d): %s", f.Key, rep+1, row.Err))
+			for _, e := range []string{row.Err, row.Stuck} {
+				if e != "" {
+					res.Errors = append(res.Errors, fmt.Sprintf("real switch %s (repetition %d): %s", f.Key, rep+1, e))
+				}
 			}
 		}
 	}
@@ -448,10 +454,10 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 		never, why := stuckCalls(kctx, cl, ids)
 		cl.API(kctx, "hupall NORMAL_CLEARING bench_run "+run)
 		row.NeverRan = never
-		if n := len(ids) - never; n > 0 && row.Err == "" {
-			row.Err = fmt.Sprintf("%d calls still up 20 s after the window, hung up (%s)", n, why)
+		if n := len(ids) - never; n > 0 {
+			row.Stuck = fmt.Sprintf("%d calls still up 20 s after the window, hung up (%s)", n, why)
 			if ch != nil {
-				row.Err += "; contender output: " + ch.tail()
+				row.Stuck += "; contender output: " + ch.tail()
 			}
 		}
 	}
