@@ -42,22 +42,14 @@ const (
 	takeoverPrefix = "takeover:"
 )
 
-// parkEvents are the events a park connection subscribes: what a Session
-// reads, CHANNEL_PARK for the dispatch, and the hangups that end a run.
-func parkEvents(first bool) []string {
-	evs := builtins.ParkedEvents()
-	if first {
-		evs = append(evs, "CHANNEL_PARK")
-	}
-	return evs
-}
-
 // parkMode drives the parked calls of one switch.
 type parkMode struct {
-	s     *Server
-	link  *switchLink // the switch it serves
-	log   hclog.Logger
-	conns []*parkConn
+	s      *Server
+	link   *switchLink // the switch it serves
+	log    hclog.Logger
+	appVar string      // the app variable (app-variable at start)
+	disp   *esl.Client // receives the CHANNEL_PARK of unclaimed calls
+	conns  []*parkConn // drive the claimed calls
 
 	mu       sync.Mutex
 	runs     map[string]*parkLeg // by uuid: the calls this instance drives
@@ -81,27 +73,27 @@ func newParkMode(s *Server, l *switchLink) *parkMode {
 	if len(s.cfg.Switches()) > 1 {
 		log = log.With("switch", l.addr)
 	}
-	return &parkMode{s: s, link: l, log: log, runs: map[string]*parkLeg{}, notOurs: map[string]bool{}}
+	return &parkMode{s: s, link: l, log: log, appVar: s.cfg.AppVariable, runs: map[string]*parkLeg{}, notOurs: map[string]bool{}}
 }
 
-// start dials the park connections and starts dispatching. It returns once
-// each connection has subscribed (or ctx ended).
+// start dials the dispatch connection and the park connections and starts
+// dispatching. It returns once each connection has subscribed (or ctx
+// ended).
 func (pm *parkMode) start(ctx context.Context) error {
 	cfg := pm.s.cfg
 	n := max(cfg.ParkConnections, 1)
+	pm.disp = pm.dial("dispatch")
 	for k := range n {
-		pc := &parkConn{idx: k, slot: pm.s.instance + "/" + strconv.Itoa(k)}
-		pc.c = esl.NewClient(pm.link.addr,
-			esl.WithPassword(cfg.ESLPassword),
-			esl.WithLogger(pm.log.With("connection", k)),
-			esl.WithEventBuffer(8192),
-			esl.WithReconnect(esl.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 5 * time.Second}),
-			esl.WithStateHook(func(st esl.State, err error) {
-				if st == esl.StateDisconnected {
-					pm.log.Warn("park connection lost; reconnecting", "connection", k, "error", redact(err, cfg.ESLPassword))
-				}
-			}))
-		pm.conns = append(pm.conns, pc)
+		pm.conns = append(pm.conns, &parkConn{idx: k, slot: pm.s.instance + "/" + strconv.Itoa(k), c: pm.dial(strconv.Itoa(k))})
+	}
+	// The dispatch connection: the CHANNEL_PARK of channels whose app
+	// variable is set, that is of calls nobody claimed yet (the claim
+	// consumes it) — not the parks of other channels, nor anything else.
+	if err := untilConnected(ctx, func() error { return pm.disp.Filter(ctx, "variable_"+pm.appVar, "/./") }); err != nil {
+		return fmt.Errorf("park dispatch connection: %w", err)
+	}
+	if err := pm.disp.Subscribe(ctx, "CHANNEL_PARK"); err != nil {
+		return fmt.Errorf("park dispatch connection: %w", err)
 	}
 	for _, pc := range pm.conns {
 		if err := pm.subscribe(ctx, pc); err != nil {
@@ -116,52 +108,67 @@ func (pm *parkMode) start(ctx context.Context) error {
 	pm.s.wg.Add(1)
 	go func() {
 		defer pm.s.wg.Done()
-		pm.dispatch(pm.conns[0])
+		pm.dispatch(pm.disp)
 	}()
 	pm.started.Store(true)
 	pm.log.Info("park mode on", "connections", n, "slot_prefix", pm.s.instance)
 	return nil
 }
 
-// subscribe asks for the connection's events, filtered at the switch: the
-// calls of its slot, every DTMF (DTMF events carry no channel variables to
-// filter on), and on the first connection every CHANNEL_PARK. The client
-// restores all of it after a reconnect.
-func (pm *parkMode) subscribe(ctx context.Context, pc *parkConn) error {
+// dial makes one inbound connection of park mode; it connects in the
+// background and reconnects on its own, restoring its subscriptions.
+func (pm *parkMode) dial(name string) *esl.Client {
+	cfg := pm.s.cfg
+	return esl.NewClient(pm.link.addr,
+		esl.WithPassword(cfg.ESLPassword),
+		esl.WithLogger(pm.log.With("connection", name)),
+		esl.WithEventBuffer(8192),
+		esl.WithReconnect(esl.ReconnectPolicy{Initial: 100 * time.Millisecond, Max: 5 * time.Second}),
+		esl.WithStateHook(func(st esl.State, err error) {
+			if st == esl.StateDisconnected {
+				pm.log.Warn("park connection lost; reconnecting", "connection", name, "error", redact(err, cfg.ESLPassword))
+			}
+		}))
+}
+
+// untilConnected runs the first command of a new connection, retrying
+// while the client is still dialing.
+func untilConnected(ctx context.Context, first func() error) error {
 	for {
-		err := pc.c.Filter(ctx, "variable_"+slotVar, pc.slot)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, esl.ErrConnLost) {
+		err := first()
+		if err == nil || !errors.Is(err, esl.ErrConnLost) {
 			return err
 		}
-		select { // not connected yet: the client is dialing
+		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// subscribe asks for a park connection's events, filtered at the switch:
+// the calls of its slot, and every DTMF (DTMF events carry no channel
+// variables to filter on). The client restores both after a reconnect.
+func (pm *parkMode) subscribe(ctx context.Context, pc *parkConn) error {
+	if err := untilConnected(ctx, func() error { return pc.c.Filter(ctx, "variable_"+slotVar, pc.slot) }); err != nil {
+		return err
+	}
 	if err := pc.c.Filter(ctx, "Event-Name", "DTMF"); err != nil {
 		return err
 	}
-	if pc.idx == 0 {
-		if err := pc.c.Filter(ctx, "Event-Name", "CHANNEL_PARK"); err != nil {
-			return err
-		}
-	}
-	return pc.c.Subscribe(ctx, parkEvents(pc.idx == 0)...)
+	return pc.c.Subscribe(ctx, builtins.ParkedEvents()...)
 }
 
-// dispatch claims each call the first connection sees parked.
-func (pm *parkMode) dispatch(pc *parkConn) {
-	sub := pc.c.Listen(esl.Match{Names: []string{"CHANNEL_PARK"}, Buffer: 8192})
+// dispatch claims each call the dispatch connection sees parked.
+func (pm *parkMode) dispatch(c *esl.Client) {
+	sub := c.Listen(esl.Match{Names: []string{"CHANNEL_PARK"}, Buffer: 8192})
 	for {
 		ev, err := sub.Next(pm.s.base)
 		if err != nil {
 			if errors.Is(err, esl.ErrOverflow) {
 				pm.log.Warn("CHANNEL_PARK queue overflowed; the sweep picks up what was missed")
-				sub = pc.c.Listen(esl.Match{Names: []string{"CHANNEL_PARK"}, Buffer: 8192})
+				sub = c.Listen(esl.Match{Names: []string{"CHANNEL_PARK"}, Buffer: 8192})
 				continue
 			}
 			return
@@ -173,9 +180,8 @@ func (pm *parkMode) dispatch(pc *parkConn) {
 // parked handles one CHANNEL_PARK.
 func (pm *parkMode) parked(ev *esl.Event) {
 	id := ev.UniqueID()
-	appVar := pm.s.Config().AppVariable
-	if id == "" || ev.Variable(appVar) == "" {
-		return // not a call for fsstar (the filter lets every CHANNEL_PARK through)
+	if id == "" || ev.Variable(pm.appVar) == "" {
+		return // not a call for fsstar (the switch's filter lets none through)
 	}
 	if app := ev.Variable("current_application"); app != "" && app != "park" {
 		return // parked by the socket app (async): a socket call, served by its connection
@@ -241,7 +247,7 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	// a later park of the call (park_after_bridge, a transfer into a plain
 	// park extension) is not a new request unless the dialplan sets it
 	// again. The script has its args; leg.ev keeps the value.
-	vars := append([]string{instanceVar + "=" + pm.s.instance, slotVar + "=" + pc.slot, pm.s.Config().AppVariable + "="},
+	vars := append([]string{instanceVar + "=" + pm.s.instance, slotVar + "=" + pc.slot, pm.appVar + "="},
 		builtins.ChannelDefaults(leg.hasVariable)...)
 	var setErr error
 	var wg sync.WaitGroup
@@ -268,7 +274,7 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 		if late {
 			pm.s.metrics.parkClaims.WithLabelValues("late").Inc()
 			leg.log.Warn("parked call found unclaimed after park-claim-timeout: on-error instead of its script",
-				"module", leg.Variable(pm.s.Config().AppVariable))
+				"module", leg.Variable(pm.appVar))
 			pm.s.applyOnError(leg, pm.s.live.Load().onError, leg.log)
 			leg.done(true)
 			return
@@ -340,6 +346,9 @@ func (pm *parkMode) drain(ctx context.Context) error {
 
 // close closes the park connections.
 func (pm *parkMode) close() {
+	if pm.disp != nil {
+		pm.disp.Close()
+	}
 	for _, pc := range pm.conns {
 		pc.c.Close()
 	}
@@ -576,7 +585,7 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 	}
 
 	// Calls parked for fsstar that nobody claimed.
-	appVar := pm.s.Config().AppVariable
+	appVar := pm.appVar
 	now := time.Now()
 	for _, r := range list.Rows {
 		if r.Application != "park" || claims[r.UUID] != "" {
@@ -648,7 +657,7 @@ func (pm *parkMode) takeover(ctx context.Context, c *esl.Client, id, owner strin
 	}
 	pm.s.metrics.parkClaims.WithLabelValues("takeover").Inc()
 	oe := pm.s.live.Load().onError
-	log := pm.log.With("uuid", id, "module", getvar(ctx, c, id, pm.s.Config().AppVariable), "previous_instance", owner)
+	log := pm.log.With("uuid", id, "previous_instance", owner) // the app variable was consumed by the claim
 	c.API(ctx, "uuid_setvar_multi "+id+" "+slotVar+"=;"+instanceVar+"=")
 	c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
 	pm.s.metrics.onError.WithLabelValues(oe.Action).Inc()
