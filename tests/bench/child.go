@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -32,8 +33,9 @@ type child struct {
 
 // startChild runs argv with env added and waits until ready returns
 // true for a line of its output (or, when ready is nil, until probe
-// succeeds), within 60 s.
-func startChild(ctx context.Context, name string, argv, env []string, dir string, ready func(c *child, line string) bool, probe func(c *child) bool) (*child, error) {
+// succeeds), within 60 s. With logPath its whole output is also written
+// to that file.
+func startChild(ctx context.Context, name string, argv, env []string, dir, logPath string, ready func(c *child, line string) bool, probe func(c *child) bool) (*child, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(cmd.Environ(), env...)
@@ -44,6 +46,16 @@ func startChild(ctx context.Context, name string, argv, env []string, dir string
 	cmd.WaitDelay = 3 * time.Second
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
+	if logPath != "" {
+		f, err := os.Create(logPath)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		defer f.Close() // the child has its own descriptor once started
+		cmd.Stdout, cmd.Stderr = f, f
+		pr, pw = io.Pipe() // nothing comes through it: ready must be nil
+		pw.Close()
+	}
 	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: start %s: %w", name, argv[0], err)

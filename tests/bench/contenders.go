@@ -46,7 +46,7 @@ type env struct {
 // in park mode (issue 14). fsstar in socket mode is always the second.
 func (e *env) contenders(ctx context.Context) []*contender {
 	raw := func(ctx context.Context, _ string) (*child, error) {
-		return startChild(ctx, "raw", []string{e.self, "-role", "raw", "-listen", "127.0.0.1:0"}, nil, e.root, readyLine, nil)
+		return startChild(ctx, "raw", []string{e.self, "-role", "raw", "-listen", "127.0.0.1:0"}, nil, e.root, "", readyLine, nil)
 	}
 	socket := func(ctx context.Context, eslAddr string) (*child, error) {
 		return e.startFsstar(ctx, eslAddr)
@@ -122,7 +122,14 @@ func (e *env) startFsstar(ctx context.Context, eslAddr string, extra ...string) 
 		}
 		env = append(env, "FSSTAR_PPROF_LISTEN="+pprofAddr)
 	}
-	c, err := startChild(ctx, "fsstar", argv, env, e.root, nil, probe)
+	logPath := ""
+	if dir := os.Getenv("FSSTAR_BENCH_LOG_DIR"); dir != "" {
+		// Debugging a contender: its whole output at debug level in a
+		// file (this costs CPU: no benchmark).
+		argv = append(argv, "-log-level", "debug")
+		logPath = filepath.Join(dir, fmt.Sprintf("fsstar-%s.log", time.Now().UTC().Format("150405.000")))
+	}
+	c, err := startChild(ctx, "fsstar", argv, env, e.root, logPath, nil, probe)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +160,7 @@ func (e *env) prepareNode(ctx context.Context) string {
 }
 
 func (e *env) startModesl(ctx context.Context, _ string) (*child, error) {
-	return startChild(ctx, "modesl", []string{"node", "handler.js", "0"}, nil, e.nodeDir, readyLine, nil)
+	return startChild(ctx, "modesl", []string{"node", "handler.js", "0"}, nil, e.nodeDir, "", readyLine, nil)
 }
 
 // buildFsstar builds cmd/fsstar into dir; with pprof it adds the

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,6 +299,7 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 	var (
 		mu        sync.Mutex
 		pending   = map[string]bool{} // a-leg uuids of the calls in flight
+		placed    atomic.Int64        // calls originated in the whole window (warm-up and drain too)
 		completed atomic.Int64
 		failed    atomic.Int64
 		firstErr  atomic.Value
@@ -362,6 +365,7 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 			mu.Lock()
 			pending[id] = true
 			mu.Unlock()
+			placed.Add(1)
 			job, err := cl.BgAPIAsync(wctx, f.originate(ext, run, id, contenderAddr, luaFile))
 			if err != nil {
 				done(id, false, "originate: "+err.Error())
@@ -455,7 +459,10 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 		cl.API(kctx, "hupall NORMAL_CLEARING bench_run "+run)
 		row.NeverRan = never
 		if n := len(ids) - never; n > 0 {
-			row.Stuck = fmt.Sprintf("%d calls still up 20 s after the window, hung up (%s)", n, why)
+			row.Stuck = fmt.Sprintf("%d of the %d calls placed (%d completed) still up 20 s after the window, hung up (%s)", n, placed.Load(), completed.Load(), why)
+			if ch != nil && ch.HTTP != "" {
+				row.Stuck += "; fsstar's counters: " + fsstarCounters(kctx, ch.HTTP)
+			}
 			if ch != nil {
 				row.Stuck += "; contender output: " + ch.tail()
 			}
@@ -464,11 +471,40 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 	return row
 }
 
+// fsstarCounters returns fsstar's call and park-claim counters from its
+// /metrics, for a report on calls it left up.
+func fsstarCounters(ctx context.Context, httpAddr string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+httpAddr+"/metrics", nil)
+	if err != nil {
+		return err.Error()
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err.Error()
+	}
+	var keep []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		for _, p := range []string{"fsstar_calls_total", "fsstar_park_claims_total", "fsstar_on_error_total", "fsstar_script_errors_total", "fsstar_active_calls"} {
+			if strings.HasPrefix(line, p) {
+				keep = append(keep, line)
+			}
+		}
+	}
+	return strings.Join(keep, ", ")
+}
+
 // stuckCalls looks at calls still up after their window: it returns how
-// many the switch never ran (the a-leg not past CS_ROUTING, no
-// application, no park-mode app variable: nothing for a contender to do
-// yet) and where the others stand (state, application, park-mode marks,
-// claim).
+// many the switch never handed to the contender (the a-leg not past
+// CS_ROUTING with no application, or parked by the far end's extension
+// instead of the originate's dialplan, with neither the park-mode app
+// variable, nor fsstar's mark, nor the flow's variable) and where the
+// others stand (state, application, park-mode marks, claim). With
+// FSSTAR_BENCH_LOG_DIR set it writes each call's uuid_dump there.
 func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (never int, why string) {
 	var out []string
 	for _, id := range ids {
@@ -478,16 +514,29 @@ func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (never int, w
 			never++ // gone by now: not the contender's
 			continue
 		}
-		switch m["Channel-State"] {
-		case "CS_NEW", "CS_INIT", "CS_ROUTING":
-			if m["variable_current_application"] == "" && m["variable_"+fsAppVar] == "" {
-				never++
-				continue
-			}
+		if dir := os.Getenv("FSSTAR_BENCH_LOG_DIR"); dir != "" {
+			os.WriteFile(filepath.Join(dir, "stuck-"+id+".json"), []byte(dump), 0o644)
+		}
+		mine := m["variable_"+fsAppVar] != "" || m["variable_fsstar_slot"] != "" || m["variable_bench_var"] != ""
+		switch app := m["variable_current_application"]; {
+		case mine:
+		case app == "" && (m["Channel-State"] == "CS_NEW" || m["Channel-State"] == "CS_INIT" || m["Channel-State"] == "CS_ROUTING"):
+			never++
+			continue
+		case app == "park":
+			// The loopback a-leg routed its own destination (the far end's
+			// extension: answer, park) instead of the originate's
+			// dialplan: a race in the switch between loopback's routing
+			// and originate's transfer (its log: "Processing ...->park in
+			// context fsstar_test" after "Transfer loopback/park-a to
+			// inline[...]"). No contender ever had the call.
+			never++
+			continue
 		}
 		if len(out) < 3 {
 			claim, _ := cl.API(ctx, "hash select/fsstar/"+id)
-			out = append(out, fmt.Sprintf("%s: %s %s app %q, %s=%q fsstar_slot=%q fsstar_instance=%q bench_var=%q, claim %q", id, m["Channel-State"], m["Answer-State"],
+			out = append(out, fmt.Sprintf("%s (%s, other leg %s): %s %s app %q, %s=%q fsstar_slot=%q fsstar_instance=%q bench_var=%q, claim %q", id,
+				m["Channel-Name"], m["Other-Leg-Unique-ID"]+m["variable_other_loopback_leg_uuid"], m["Channel-State"], m["Answer-State"],
 				m["variable_current_application"], fsAppVar, m["variable_"+fsAppVar], m["variable_fsstar_slot"], m["variable_fsstar_instance"],
 				m["variable_bench_var"], strings.TrimSpace(claim)))
 		}

@@ -15,6 +15,10 @@
 // With FSSTAR_BENCH_FREESWITCH=host:port the flow also runs on a real
 // FreeSWITCH as loopback calls, with mod_lua in the switch as one more row
 // and park mode with each -park-connections count.
+//
+// FSSTAR_BENCH_LOG_DIR=dir is for debugging, not benchmarking: fsstar
+// contenders log at debug level into files there, and the uuid_dump of
+// each real-switch call left up after its window is written there too.
 package main
 
 import (
