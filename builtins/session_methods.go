@@ -552,6 +552,19 @@ func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin
 		return nil, err
 	}
 	if ev.Variable("read_result") != "success" {
+		if transfer != starlark.None {
+			// switch_play_and_get_digits has transferred the channel
+			// before its app ended: as CF_TRANSFER under mod_lua,
+			// ready() is False from here on, and the call is not hung up
+			// at the script's end (the socket's or park's own
+			// EXECUTE_COMPLETE, which says so too, may come later).
+			s.sync()
+			s.mu.Lock()
+			if !s.hungUp {
+				s.transferred = true
+			}
+			s.mu.Unlock()
+		}
 		return starlark.String(""), nil
 	}
 	return starlark.String(ev.Variable(v)), nil

@@ -614,3 +614,23 @@ def handler(session, args):
 `, nil)
 	c.check(t, `[[], ["hangup"], False]`)
 }
+
+// TestSessionPlayAndGetDigitsTransferOnFailure: when play_and_get_digits
+// fails with transfer_on_failure, the switch transfers the channel before
+// the app ends; as CF_TRANSFER under mod_lua, ready() is False at once
+// (not only once the socket's EXECUTE_COMPLETE arrives) and the call is
+// not hung up at the script's end.
+func TestSessionPlayAndGetDigitsTransferOnFailure(t *testing.T) {
+	r := newRig(t)
+	r.sw.RouteApps("9998", esltestApp("playback", "silence_stream://10"))
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    got = session.playAndGetDigits(1, 1, 1, 200, "#", "silence_stream://10", "", "\\d", "x", 100, "9998 XML default")
+    return [got, session.ready()]
+`, nil)
+	c.check(t, `["", False]`)
+	if !c.session.Transferred() {
+		t.Fatal("Transferred() is false after play_and_get_digits' transfer_on_failure")
+	}
+}

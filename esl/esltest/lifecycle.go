@@ -360,6 +360,14 @@ func (ch *Channel) serveQueue(ctx context.Context, until <-chan struct{}, park b
 	if park {
 		input, events = ch.dtmfCh, ch.evCh
 	}
+	defer func() {
+		// The park loop (socket async, park) notices a transfer made by
+		// the app it ran at its next frame, 20 ms on: the app's
+		// CHANNEL_EXECUTE_COMPLETE comes first, the loop's own later.
+		if ctx.Err() != nil && !ch.isHungup() {
+			time.Sleep(ch.sw.scaled(20 * time.Millisecond))
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
