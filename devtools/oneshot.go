@@ -41,7 +41,8 @@ func API(ctx context.Context, cfg server.Config, module, args string, logw io.Wr
 
 // withServer assembles the server from cfg with nothing a switch could call
 // (outbound listener on a free loopback port, no HTTP gateway, no startup
-// scripts, no reload, no orphan scan), connects it to the switch and runs f.
+// scripts, no reload, no orphan scan, no park mode), connects it to the
+// first switch and runs f.
 func withServer(ctx context.Context, cfg server.Config, logw io.Writer, f func(*server.Server) error) error {
 	if err := Check(ctx, cfg.ESLAddress, cfg.ESLPassword); err != nil {
 		return err
@@ -50,6 +51,8 @@ func withServer(ctx context.Context, cfg server.Config, logw io.Writer, f func(*
 	cfg.HTTPListen = ""
 	cfg.StartupScripts = nil
 	cfg.Reload = "off"
+	cfg.Park = false       // parked calls are the service's to claim
+	cfg.ESLAddresses = nil // the first switch only (see Config.Switches)
 	srv, err := server.New(cfg, server.WithLogger(Logger(cfg, logw)), server.WithoutOrphanScan())
 	if err != nil {
 		return err
