@@ -499,8 +499,8 @@ func fsstarCounters(ctx context.Context, httpAddr string) string {
 }
 
 // stuckCalls looks at calls still up after their window: it returns how
-// many the switch never handed to the contender (the a-leg not past
-// CS_ROUTING with no application, or parked by the far end's extension
+// many the switch never handed to the contender (the a-leg running no
+// application, or parked by the far end's extension
 // instead of the originate's dialplan, with neither the park-mode app
 // variable, nor fsstar's mark, nor the flow's variable) and where the
 // others stand (state, application, park-mode marks, claim). With
@@ -520,7 +520,7 @@ func stuckCalls(ctx context.Context, cl *esl.Client, ids []string) (never int, w
 		mine := m["variable_"+fsAppVar] != "" || m["variable_fsstar_slot"] != "" || m["variable_bench_var"] != ""
 		switch app := m["variable_current_application"]; {
 		case mine:
-		case app == "" && (m["Channel-State"] == "CS_NEW" || m["Channel-State"] == "CS_INIT" || m["Channel-State"] == "CS_ROUTING"):
+		case app == "": // CS_INIT, CS_ROUTING, CS_CONSUME_MEDIA: nothing ran
 			never++
 			continue
 		case app == "park":

@@ -138,7 +138,7 @@ func writeFS(p func(string, ...any), r *results) {
 		}
 	}
 	if len(stuck) > 0 {
-		p("Calls the switch never handed to the contender: %s. Their a-leg either stayed in CS_INIT or CS_ROUTING without running anything, or ran the far end's extension itself (answer, park) instead of the originate's dialplan — a race in the switch between the loopback a-leg's own routing and originate's transfer (the switch's log shows `Processing …->park in context fsstar_test` on `loopback/park-a` right after `Transfer loopback/park-a to inline[…]`). Without the app variable, fsstar's mark or the flow's variable, no contender ever had them; the harness hangs them up 20 s after the window, and they count neither completed nor failed.\n\n", strings.Join(stuck, ", "))
+		p("Calls the switch never handed to the contender: %s. Their a-leg either ran no application at all (CS_INIT, CS_ROUTING or CS_CONSUME_MEDIA), or ran the far end's extension itself (answer, park) instead of the originate's dialplan — a race in the switch between the loopback a-leg's own routing and originate's transfer (the switch's log shows `Processing …->park in context fsstar_test` on `loopback/park-a` right after `Transfer loopback/park-a to inline[…]`). Without the app variable, fsstar's mark or the flow's variable, no contender ever had them; the harness hangs them up 20 s after the window, and they count neither completed nor failed.\n\n", strings.Join(stuck, ", "))
 	}
 	if len(lost) > 0 {
 		p("Calls whose channel was gone after the window although no hangup event for them reached the harness (its event queue overflowed, or the switch dropped the event): %s; they count neither completed nor failed.\n\n", strings.Join(lost, ", "))
