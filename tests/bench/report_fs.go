@@ -179,14 +179,15 @@ func writeFSRow(p func(string, ...any), f fsResult, c *fsContender, label string
 }
 
 // kAdvice says what the K rows show: whether more connections bought
-// calls/s beyond the spread of the repetitions.
+// calls/s, in every repetition or in the median, and what that means for
+// choosing K.
 func (f fsResult) kAdvice(ks []*fsContender) string {
 	one := f.spread(ks[0].Key, figCPS)
 	if one.N == 0 {
 		return "K = 1 was not measured, so there is nothing to compare with."
 	}
 	var parts []string
-	better := 0
+	everyRep, bestK, bestMed := 0, 1, 1.0
 	for _, c := range ks[1:] {
 		s := f.ratio(c.Key, ks[0].Key, figCPS)
 		cpu := f.ratio(c.Key, ks[0].Key, figContender)
@@ -195,7 +196,10 @@ func (f fsResult) kAdvice(ks []*fsContender) string {
 		}
 		parts = append(parts, fmt.Sprintf("K = %d: %s× the calls/s of K = 1 and %s× its fsstar CPU per call", c.K, s.fmtSpread("%.2f"), cpu.fmtSpread("%.2f")))
 		if s.Min > 1.05 {
-			better++
+			everyRep++
+		}
+		if s.Med > bestMed {
+			bestK, bestMed = c.K, s.Med
 		}
 	}
 	out := strings.Join(parts, "; ") + ". "
@@ -208,22 +212,14 @@ func (f fsResult) kAdvice(ks []*fsContender) string {
 	if busy.N > 0 {
 		out += fmt.Sprintf("With K = 1 the switch process kept %s of the machine's %d cores busy. ", busy.fmtSpread("%.2f"), f.Cores)
 	}
-	if better == 0 {
-		out += fmt.Sprintf("More connections bought no calls/s beyond the spread of the repetitions at %d in flight, so one connection (one event-socket listener thread in the switch, one reader in fsstar) is not the bound here. Keep the default K = 1, and raise it only when one connection is shown to be the bound: its events lagging (fsstar's `esl` queue-overflow warnings, CHANNEL_PARK dispatched late) while the switch still has CPU to spare — on a switch with more cores, or with many more calls in flight per instance.", f.Concurrency)
-	} else {
-		best, bestK := 0.0, 0
-		for _, c := range ks {
-			if s := f.spread(c.Key, figCPS); s.N > 0 && s.Med > best {
-				best = s.Med
-			}
-		}
-		for _, c := range ks {
-			if s := f.spread(c.Key, figCPS); s.N > 0 && s.Med >= 0.95*best && (bestK == 0 || c.K < bestK) {
-				bestK = c.K
-			}
-		}
-		out += fmt.Sprintf("More connections bought calls/s beyond the spread of the repetitions, so one connection is a bound: mod_event_socket serves each connection with one thread of the switch, which reads that connection's commands (a byte per read), runs its `api` commands one after the other and serializes every event it sends, so all the calls one connection drives share one core of the switch at most, however many it has. "+
-			"K = %d is the smallest K within 5%% of the best median calls/s here (%d cores). Choose K at least the switch's core count; past that more connections buy nothing (each is one more thread and one more filtered subscription in the switch).", bestK, f.Cores)
+	why := "mod_event_socket serves each connection with one thread of the switch, which reads that connection's commands (a byte per read), runs its `api` commands one after the other and serializes every event it sends, so all the calls one connection drives share at most one core of the switch; and in fsstar every event a connection reads is matched against every subscription on that connection (one or more per call), so fewer calls per connection cost fsstar less CPU per call."
+	switch {
+	case everyRep > 0:
+		out += fmt.Sprintf("More connections bought calls/s in every repetition, so one connection is a bound: %s Choose K about the switch's core count (the best median here was K = %d on %d cores); past that more connections buy nothing but one more thread and one more filtered subscription each in the switch.", why, bestK, f.Cores)
+	case bestMed >= 1.1:
+		out += fmt.Sprintf("K = %d had the best median calls/s (%.2f× K = 1), but not in every repetition: the machine's noise between windows is as large as the gain. Why more connections can help: %s So choose K about the switch's core count (%d here); more than that bought nothing here.", bestK, bestMed, why, f.Cores)
+	default:
+		out += fmt.Sprintf("More connections bought no calls/s at %d in flight: one connection is not the bound here. Keep K = 1 unless its events lag (fsstar's `esl` queue-overflow warnings, CHANNEL_PARK dispatched late) while the switch still has CPU to spare. Background: %s", f.Concurrency, why)
 	}
 	return out
 }
