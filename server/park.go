@@ -241,14 +241,21 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 
 	// Mark the call as this connection's (its events come here from now
 	// on) with the variables every call gets, and cancel the dialplan's
-	// last-resort timer (sched_hangup/sched_transfer, grouped by uuid):
-	// two commands, one round trip.
+	// last-resort timer: two commands, one round trip.
 	// The app variable is consumed: it asked fsstar to take this park, and
 	// a later park of the call (park_after_bridge, a transfer into a plain
 	// park extension) is not a new request unless the dialplan sets it
 	// again. The script has its args; leg.ev keeps the value.
 	vars := append([]string{instanceVar + "=" + pm.s.instance, slotVar + "=" + pc.slot, pm.appVar + "="},
 		builtins.ChannelDefaults(leg.hasVariable)...)
+	// The last resort is the dialplan's last sched_transfer before the
+	// park (mod_dptools leaves its task id in last_sched_id); other
+	// scheduled tasks of the channel (a sched_hangup as the longest call
+	// allowed) stay.
+	timer := ev.Variable("last_sched_id")
+	if timer != "" {
+		vars = append(vars, "last_sched_id=")
+	}
 	var setErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -256,8 +263,10 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 		defer wg.Done()
 		_, setErr = pc.c.API(ctx, "uuid_setvar_multi "+id+" "+strings.Join(vars, ";"))
 	}()
-	if _, err := pc.c.API(ctx, "sched_del "+id); err != nil {
-		leg.log.Debug("sched_del failed", "error", err)
+	if timer != "" {
+		if _, err := pc.c.API(ctx, "sched_del "+timer); err != nil {
+			leg.log.Debug("sched_del failed", "task", timer, "error", err)
+		}
 	}
 	wg.Wait()
 	go func() {

@@ -339,3 +339,35 @@ func TestParkModeSlowScript(t *testing.T) {
 		t.Errorf("busy call: cause %q, want its own hangup", cause)
 	}
 }
+
+// TestParkModeCancelsLastResort: the dialplan's sched_transfer before the
+// park (the last resort when no fsstar is up) is cancelled by the claim;
+// a sched_hangup bounding the call's length is not.
+func TestParkModeCancelsLastResort(t *testing.T) {
+	h := start(t, map[string]string{"waits.star": `
+def handler(session, args):
+    session.answer()
+    session.sleep(int(args))
+    session.hangup("NORMAL_CLEARING")
+`}, parkOn)
+	h.sw.RouteApps("fallback", esltest.App{Name: "hangup", Arg: "NO_ROUTE_DESTINATION"})
+	waitPark(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	timer := []esltest.App{{Name: "sched_transfer", Arg: "+1 fallback"}}
+	ch, err := h.sw.ParkCall(ctx, map[string]string{"fsstar_app": "waits 1500"}, timer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
+		t.Errorf("cause %q: the 1 s sched_transfer was not cancelled by the claim", cause)
+	}
+	bound := append([]esltest.App{{Name: "sched_hangup", Arg: "+1 ALLOTTED_TIMEOUT"}}, timer...)
+	ch, err = h.sw.ParkCall(ctx, map[string]string{"fsstar_app": "waits 3000"}, bound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cause := waitHangup(t, ch, h.logs); cause != "ALLOTTED_TIMEOUT" {
+		t.Errorf("cause %q: the dialplan's sched_hangup should still end the call", cause)
+	}
+}

@@ -92,8 +92,8 @@ func (h *hangups) wait(ctx context.Context, ids []string) bool {
 
 // TestParkFreeSWITCH runs a call in park mode on the real switch: the
 // module and its args, variables read back unexpanded, and the dialplan's
-// last-resort timer (sched_hangup before park) cancelled by the claim, so
-// the call outlives it.
+// last-resort timer (sched_transfer before park, to an extension that does
+// not exist) cancelled by the claim, so the call outlives it.
 func TestParkFreeSWITCH(t *testing.T) {
 	addr, pw := realSwitch(t)
 	s := startService(t, addr, pw, "-park", "-app-variable", parkAppVar, "-heartbeat-interval", "500ms")
@@ -105,7 +105,7 @@ func TestParkFreeSWITCH(t *testing.T) {
 	}
 	h := collectHangups(ctx, c)
 	id := uuid.NewString()
-	if _, err := parkCall(ctx, c, id, "e2e.park 2500", "sched_hangup:+1 ALLOTTED_TIMEOUT", "park_in=hello"); err != nil {
+	if _, err := parkCall(ctx, c, id, "e2e.park 2500", "sched_transfer:+1 fsstar_no_such_ext XML fsstar_test", "park_in=hello"); err != nil {
 		t.Fatal(err)
 	}
 	if !h.wait(ctx, []string{id}) {
@@ -113,7 +113,7 @@ func TestParkFreeSWITCH(t *testing.T) {
 	}
 	ev := h.get(id)
 	if got := ev.Get("Hangup-Cause"); got != "NORMAL_CLEARING" {
-		t.Errorf("hangup cause %q, want NORMAL_CLEARING (the script's, after the cancelled 1 s sched_hangup)", got)
+		t.Errorf("hangup cause %q, want NORMAL_CLEARING (the script's, after the cancelled 1 s sched_transfer)", got)
 	}
 	if got := ev.Variable("fsstar_runs"); got != "1" {
 		t.Errorf("fsstar_runs = %q, want the script run once", got)
@@ -197,7 +197,7 @@ func TestParkFailoverFreeSWITCH(t *testing.T) {
 			killed = time.Now()
 		}
 		ids[i] = uuid.NewString()
-		job, err := parkCall(ctx, c, ids[i], "e2e.park 1500", "sched_hangup:+60 ALLOTTED_TIMEOUT", "")
+		job, err := parkCall(ctx, c, ids[i], "e2e.park 1500", "sched_transfer:+60 fsstar_no_such_ext XML fsstar_test", "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -129,7 +129,7 @@ type schedTasks struct {
 	groups map[string]map[int]*time.Timer
 }
 
-func (s *schedTasks) add(group string, d time.Duration, f func()) {
+func (s *schedTasks) add(group string, d time.Duration, f func()) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.groups == nil {
@@ -149,6 +149,7 @@ func (s *schedTasks) add(group string, d time.Duration, f func()) {
 			f()
 		}
 	})
+	return id
 }
 
 // del implements "sched_del <task_id>|<group>": "+OK Deleted: <n>".
@@ -210,6 +211,7 @@ func appSchedTransfer(_ context.Context, ch *Channel, arg string) string {
 		return ""
 	}
 	f = append(f, "", "")
-	ch.sw.sched.add(ch.uuid, ch.sw.scaled(schedWhen(f[0])), func() { ch.sessionTransfer(f[1], f[2], f[3]) })
+	id := ch.sw.sched.add(ch.uuid, ch.sw.scaled(schedWhen(f[0])), func() { ch.sessionTransfer(f[1], f[2], f[3]) })
+	ch.vars.set("last_sched_id", strconv.Itoa(id)) // as mod_dptools' sched_transfer (sched_hangup sets none)
 	return ""
 }
