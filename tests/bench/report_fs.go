@@ -116,7 +116,7 @@ func writeFS(p func(string, ...any), r *results) {
 	}
 	if len(ks) > 1 {
 		p("### Park mode: how many connections (K)\n\n")
-		p("`-park-connections K` spreads an instance's calls over K inbound connections (each call is driven by the connection with the fewest calls; the first one also receives every CHANNEL_PARK). Same windows, same rotation, same %d in flight:\n\n", f.Concurrency)
+		p("`-park-connections K` spreads an instance's calls over K inbound connections (each call is driven by the connection with the fewest calls; a dispatch connection of its own, not counted in K, receives the CHANNEL_PARK of unclaimed calls). Same windows, same rotation, same %d in flight:\n\n", f.Concurrency)
 		p("| K | calls/s | switch CPU per call (ms) | fsstar CPU per call (ms) | completed | failed | × socket mode's calls/s | × socket mode's switch CPU per call | × mod_lua's calls/s |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, c := range ks {
 			writeFSRow(p, f, c, fmt.Sprint(c.K), "fsstar", "lua")
