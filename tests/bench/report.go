@@ -268,7 +268,7 @@ func writeReport(cfg config, r *results) error {
 	if s := r.ratio("fsstar-park", "fsstar"); s.N > 0 {
 		p("\nfsstar park mode / socket mode: %s× the calls/s, %s× the simulated switch's CPU per call, %s× fsstar's own CPU per call (per repetition, median (min–max)). ",
 			s.fmtSpread("%.2f"), r.perCallRatio("fsstar-park", "fsstar", true).fmtSpread("%.2f"), r.perCallRatio("fsstar-park", "fsstar", false).fmtSpread("%.2f"))
-		p("In park mode there is no accept: the simulated switch runs `park` with the app variable set, and fsstar claims the call over its inbound connection (`hash insert_ifempty`, `uuid_setvar_multi` + `sched_del`, then the flow as `sendmsg <uuid>` and `api` commands, and `hash delete_ifmatch` once the call is gone); its *accept → answer* column is CHANNEL_PARK → the answer app. The simulated switch is no FreeSWITCH: what a socket connection or an event costs it is not what it costs a real switch, so the issue's goals are judged on the real switch below.\n")
+		p("In park mode there is no accept: the simulated switch runs `park` with the app variable set, and fsstar claims the call over its inbound connection (`hash insert_ifempty`, `uuid_setvar_multi`, and `sched_del` when the dialplan set a last-resort timer, then the flow as `sendmsg <uuid>` and `api` commands, and `hash delete_ifmatch` once the call is gone); its *accept → answer* column is CHANNEL_PARK → the answer app. The simulated switch is no FreeSWITCH: what a socket connection or an event costs it is not what it costs a real switch, so the issue's goals are judged on the real switch below.\n")
 	}
 	p("\n%s\n\n", r.switchNote())
 
