@@ -3,6 +3,7 @@ package esl
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"testing"
 )
@@ -82,4 +83,30 @@ func BenchmarkExecuteRoundTrip(b *testing.B) {
 		}
 	}()
 	<-done
+}
+
+// BenchmarkRouteManyCalls routes one channel's event on a connection with
+// a subscription per call (park mode drives many calls over one): the
+// router finds the channel's subscriptions by uuid, so the cost does not
+// grow with the calls.
+func BenchmarkRouteManyCalls(b *testing.B) {
+	for _, calls := range []int{1, 100, 1000} {
+		b.Run(fmt.Sprintf("calls=%d", calls), func(b *testing.B) {
+			r := &router{def: 16}
+			var ids []string
+			for i := range calls {
+				id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+				ids = append(ids, id)
+				r.add(Match{UUID: id, Names: []string{"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP"}, Buffer: 1 << 20})
+			}
+			r.add(Match{Names: []string{"CHANNEL_HANGUP"}, Buffer: 1 << 20})
+			ev := &Event{}
+			ev.Headers.Add("Event-Name", "CHANNEL_EXECUTE_COMPLETE")
+			ev.Headers.Add("Unique-ID", ids[calls/2])
+			b.ResetTimer()
+			for range b.N {
+				r.route(ev, false)
+			}
+		})
+	}
 }

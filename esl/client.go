@@ -722,7 +722,7 @@ func (c *Client) Stats() Stats {
 		Connected:     connected,
 		Reconnects:    c.reconnects.Load(),
 		Pending:       pending,
-		Subscriptions: len(c.router.snapshot()),
+		Subscriptions: c.router.len(),
 		QueueDepth:    c.router.depth(),
 		Overflows:     c.router.drops.Load(),
 		Routed:        c.router.routed.Load(),

@@ -194,13 +194,20 @@ func (s *Subscription) end(err error) {
 
 // router holds the subscriptions of a Client or Conn. It outlives the
 // individual TCP connections of a reconnecting Client.
+//
+// Subscriptions for one channel (Match.UUID) are indexed by it: a
+// connection that drives many calls (park mode: one subscription per call)
+// hands each event to its channel's subscriptions and the few others,
+// without matching it against every call's.
 type router struct {
 	def int
 
 	mu     sync.Mutex
-	subs   []*Subscription // copy on write
-	err    error           // set when closed: new subscriptions start closed
-	drops  atomic.Uint64   // subscriptions closed by overflow
+	other  []*Subscription            // no Match.UUID; copy on write
+	byUUID map[string][]*Subscription // by Match.UUID; each slice copy on write
+	count  int
+	err    error         // set when closed: new subscriptions start closed
+	drops  atomic.Uint64 // subscriptions closed by overflow
 	routed atomic.Uint64
 }
 
@@ -212,32 +219,81 @@ func (r *router) add(m Match) *Subscription {
 		s.err = r.err
 		return s
 	}
-	r.subs = append(slices.Clip(r.subs), s)
+	if m.UUID == "" {
+		r.other = append(slices.Clip(r.other), s)
+	} else {
+		if r.byUUID == nil {
+			r.byUUID = map[string][]*Subscription{}
+		}
+		r.byUUID[m.UUID] = append(slices.Clip(r.byUUID[m.UUID]), s)
+	}
+	r.count++
 	return s
 }
 
 func (r *router) remove(s *Subscription) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if i := slices.Index(r.subs, s); i >= 0 {
-		r.subs = slices.Delete(slices.Clone(r.subs), i, i+1)
+	if id := s.match.UUID; id != "" {
+		subs := r.byUUID[id]
+		if i := slices.Index(subs, s); i >= 0 {
+			if len(subs) == 1 {
+				delete(r.byUUID, id)
+			} else {
+				r.byUUID[id] = slices.Delete(slices.Clone(subs), i, i+1)
+			}
+			r.count--
+		}
+		return
+	}
+	if i := slices.Index(r.other, s); i >= 0 {
+		r.other = slices.Delete(slices.Clone(r.other), i, i+1)
+		r.count--
 	}
 }
 
+// snapshot returns every subscription.
 func (r *router) snapshot() []*Subscription {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.subs
+	all := make([]*Subscription, 0, r.count)
+	all = append(all, r.other...)
+	for _, subs := range r.byUUID {
+		all = append(all, subs...)
+	}
+	return all
 }
 
-// route hands e to every matching subscription without blocking.
+// route hands e to every matching subscription without blocking: the ones
+// of its channel and the ones for no channel in particular.
 func (r *router) route(e *Event, log bool) {
 	r.routed.Add(1)
-	for _, s := range r.snapshot() {
+	r.mu.Lock()
+	other := r.other
+	var keyed []*Subscription
+	if !log {
+		if id := e.UniqueID(); id != "" {
+			keyed = r.byUUID[id]
+		}
+	}
+	r.mu.Unlock()
+	for _, s := range other {
 		if s.match.matches(e, log) {
 			s.push(e)
 		}
 	}
+	for _, s := range keyed {
+		if s.match.matches(e, log) {
+			s.push(e)
+		}
+	}
+}
+
+// len returns the number of subscriptions.
+func (r *router) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.count
 }
 
 // depth returns the total number of queued events over all subscriptions.
@@ -254,8 +310,11 @@ func (r *router) close(err error) {
 	if r.err == nil {
 		r.err = err
 	}
-	subs := r.subs
-	r.subs = nil
+	subs := append([]*Subscription(nil), r.other...)
+	for _, keyed := range r.byUUID {
+		subs = append(subs, keyed...)
+	}
+	r.other, r.byUUID, r.count = nil, nil, 0
 	r.mu.Unlock()
 	for _, s := range subs {
 		s.end(err)
