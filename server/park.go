@@ -215,8 +215,11 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	if stopping || running {
 		return
 	}
+	// The claim and the marks go over the dispatch connection: the switch
+	// serves each ESL connection with one thread, and the park
+	// connections' threads are kept for the calls' own commands.
 	pc := pm.pick()
-	out, err := pc.c.API(ctx, "hash insert_ifempty/"+claimRealm+"/"+id+"/"+pm.s.instance)
+	out, err := pm.disp.API(ctx, "hash insert_ifempty/"+claimRealm+"/"+id+"/"+pm.s.instance)
 	switch {
 	case err == nil && strings.HasPrefix(out, "+OK"):
 	case switchSaid(err, "-ERR key already exists"):
@@ -231,7 +234,7 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	pm.mu.Lock()
 	if pm.stopping {
 		pm.mu.Unlock()
-		pc.c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+pm.s.instance)
+		pm.disp.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+pm.s.instance)
 		return
 	}
 	pm.runs[id] = leg
@@ -261,10 +264,10 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		_, setErr = pc.c.API(ctx, "uuid_setvar_multi "+id+" "+strings.Join(vars, ";"))
+		_, setErr = pm.disp.API(ctx, "uuid_setvar_multi "+id+" "+strings.Join(vars, ";"))
 	}()
 	if timer != "" {
-		if _, err := pc.c.API(ctx, "sched_del "+timer); err != nil {
+		if _, err := pm.disp.API(ctx, "sched_del "+timer); err != nil {
 			leg.log.Debug("sched_del failed", "task", timer, "error", err)
 		}
 	}
@@ -461,7 +464,17 @@ func (l *parkLeg) release(ctx context.Context) {
 	l.left = true
 	l.mu.Unlock()
 	l.pc.c.API(ctx, "uuid_setvar_multi "+l.uuid+" "+slotVar+"=;"+instanceVar+"=")
-	l.pc.c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+l.uuid+"/"+l.pm.s.instance)
+	l.pm.dropClaim(ctx, l.uuid)
+}
+
+// dropClaim deletes this instance's claim of a call, over the switch's
+// shared connection (off the threads that drive calls).
+func (pm *parkMode) dropClaim(ctx context.Context, id string) {
+	c := pm.link.client()
+	if c == nil {
+		c = pm.disp
+	}
+	c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+pm.s.instance)
 }
 
 // done ends the run: the claim goes once the call is gone (a call still up
@@ -495,7 +508,7 @@ func (l *parkLeg) done(onError bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(pm.s.base), 5*time.Second)
 	defer cancel()
 	if gone && !left {
-		l.pc.c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+l.uuid+"/"+pm.s.instance)
+		pm.dropClaim(ctx, l.uuid)
 	}
 	if left && !gone && again != nil {
 		// Transferred into another extension for fsstar before the
