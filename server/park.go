@@ -53,6 +53,7 @@ type parkMode struct {
 
 	mu       sync.Mutex
 	runs     map[string]*parkLeg // by uuid: the calls this instance drives
+	ended    map[string]bool     // calls whose run ended with the call: their claims go in the sweep
 	notOurs  map[string]bool     // parked channels without the app variable (sweep cache)
 	stopping bool
 	wg       sync.WaitGroup // runs in flight
@@ -73,7 +74,7 @@ func newParkMode(s *Server, l *switchLink) *parkMode {
 	if len(s.cfg.Switches()) > 1 {
 		log = log.With("switch", l.addr)
 	}
-	return &parkMode{s: s, link: l, log: log, appVar: s.cfg.AppVariable, runs: map[string]*parkLeg{}, notOurs: map[string]bool{}}
+	return &parkMode{s: s, link: l, log: log, appVar: s.cfg.AppVariable, runs: map[string]*parkLeg{}, ended: map[string]bool{}, notOurs: map[string]bool{}}
 }
 
 // start dials the dispatch connection and the park connections and starts
@@ -230,6 +231,17 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 		pm.log.Error("cannot claim a parked call (is mod_hash loaded?)", "uuid", id, "reply", strings.TrimSpace(out), "error", err)
 		return
 	}
+	if late || stale(ev) {
+		// An old view of the call (the sweep's listing, a CHANNEL_PARK
+		// that waited in a queue): another instance may have claimed it,
+		// run it and let it go since. A claim consumes the app variable,
+		// so the call is still a request only if the variable is there.
+		if v, err := pm.disp.API(ctx, "uuid_getvar "+id+" "+pm.appVar); err != nil || v == "" || v == "_undef_" {
+			pm.disp.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+pm.s.instance)
+			pm.s.metrics.parkClaims.WithLabelValues("lost").Inc()
+			return
+		}
+	}
 	leg := pm.newLeg(pc, id, ev)
 	pm.mu.Lock()
 	if pm.stopping {
@@ -295,6 +307,14 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 		pm.s.serveCall(leg.ctx, leg)
 		leg.done(false)
 	}()
+}
+
+// stale reports whether a CHANNEL_PARK is older than a dispatch takes
+// (Event-Date-Timestamp, µs): the sweep's events made from uuid_dump have
+// none and are checked anyway.
+func stale(ev *esl.Event) bool {
+	us, err := strconv.ParseInt(ev.Get("Event-Date-Timestamp"), 10, 64)
+	return err != nil || time.Since(time.UnixMicro(us)) > 500*time.Millisecond
 }
 
 // pick returns the connection driving the fewest calls.
@@ -503,13 +523,15 @@ func (l *parkLeg) done(onError bool) {
 	if pm.runs[l.uuid] == l {
 		delete(pm.runs, l.uuid)
 	}
+	if gone && !left {
+		// The claim stays until the sweep sees the channel gone from the
+		// switch: a claim deleted while the channel still exists (in its
+		// hangup states) could be won by an instance with an older view.
+		// That also keeps the delete off the call's path.
+		pm.ended[l.uuid] = true
+	}
 	pm.mu.Unlock()
 	l.cancel(context.Canceled)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(pm.s.base), 5*time.Second)
-	defer cancel()
-	if gone && !left {
-		pm.dropClaim(ctx, l.uuid)
-	}
 	if left && !gone && again != nil {
 		// Transferred into another extension for fsstar before the
 		// release removed the marks: a new request to claim.
@@ -586,6 +608,21 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 			alive[inst] = a
 		}
 		return a
+	}
+	pm.mu.Lock()
+	ended := pm.ended
+	pm.ended = map[string]bool{}
+	pm.mu.Unlock()
+	for id := range ended {
+		switch {
+		case live[id]:
+			pm.mu.Lock()
+			pm.ended[id] = true // still tearing down: next sweep
+			pm.mu.Unlock()
+		case claims[id] == pm.s.instance:
+			c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+pm.s.instance)
+		}
+		delete(claims, id)
 	}
 	for id, owner := range claims {
 		switch {
@@ -706,6 +743,7 @@ func channelEvent(ctx context.Context, c *esl.Client, id string) (*esl.Event, er
 		ev.Headers.Add(k, v)
 	}
 	ev.Headers.Set("Event-Name", "CHANNEL_PARK")
+	ev.Headers.Del("Event-Date-Timestamp") // a listing, not a fresh event: claim checks it (stale)
 	return ev, nil
 }
 
