@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -19,23 +20,14 @@ import (
 func (s *Server) scanOrphans(ctx context.Context, c *esl.Client) int {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	out, err := c.API(ctx, "show channels as json")
+	rows, err := listChannels(ctx, c)
 	if err != nil {
-		s.log.Warn("orphan scan: show channels failed", "error", err)
-		return 0
-	}
-	var list struct {
-		Rows []struct {
-			UUID string `json:"uuid"`
-		} `json:"rows"`
-	}
-	if err := json.Unmarshal([]byte(out), &list); err != nil {
-		s.log.Warn("orphan scan: cannot read show channels", "error", err)
+		s.log.Warn("orphan scan: "+err.Error(), "error", err)
 		return 0
 	}
 	n := 0
 	oe := s.live.Load().onError
-	for _, row := range list.Rows {
+	for _, row := range rows {
 		id := row.UUID
 		inst := getvar(ctx, c, id, instanceVar)
 		if inst == "" || inst == s.instance {
@@ -96,4 +88,27 @@ func takeoverOnce(ctx context.Context, c *esl.Client, id, instance string) bool 
 		return true
 	}
 	return switchSaid(err, "-ERR hash Command not found")
+}
+
+// channelRow is one row of `show channels as json`: the columns fsstar reads.
+type channelRow struct {
+	UUID        string `json:"uuid"`
+	Application string `json:"application"`
+	Created     string `json:"created_epoch"`
+}
+
+// listChannels reads the switch's channels (`show channels as json`, from
+// the core's database: a channel only just created may be missing).
+func listChannels(ctx context.Context, c *esl.Client) ([]channelRow, error) {
+	out, err := c.API(ctx, "show channels as json")
+	if err != nil {
+		return nil, fmt.Errorf("show channels: %w", err)
+	}
+	var list struct {
+		Rows []channelRow `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return nil, fmt.Errorf("cannot read show channels: %w", err)
+	}
+	return list.Rows, nil
 }

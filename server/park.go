@@ -547,24 +547,13 @@ func (l *parkLeg) done(onError bool) {
 func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	out, err := c.API(ctx, "show channels as json")
+	rows, err := listChannels(ctx, c)
 	if err != nil {
-		pm.log.Debug("sweep: show channels failed", "error", err)
+		pm.log.Debug("sweep: "+err.Error(), "error", err)
 		return
 	}
-	var list struct {
-		Rows []struct {
-			UUID        string `json:"uuid"`
-			Application string `json:"application"`
-			Created     string `json:"created_epoch"`
-		} `json:"rows"`
-	}
-	if err := json.Unmarshal([]byte(out), &list); err != nil {
-		pm.log.Warn("sweep: cannot read show channels", "error", err)
-		return
-	}
-	live := make(map[string]bool, len(list.Rows))
-	for _, r := range list.Rows {
+	live := make(map[string]bool, len(rows))
+	for _, r := range rows {
 		live[r.UUID] = true
 	}
 
@@ -646,7 +635,7 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 	// Calls parked for fsstar that nobody claimed.
 	appVar := pm.appVar
 	now := time.Now()
-	for _, r := range list.Rows {
+	for _, r := range rows {
 		if r.Application != "park" || claims[r.UUID] != "" {
 			continue
 		}
@@ -661,17 +650,18 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 		if age < 2*time.Second {
 			continue // its CHANNEL_PARK is being dispatched
 		}
-		app := getvar(ctx, c, r.UUID, appVar)
-		if app == "" || getvar(ctx, c, r.UUID, slotVar) != "" {
-			if app == "" {
-				pm.mu.Lock()
-				pm.notOurs[r.UUID] = true
-				pm.mu.Unlock()
-			}
-			continue
-		}
+		// One uuid_dump tells both variables and serves as the claim's event.
 		ev, err := channelEvent(ctx, c, r.UUID)
 		if err != nil {
+			continue
+		}
+		if ev.Variable(appVar) == "" {
+			pm.mu.Lock()
+			pm.notOurs[r.UUID] = true
+			pm.mu.Unlock()
+			continue
+		}
+		if ev.Variable(slotVar) != "" {
 			continue
 		}
 		if us, err := strconv.ParseInt(ev.Get("Caller-Channel-Created-Time"), 10, 64); err == nil && us > 0 {
