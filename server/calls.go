@@ -9,7 +9,6 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"github.com/fsstar/fsstar/builtins"
 	"github.com/fsstar/fsstar/engine"
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/loader"
@@ -143,19 +142,8 @@ func (s *Server) serveCall(ctx context.Context, conn callLeg) {
 	// Mark the channel as this process's (orphan scan) and give it the
 	// variables that make the dptools apps behind Session methods act as
 	// mod_lua's calls, in one round trip.
-	vars := builtins.ChannelDefaults(conn.hasVariable)
-	switch _, parked := conn.(*parkLeg); {
-	case parked:
-		// The claim set them, with the marker (parkMode.claim).
-	case conn.Full():
-		vars = append(vars, instanceVar+"="+s.instance)
-		if _, err := conn.API(sctx, "uuid_setvar_multi "+conn.UUID()+" "+strings.Join(vars, ";")); err != nil && ctx.Err() == nil {
-			log.Debug("could not set the channel's variables", "error", err)
-		}
-	case len(vars) > 0:
-		if _, err := conn.Execute(sctx, "multiset", strings.Join(vars, " ")); err != nil && ctx.Err() == nil {
-			log.Debug("could not set the channel's variables", "error", err)
-		}
+	if err := conn.mark(sctx, s.instance); err != nil && ctx.Err() == nil {
+		log.Debug("could not set the channel's variables", "error", err)
 	}
 
 	_, err := s.eng.Handler(sctx, info, sess, starlark.String(args))
@@ -175,12 +163,7 @@ func (s *Server) serveCall(ctx context.Context, conn callLeg) {
 	case sess.Transferred():
 		s.unmark(conn)
 		runHook("transfer")
-		if _, parked := conn.(*parkLeg); !parked {
-			// Keep the socket until the call ends (or fsstar shuts down):
-			// when an outbound socket closes, the switch clears the
-			// channel's CF_CONTROLLED flag, and a park the transfer led
-			// to ends at once ("executed the last dialplan
-			// instruction"), hanging the call up.
+		if conn.holdAfterTransfer() {
 			<-ctx.Done()
 		}
 	case !sess.Ready():

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -34,6 +35,13 @@ type callLeg interface {
 	Err() error
 	// session makes the Session handed to handler(session, args).
 	session(call *builtins.Call) callSession
+	// mark marks the channel as this instance's (orphan scan) and sets the
+	// variables that make the dptools apps behind Session methods act as
+	// mod_lua's calls (builtins.ChannelDefaults), in one round trip.
+	mark(ctx context.Context, instance string) error
+	// holdAfterTransfer reports whether the server must keep the leg
+	// until the call ends once the script transferred it away.
+	holdAfterTransfer() bool
 	// release is called when the server lets go of the call: it left
 	// fsstar's control (transfer, resume) or ended.
 	release(ctx context.Context)
@@ -59,3 +67,23 @@ func (l socketLeg) release(ctx context.Context) {
 	}
 	l.API(ctx, "uuid_setvar "+l.UUID()+" "+instanceVar)
 }
+
+func (l socketLeg) mark(ctx context.Context, instance string) error {
+	vars := builtins.ChannelDefaults(l.hasVariable)
+	if l.Full() {
+		vars = append(vars, instanceVar+"="+instance)
+		_, err := l.API(ctx, "uuid_setvar_multi "+l.UUID()+" "+strings.Join(vars, ";"))
+		return err
+	}
+	if len(vars) == 0 {
+		return nil
+	}
+	_, err := l.Execute(ctx, "multiset", strings.Join(vars, " "))
+	return err
+}
+
+// holdAfterTransfer: the socket stays until the call ends (or fsstar shuts
+// down). When an outbound socket closes, the switch clears the channel's
+// CF_CONTROLLED flag, and a park the transfer led to ends at once
+// ("executed the last dialplan instruction"), hanging the call up.
+func (l socketLeg) holdAfterTransfer() bool { return true }

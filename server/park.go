@@ -450,6 +450,12 @@ func (l *parkLeg) Resume(ctx context.Context) error {
 	return err
 }
 
+// mark does nothing: the claim marked the call (parkMode.claim).
+func (l *parkLeg) mark(context.Context, string) error { return nil }
+
+// holdAfterTransfer: a parked call is let go at once (release).
+func (l *parkLeg) holdAfterTransfer() bool { return false }
+
 func (l *parkLeg) session(call *builtins.Call) callSession {
 	return builtins.NewParkedSession(call, l.pc.c, l.ev, l.Err)
 }
