@@ -489,8 +489,14 @@ func (l *parkLeg) release(ctx context.Context) {
 	}
 	l.left = true
 	l.mu.Unlock()
-	l.pc.c.API(ctx, "uuid_setvar_multi "+l.uuid+" "+slotVar+"=;"+instanceVar+"=")
+	l.pc.c.API(ctx, unmarkCmd(l.uuid))
 	l.pm.dropClaim(ctx, l.uuid)
+}
+
+// unmarkCmd removes a parked call's marks (slot and instance), so that its
+// events no longer come to a park connection.
+func unmarkCmd(id string) string {
+	return "uuid_setvar_multi " + id + " " + slotVar + "=;" + instanceVar + "="
 }
 
 // dropClaim deletes this instance's claim of a call, over the switch's
@@ -713,7 +719,7 @@ func (pm *parkMode) takeover(ctx context.Context, c *esl.Client, id, owner strin
 	pm.s.metrics.parkClaims.WithLabelValues("takeover").Inc()
 	oe := pm.s.live.Load().onError
 	log := pm.log.With("uuid", id, "previous_instance", owner) // the app variable was consumed by the claim
-	c.API(ctx, "uuid_setvar_multi "+id+" "+slotVar+"=;"+instanceVar+"=")
+	c.API(ctx, unmarkCmd(id))
 	c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
 	pm.s.metrics.onError.WithLabelValues(oe.Action).Inc()
 	if err := pm.s.onErrorInbound(ctx, c, id, oe); err != nil {
