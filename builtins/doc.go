@@ -6,9 +6,12 @@
 //	                    console_log2, console_clean_log, msleep, Event, Stream,
 //	                    DTMF, Dbh, API, EventConsumer, Session, IVRMenu, JSON,
 //	                    bridge, getGlobalVariable, setGlobalVariable, running,
-//	                    escapeVars, quoteArg, dialVar, email)
+//	                    escapeVars, quoteArg, dialVar, dialVars, appArgs,
+//	                    apiArgs, email)
 //	files      = module(read, csv, exists)
 //	json, time, math   as in go.starlark.net/lib/json, lib/time, lib/math
+//	re, crypto, encoding, calendar
+//	                   builtins/lib/re, lib/crypto, lib/encoding, lib/calendar
 //
 // Predeclared(opts) returns all five; Module(opts) and FilesModule(opts) one
 // each. The values are frozen and shared by every call. What belongs to one
@@ -382,7 +385,24 @@
 //	                                  on a Session(): originate as
 //	                                  freeswitch.Session(dest) does; 0 when
 //	                                  the leg answered, 1 when not (as
-//	                                  CoreSession::originate)
+//	                                  CoreSession::originate). With an a-leg
+//	                                  (here or freeswitch.Session(dest,
+//	                                  a_leg)) the leg gets the a-leg's
+//	                                  exported variables and caller ID, and
+//	                                  the a-leg the originate's variables
+//	                                  (originate_disposition, DIALSTATUS,
+//	                                  originated_legs, ...), as
+//	                                  switch_ivr_originate gives them
+//	session.playAndDetectSpeech(file, engine, grammar)
+//	                                  app play_and_detect_speech; its
+//	                                  detect_speech_result, "" when none
+//	session.detectSpeech(arg0, arg1=None, arg2=None, arg3=None)
+//	                                  app detect_speech (fire_asr_events on:
+//	                                  results are DETECTED_SPEECH events)
+//	session.getPrivate(name)          None (nothing can be set: setPrivate
+//	                                  takes a C pointer, under mod_lua too)
+//	session.tts_name .voice_name .flags .allocated .cause .hook_state
+//	                                  CoreSession's fields (see docs/api.md)
 //	session.waitForAnswer(calling_session=None)
 //	                                  waits for CHANNEL_ANSWER or hangup (an
 //	                                  int instead: a timeout in seconds,
@@ -414,12 +434,18 @@
 //	                                  (its queue, callbacks) and later methods
 //	                                  fail; with err, destroy raises err
 //	                                  afterwards, as mod_lua's destroy(err)
+//	session.startMedia(path)          fsstar only: plays path in the background
+//	                                  (`api uuid_broadcast <uuid> <path> aleg`)
+//	                                  and returns at once a MediaHandle (path,
+//	                                  active, stop()); replaces one playing
+//	session.stopMedia()               stops it (`api uuid_break <uuid> all`);
+//	                                  True when there was one; any app the
+//	                                  script runs next stops it first
 //
-// Names ESL cannot express (insertFile, detectSpeech, playAndDetectSpeech,
-// getPrivate, setPrivate, setDTMFCallback, setLUA, setPython...) fail with
+// Names ESL cannot express (insertFile, setPrivate, setDTMFCallback,
+// setLUA, setPython...) fail with
 // "Session.<name>: not available over the event socket (...)", which names
-// what to use instead; so do freeswitch.email, Event.chat_send and
-// Event.chat_execute.
+// what to use instead; so do Event.chat_send and Event.chat_execute.
 //
 // # Menus
 //

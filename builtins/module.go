@@ -1,6 +1,9 @@
 package builtins
 
 import (
+	starhttp "github.com/fsstar/fsstar/builtins/lib/http"
+	scriptmetrics "github.com/fsstar/fsstar/builtins/lib/metrics"
+	"github.com/fsstar/fsstar/builtins/lib/state"
 	"github.com/fsstar/fsstar/esl"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/lib/json"
@@ -47,6 +50,23 @@ type Options struct {
 	MaxFileBytes int64
 	// MaxRows bounds the rows Dbh.query_rows returns (default 10000).
 	MaxRows int
+
+	// State is the backend of the state module (state-backend); the server
+	// makes it and closes it. Nil: an in-process store of its own per
+	// Predeclared call.
+	State state.Store
+	// Email configures freeswitch.email (the SMTP server); without a
+	// server, email fails with an error naming smtp-server.
+	Email EmailOptions
+
+	// HTTP is the client behind the http module (allowlist, timeouts, size
+	// cap); the server makes it from its config and closes it. Nil: the
+	// module allows no host.
+	HTTP *starhttp.Client
+	// Metrics holds the metrics scripts declare (the metrics module); the
+	// server owns it and exports it on /metrics. Nil: a private registry
+	// nobody exports (fsstar check, eval, tests).
+	Metrics *scriptmetrics.Registry
 }
 
 func (o Options) withDefaults() Options {
@@ -110,10 +130,12 @@ func Module(opts Options) *starlarkstruct.Module {
 			"escapeVars":        newBuiltin("freeswitch.escapeVars", escapeVars),
 			"quoteArg":          newBuiltin("freeswitch.quoteArg", quoteArg),
 			"dialVar":           newBuiltin("freeswitch.dialVar", dialVar),
+			"dialVars":          newBuiltin("freeswitch.dialVars", dialVars),
+			"appArgs":           newBuiltin("freeswitch.appArgs", appArgs),
+			"apiArgs":           newBuiltin("freeswitch.apiArgs", apiArgs),
 			"IVRMenu":           newBuiltin("freeswitch.IVRMenu", newIVRMenu),
 			"JSON":              newBuiltin("freeswitch.JSON", e.newJSON),
-			// Reference names ESL cannot express: they fail naming what to use.
-			"email": refusedBuiltin("freeswitch.email", emailRefused),
+			"email":             newBuiltin("freeswitch.email", e.email),
 		},
 	}
 	m.Freeze()
@@ -146,6 +168,13 @@ func Predeclared(opts Options) starlark.StringDict {
 		"json":       json.Module,
 		"time":       time.Module,
 		"math":       math.Module,
+		"state":      stateModule(opts),
+		"http":       httpModule(opts),
+		"metrics":    metricsModule(opts),
+		"re":         reModule(opts),
+		"crypto":     cryptoModule(opts),
+		"encoding":   encodingModule(opts),
+		"calendar":   calendarModule(opts),
 	}
 }
 

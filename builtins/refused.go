@@ -14,13 +14,6 @@ func refusedBuiltin(name, why string) *starlark.Builtin {
 	})
 }
 
-// Why the module-level reference names fsstar refuses are refused, and
-// what to use instead.
-const (
-	emailRefused = "the switch's mailer has no ESL command; " +
-		`use API().execute("curl", ...) to post to a mail service's HTTP API`
-)
-
 // eventRefused are the Event methods of the reference that ESL cannot
 // express, with the alternative.
 var eventRefused = map[string]string{

@@ -113,6 +113,8 @@ type Session struct {
 	ttsEngine string
 	ttsVoice  string
 	destroyed bool
+	// bg is the background media startMedia started (session_media.go).
+	bg *MediaHandle
 }
 
 var (
@@ -298,7 +300,19 @@ func (s *Session) Attr(name string) (starlark.Value, error) {
 	if name == "uuid" {
 		return starlark.String(s.UUID()), nil
 	}
-	if m, ok := sessionMethods[name]; ok {
+	if f, ok := sessionFields[name]; ok {
+		if s.ctl != nil {
+			s.sync() // cause and hook_state follow the channel's events
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return f(s), nil
+	}
+	m, ok := sessionMethods[name]
+	if !ok {
+		m, ok = mediaMethods[name]
+	}
+	if ok {
 		return newMethod(s, "Session."+name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return m(s, thread, fn, args, kwargs)
 		}), nil
@@ -313,7 +327,13 @@ func (s *Session) Attr(name string) (starlark.Value, error) {
 
 func (s *Session) AttrNames() []string {
 	names := []string{"uuid"}
+	for n := range sessionFields {
+		names = append(names, n)
+	}
 	for n := range sessionMethods {
+		names = append(names, n)
+	}
+	for n := range mediaMethods {
 		names = append(names, n)
 	}
 	for n := range sessionRefused {
@@ -323,19 +343,58 @@ func (s *Session) AttrNames() []string {
 	return names
 }
 
+// sessionFields are CoreSession's public fields, read under s.mu: what
+// set_tts_params chose (tts_name, voice_name, None before), flags (0) and
+// allocated (1 while the Session has a channel and was not destroyed).
+// cause and hook_state are opaque userdata under mod_lua (seen on the
+// switch): a script cannot read them there; fsstar gives their names, as
+// hangupCause() and getState() do.
+var sessionFields = map[string]func(s *Session) starlark.Value{
+	"tts_name":   func(s *Session) starlark.Value { return noneIfEmpty(s.ttsEngine) },
+	"voice_name": func(s *Session) starlark.Value { return noneIfEmpty(s.ttsVoice) },
+	"flags":      func(*Session) starlark.Value { return starlark.MakeInt(0) },
+	"allocated": func(s *Session) starlark.Value {
+		if s.uuid != "" && !s.destroyed {
+			return starlark.MakeInt(1)
+		}
+		return starlark.MakeInt(0)
+	},
+	"cause": func(s *Session) starlark.Value {
+		if s.cause != "" {
+			return starlark.String(s.cause)
+		}
+		return starlark.String("NONE")
+	},
+	"hook_state": func(s *Session) starlark.Value {
+		if s.state == "" {
+			return starlark.String("CS_NEW")
+		}
+		return starlark.String(s.state)
+	},
+}
+
+func noneIfEmpty(v string) starlark.Value {
+	if v == "" {
+		return starlark.None
+	}
+	return starlark.String(v)
+}
+
 // sessionRefused are mod_lua / mod_python Session names that ESL cannot
 // express: calling them fails with an error naming them.
+//
+// setPrivate and setDTMFCallback take a C pointer: under mod_lua every
+// script value fails with "expected 'void *'" (seen on the switch), so they
+// fail the same way here; getPrivate, which can then only give nil there,
+// gives None (sessionMethods).
 var sessionRefused = map[string]string{
-	"insertFile":          "no ESL command edits a file; play the parts in turn with streamFile",
-	"detectSpeech":        "use execute(\"detect_speech\", ...)",
-	"getPrivate":          "no access to the switch's memory; use getVariable",
-	"setPrivate":          "no access to the switch's memory; use setVariable",
-	"playAndDetectSpeech": `speech results do not reach scripts over ESL; use execute("play_and_detect_speech", ...) and the detect_speech_result variable`,
-	"setDTMFCallback":     "use setInputCallback",
-	"setLUA":              "no in-switch interpreter",
-	"setPython":           "no in-switch interpreter",
-	"check_hangup_hook":   "the server runs the hangup hook",
-	"run_dtmf_callback":   "DTMF reaches the input callback while media runs",
+	"insertFile":        "no ESL command edits a file; play the parts in turn with streamFile",
+	"setPrivate":        "it takes a C pointer (void *), which no script value is, as under mod_lua; use setVariable",
+	"setDTMFCallback":   "it takes a C function pointer (void *), which no script value is, as under mod_lua; use setInputCallback",
+	"setLUA":            "no in-switch interpreter",
+	"setPython":         "no in-switch interpreter",
+	"check_hangup_hook": "the server runs the hangup hook",
+	"run_dtmf_callback": "DTMF reaches the input callback while media runs",
 }
 
 // sync reads the events queued for the session and updates its state.

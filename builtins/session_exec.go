@@ -130,6 +130,10 @@ func (s *Session) run(thread *starlark.Thread, fn *starlark.Builtin, app, arg st
 	if err := s.begin(fn); err != nil {
 		return nil, err
 	}
+	// Background media would hold the app queue: stop it (session_media.go).
+	if _, err := s.stopBackground(fn); err != nil {
+		return nil, err
+	}
 	collects := app == "read" || app == "play_and_get_digits"
 	s.mu.Lock()
 	sub, cb := s.events, s.cb

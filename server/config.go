@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	starhttp "github.com/fsstar/fsstar/builtins/lib/http"
+	scriptmetrics "github.com/fsstar/fsstar/builtins/lib/metrics"
 )
 
 // Config is everything `fsstar serve` can be told. Each field is one param of
@@ -57,6 +60,32 @@ type Config struct {
 	HangupGrace          time.Duration
 	LogFormat            string
 	LogLevel             string
+
+	// StateBackend is where the state module keeps its keys: memory, hash
+	// (the first switch's mod_hash) or postgres (StateDSN).
+	StateBackend    string
+	StateMaxEntries int
+	StateDSN        string
+	// SMTP* configure freeswitch.email.
+	SMTPServer         string
+	SMTPUsername       string
+	SMTPPassword       string
+	SMTPStartTLS       string
+	SMTPFrom           string
+	SMTPAttachmentDirs []string
+	SMTPTimeout        time.Duration
+
+	// HTTPAllowHosts are the http-allow-hosts values: the hosts the
+	// scripts' http module may reach (none when empty).
+	HTTPAllowHosts       []string
+	HTTPTimeout          time.Duration
+	HTTPMaxTimeout       time.Duration
+	HTTPMaxResponseBytes int64
+	HTTPMaxRedirects     int
+	// ScriptMetricsMaxNames and ScriptMetricsMaxSeries bound the metrics
+	// scripts declare: names per server, label sets per metric.
+	ScriptMetricsMaxNames  int
+	ScriptMetricsMaxSeries int
 }
 
 // Switches returns the inbound ESL addresses of the switches this instance
@@ -281,6 +310,126 @@ func Params() []Param {
 				}
 				return fmt.Errorf("want trace, debug, info, warn or error, got %q", v)
 			}},
+		{Name: "state-backend", Default: "memory",
+			Usage: "where the scripts' state module keeps its keys: `memory` (in this process; lost on restart, not shared), `hash` (the first switch's mod_hash over inbound ESL: shared by the instances serving that switch, lost when it restarts) or `postgres` (the fsstar_state table of state-dsn: shared by every instance, durable)",
+			set: func(c *Config, v string) error {
+				switch v {
+				case "memory", "hash", "postgres":
+					c.StateBackend = v
+					return nil
+				}
+				return fmt.Errorf("want memory, hash or postgres, got %q", v)
+			}},
+		{Name: "state-max-entries", Default: "100000",
+			Usage: "live keys the memory state backend holds; a new key beyond is an error",
+			set:   positiveInt(func(c *Config) *int { return &c.StateMaxEntries })},
+		{Name: "state-dsn", Default: "",
+			Usage: "PostgreSQL URL of the postgres state backend (`postgres://user:pass@host/db`); the table fsstar_state is created when missing (never logged)",
+			set:   str(func(c *Config) *string { return &c.StateDSN })},
+		{Name: "smtp-server", Default: "",
+			Usage: "SMTP server (`host:port`) freeswitch.email hands mail to; empty: email fails saying so",
+			set:   str(func(c *Config) *string { return &c.SMTPServer })},
+		{Name: "smtp-username", Default: "",
+			Usage: "SMTP AUTH PLAIN user of freeswitch.email; sent only over TLS or to localhost",
+			set:   str(func(c *Config) *string { return &c.SMTPUsername })},
+		{Name: "smtp-password", Default: "",
+			Usage: "SMTP AUTH PLAIN password (never logged)",
+			set:   str(func(c *Config) *string { return &c.SMTPPassword })},
+		{Name: "smtp-starttls", Default: "auto",
+			Usage: "`auto` (upgrade when the server offers STARTTLS), `always` (fail when it does not) or `never`",
+			set: func(c *Config, v string) error {
+				switch v {
+				case "auto", "always", "never":
+					c.SMTPStartTLS = v
+					return nil
+				}
+				return fmt.Errorf("want auto, always or never, got %q", v)
+			}},
+		{Name: "smtp-from", Default: "freeswitch",
+			Usage: "envelope sender of freeswitch.email when the script gives none (the switch's own default)",
+			set:   str(func(c *Config) *string { return &c.SMTPFrom })},
+		{Name: "smtp-attachment-directory", Default: "", Repeatable: true,
+			Usage: "absolute directory freeswitch.email may attach files from by absolute path (e.g. the switch's recordings on this host); repeat for more; relative paths are read from the script directories",
+			set: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				if !strings.HasPrefix(v, "/") {
+					return fmt.Errorf("want an absolute directory, got %q", v)
+				}
+				c.SMTPAttachmentDirs = append(c.SMTPAttachmentDirs, v)
+				return nil
+			},
+			reset: func(c *Config) { c.SMTPAttachmentDirs = nil }},
+		{Name: "smtp-timeout", Default: "30s",
+			Usage: "deadline of one freeswitch.email, connection to QUIT",
+			set:   positiveDur(func(c *Config) *time.Duration { return &c.SMTPTimeout })},
+		{Name: starhttp.ParamAllowHosts, Default: "", Repeatable: true,
+			Usage: "hosts the scripts' http module may reach, comma-separated: `host` (any port), `host:port`, `*.example.com` (names below it), `*`; none until set. A wildcard never reaches a loopback or link-local address; list such a host exactly",
+			set: func(c *Config, v string) error {
+				if _, err := starhttp.ParseAllowList(v); err != nil {
+					return err
+				}
+				if strings.TrimSpace(v) != "" {
+					c.HTTPAllowHosts = append(c.HTTPAllowHosts, v)
+				}
+				return nil
+			},
+			reset: func(c *Config) { c.HTTPAllowHosts = nil }},
+		{Name: starhttp.ParamTimeout, Default: "10s",
+			Usage: "deadline of a script's HTTP request that gives no timeout (redirects and body included)",
+			set:   positiveDur(func(c *Config) *time.Duration { return &c.HTTPTimeout })},
+		{Name: starhttp.ParamMaxTimeout, Default: "60s",
+			Usage: "largest timeout a script's HTTP request may ask for",
+			set:   positiveDur(func(c *Config) *time.Duration { return &c.HTTPMaxTimeout })},
+		{Name: starhttp.ParamMaxResponseBytes, Default: "1048576",
+			Usage: "largest response body a script's HTTP request reads, in bytes; a larger one is an error",
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n <= 0 {
+					return fmt.Errorf("want a positive number of bytes, got %q", v)
+				}
+				c.HTTPMaxResponseBytes = n
+				return nil
+			}},
+		{Name: starhttp.ParamMaxRedirects, Default: "5",
+			Usage: "redirects a script's HTTP request follows (each checked against http-allow-hosts); 0 follows none",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 || n > 20 {
+					return fmt.Errorf("want a number from 0 to 20, got %q", v)
+				}
+				c.HTTPMaxRedirects = n
+				return nil
+			}},
+		{Name: scriptmetrics.ParamMaxNames, Default: "100",
+			Usage: "metric names scripts may declare (metrics.counter, metrics.histogram); a declaration beyond is an error",
+			set:   positiveInt(func(c *Config) *int { return &c.ScriptMetricsMaxNames })},
+		{Name: scriptmetrics.ParamMaxSeries, Default: "1000",
+			Usage: "label sets one script metric may have; samples for new ones beyond are dropped and counted (fsstar_script_metric_samples_dropped_total)",
+			set:   positiveInt(func(c *Config) *int { return &c.ScriptMetricsMaxSeries })},
+	}
+}
+
+func positiveDur(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a duration above 0 such as 500ms or 2s, got %q", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func positiveInt(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a positive number, got %q", v)
+		}
+		*field(c) = n
+		return nil
 	}
 }
 

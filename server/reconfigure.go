@@ -47,7 +47,7 @@ func (s *Server) Reconfigure(cfg Config) error {
 				restart = append(restart, line)
 			}
 		}
-		s.log.Warn("configuration reloaded; some changes need a restart", "ignored", fmt.Sprint(redactLines(restart, old.ESLPassword, cfg.ESLPassword)))
+		s.log.Warn("configuration reloaded; some changes need a restart", "ignored", fmt.Sprint(redactLines(restart, old.ESLPassword, cfg.ESLPassword, old.SMTPPassword, cfg.SMTPPassword, old.StateDSN, cfg.StateDSN)))
 	} else {
 		s.log.Info("configuration reloaded")
 	}

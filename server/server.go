@@ -106,9 +106,16 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	s.live.Store(&liveConfig{cfg: cfg, onError: oe})
 	s.base, s.cancelBase = context.WithCancelCause(context.Background())
 
+	s.metrics = newMetrics(s) // before the builtins: scripts' metrics are registered on it
 	s.db = builtins.NewDBPool()
 	s.opts = builtins.Options{Roots: cfg.ScriptDirs, DB: s.db, Logger: s.log.Named("script"), MaxStreamBytes: int(cfg.MaxBodyBytes)}
 	s.configureOptions(&s.opts)
+	if err := s.configureBatteries(&s.opts); err != nil {
+		return nil, err
+	}
+	if err := s.configureStateEmail(&s.opts, cfg); err != nil {
+		return nil, err
+	}
 
 	watch := loader.WatchAuto
 	switch cfg.Reload {
@@ -135,7 +142,6 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		engine.WithLogger(s.log.Named("engine")),
 		engine.WithMaxSteps(cfg.MaxSteps),
 		engine.WithThreadSetup(s.setupThread))
-	s.metrics = newMetrics(s)
 	s.jobs = newJobs()
 	s.ld.Subscribe(func(ev loader.Event) { s.metrics.reload(ev) })
 
@@ -377,6 +383,10 @@ func (s *Server) closeAll() {
 		}
 		s.ld.Close()
 		s.db.Close()
+		s.opts.HTTP.Close()
+		if s.opts.State != nil {
+			s.opts.State.Close()
+		}
 	})
 }
 

@@ -1,0 +1,67 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fsstar/fsstar/builtins/lib/state"
+)
+
+var mediaStateScripts = map[string]string{
+	"hold.star": `
+def handler(session, args):
+    session.answer()
+    n = state.incr("calls:" + session.getVariable("caller_id_number"), ttl=3600)
+    h = session.startMedia("silence_stream://-1")
+    freeswitch.msleep(100)      # the lookup the caller waits for
+    session.setVariable("hold_active", str(h.active))
+    session.streamFile("result.wav")   # stops the hold first
+    session.setVariable("calls_seen", str(n))
+    session.hangup()
+`,
+}
+
+// TestParkModeMediaAndHashState: in park mode the background media is
+// broadcast and stopped over the park connection, and the hash state
+// backend counts across calls in the switch's mod_hash.
+func TestParkModeMediaAndHashState(t *testing.T) {
+	h := start(t, mediaStateScripts, func(c *Config) {
+		parkOn(c)
+		c.StateBackend = "hash"
+	})
+	waitPark(t, h)
+	for i := 1; i <= 2; i++ {
+		ch := parked(t, h.sw, "hold", map[string]string{"caller_id_number": "1000"})
+		if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
+			t.Fatalf("hangup cause %q\n%s", cause, h.logs)
+		}
+		var plays []string
+		for _, a := range ch.Apps() {
+			if a.Name == "playback" {
+				plays = append(plays, a.Arg)
+			}
+		}
+		if strings.Join(plays, " ") != "silence_stream://-1 result.wav" || ch.Var("hold_active") != "True" {
+			t.Fatalf("playbacks %q, hold_active %q\n%s", plays, ch.Var("hold_active"), h.logs)
+		}
+		if got := strings.Join(ch.MediaCommands(), ","); got != "break all" {
+			t.Fatalf("media commands %q, want one break all", got)
+		}
+		if got := ch.Var("calls_seen"); got != string(rune('0'+i)) {
+			t.Fatalf("call %d: calls_seen = %q", i, got)
+		}
+	}
+	if raw := h.sw.HashValue(state.DefaultHashRealm, "calls:1000"); !strings.Contains(raw, ".") {
+		out, _ := h.srv.Client().API(t.Context(), "hash_dump db")
+		t.Fatalf("mod_hash value %q, want <expiry>.<base64>; %s", raw, out)
+	}
+}
+
+func TestConfigStateBackend(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ScriptDirs = []string{t.TempDir()}
+	cfg.StateBackend = "postgres"
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "state-backend postgres needs state-dsn") {
+		t.Fatalf("err = %v", err)
+	}
+}
