@@ -22,11 +22,11 @@ func TestPredeclared(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"files", "freeswitch", "json", "math", "time"}; !slices.Equal(names, want) {
+	if want := []string{"calendar", "crypto", "encoding", "files", "freeswitch", "http", "json", "math", "metrics", "re", "state", "time"}; !slices.Equal(names, want) {
 		t.Fatalf("Predeclared names = %v, want %v", names, want)
 	}
 	fs := pre["freeswitch"].(*starlarkstruct.Module)
-	if got, want := fs.AttrNames(), []string{"API", "DTMF", "Dbh", "Event", "EventConsumer", "IVRMenu", "JSON", "Session", "Stream", "bridge", "consoleCleanLog", "consoleLog", "consoleLog2", "console_clean_log", "console_log", "console_log2", "dialVar", "email", "escapeVars", "getGlobalVariable", "msleep", "quoteArg", "running", "setGlobalVariable"}; !slices.Equal(got, want) {
+	if got, want := fs.AttrNames(), []string{"API", "DTMF", "Dbh", "Event", "EventConsumer", "IVRMenu", "JSON", "Session", "Stream", "apiArgs", "appArgs", "bridge", "consoleCleanLog", "consoleLog", "consoleLog2", "console_clean_log", "console_log", "console_log2", "dialVar", "dialVars", "email", "escapeVars", "getGlobalVariable", "msleep", "quoteArg", "running", "setGlobalVariable"}; !slices.Equal(got, want) {
 		t.Fatalf("freeswitch members = %v, want %v", got, want)
 	}
 	runCases(t, Options{}, []scriptCase{
