@@ -46,7 +46,9 @@
 //	              headers.get_all(name) lists them; keys() items() len() and
 //	              iteration give the canonical names (Content-Type).
 //	    .body     str, the body as received
-//	    .json()   the body decoded by the json module's decode
+//	    .json(default=<none>)
+//	              the body decoded by the json module's decode; a body that
+//	              is not JSON is an error, or default when it is given
 //	    .error    None, or why the request failed (allow_fail=True)
 //
 // The allowlist (http-allow-hosts) holds entries `host` (any port),

@@ -441,6 +441,10 @@ got = [(r.status, r.ok, r.body, r.url, len(r.headers)) for r in (slow, bad)]
 			t.Errorf("%s.error = %s, want %q in it", k, e, want)
 		}
 	}
+	g, err = exec(t, c, nil, srv.URL, `d = http.get(URL).json(default={"none": True})`)
+	if err != nil || g["d"].String() != `{"none": True}` {
+		t.Errorf("json(default=...) of a body that is not JSON: %v %v", g["d"], err)
+	}
 	// Bad arguments raise all the same.
 	_, err = exec(t, c, nil, srv.URL, `http.get(URL, timeout=-1, allow_fail=True)`)
 	mustErr(t, err, ParamMaxTimeout)

@@ -79,11 +79,15 @@ func (r *Response) Attr(name string) (starlark.Value, error) {
 }
 
 func (r *Response) json(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+	var dflt starlark.Value
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "default?", &dflt); err != nil {
 		return nil, err
 	}
 	v, err := starlark.Call(thread, json.Module.Members["decode"], starlark.Tuple{r.body}, nil)
 	if err != nil {
+		if dflt != nil {
+			return dflt, nil
+		}
 		return nil, fmt.Errorf("%s: body of %s (status %d): %w", fn.Name(), r.url, r.status, err)
 	}
 	return v, nil

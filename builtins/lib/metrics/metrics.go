@@ -251,9 +251,12 @@ func newFamilySpec(k kind, name, help string, labels, buckets *starlark.List) (s
 func (r *Registry) family(s spec) (*family, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if f, ok := r.families[s.name]; ok {
+	// A counter's name and a histogram's are one name to the script
+	// (calls_routed), though the counter's ends in _total.
+	key := strings.TrimSuffix(s.name, "_total")
+	if f, ok := r.families[key]; ok {
 		if f.kind != s.kind || !slices.Equal(f.labels, s.labels) || !slices.Equal(f.buckets, s.buckets) {
-			return nil, fmt.Errorf("%s is declared already as %s, not as %s (the first declaration holds until fsstar restarts)", s.name, f.describe(), s.describe())
+			return nil, fmt.Errorf("%s is declared already as %s, not as %s (the first declaration holds until fsstar restarts)", f.name, f.describe(), s.describe())
 		}
 		return f, nil
 	}
@@ -274,7 +277,7 @@ func (r *Registry) family(s spec) (*family, error) {
 	if err := r.reg.Register(c); err != nil {
 		return nil, fmt.Errorf("%s: the name is fsstar's own or taken: %w", s.name, err)
 	}
-	r.families[s.name] = f
+	r.families[key] = f
 	return f, nil
 }
 
