@@ -1,6 +1,11 @@
 package tests
 
-import "time"
+import (
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
 
 // Media used by the scenarios: tones need no sound files.
 const (
@@ -558,4 +563,179 @@ put("react", dbh:test_reactive("select 1"))`,
 	{name: "ready_and_state",
 		lua:  `session:answer(); put("ready", session:ready()); put("media", session:mediaReady()); put("state", session:getState())`,
 		star: "def handler(session, args):\n    session.answer()\n    put(session, \"ready\", session.ready())\n    put(session, \"media\", session.mediaReady())\n    put(session, \"state\", session.getState())"},
+	{name: "originate_inherits_a_leg",
+		lua: `session:answer()
+session:execute("export", "diff_exp=exported one")
+session:execute("export", "nolocal:diff_nl=nolocal; two")
+session:setVariable("effective_caller_id_name", "Eff Name")
+session:setVariable("effective_caller_id_number", "5551234")
+local leg = freeswitch.Session("{diff_run=" .. run .. ",diff_x=1}loopback/park/fsstar_test", session)
+for _, v in ipairs({"diff_exp", "diff_nl", "diff_x", "export_vars"}) do
+  put("b_" .. v, leg:getVariable(v))
+end
+local far = leg:getVariable("other_loopback_leg_uuid")
+local api = freeswitch.API()
+put("far_cid", api:execute("uuid_getvar", far .. " caller_id_name") .. "/" .. api:execute("uuid_getvar", far .. " caller_id_number"))
+local u = leg:get_uuid():gsub("%-", "%%-")
+put("b_originator", leg:getVariable("originator") == session:get_uuid())
+put("a_nl", session:getVariable("diff_nl"))
+put("a_disp", session:getVariable("originate_disposition")); put("a_dial", session:getVariable("DIALSTATUS"))
+put("a_bond", session:getVariable("signal_bond") == leg:get_uuid())
+put("a_legs", (session:getVariable("originated_legs"):gsub(u, "B")))
+put("a_causes", (session:getVariable("originate_causes"):gsub(u, "B")))
+leg:hangup()
+local busy = freeswitch.Session("error/user_busy", session)
+put("f_disp", session:getVariable("originate_disposition")); put("f_dial", session:getVariable("DIALSTATUS"))`,
+		star: `def handler(session, args):
+    session.answer()
+    session.execute("export", "diff_exp=exported one")
+    session.execute("export", "nolocal:diff_nl=nolocal; two")
+    session.setVariable("effective_caller_id_name", "Eff Name")
+    session.setVariable("effective_caller_id_number", "5551234")
+    leg = freeswitch.Session("{diff_run=" + run_of(session) + ",diff_x=1}loopback/park/fsstar_test", session)
+    for v in ["diff_exp", "diff_nl", "diff_x", "export_vars"]:
+        put(session, "b_" + v, leg.getVariable(v))
+    far = leg.getVariable("other_loopback_leg_uuid")
+    api = freeswitch.API()
+    put(session, "far_cid", api.execute("uuid_getvar", far + " caller_id_name") + "/" + api.execute("uuid_getvar", far + " caller_id_number"))
+    put(session, "b_originator", leg.getVariable("originator") == session.get_uuid())
+    put(session, "a_nl", session.getVariable("diff_nl"))
+    put(session, "a_disp", session.getVariable("originate_disposition"))
+    put(session, "a_dial", session.getVariable("DIALSTATUS"))
+    put(session, "a_bond", session.getVariable("signal_bond") == leg.get_uuid())
+    put(session, "a_legs", session.getVariable("originated_legs").replace(leg.get_uuid(), "B"))
+    put(session, "a_causes", session.getVariable("originate_causes").replace(leg.get_uuid(), "B"))
+    leg.hangup()
+    busy = freeswitch.Session("error/user_busy", session)
+    put(session, "f_disp", session.getVariable("originate_disposition"))
+    put(session, "f_dial", session.getVariable("DIALSTATUS"))`},
+	{name: "session_fields",
+		lua: `session:answer()
+put("tts0", session.tts_name); put("voice0", session.voice_name)
+put("flags", session.flags); put("allocated", session.allocated)
+session:set_tts_params("flite", "kal")
+put("tts", session.tts_name); put("voice", session.voice_name)
+put("private", session:getPrivate("diff_p"))`,
+		star: `def handler(session, args):
+    session.answer()
+    put(session, "tts0", session.tts_name)
+    put(session, "voice0", session.voice_name)
+    put(session, "flags", session.flags)
+    put(session, "allocated", session.allocated)
+    session.set_tts_params("flite", "kal")
+    put(session, "tts", session.tts_name)
+    put(session, "voice", session.voice_name)
+    put(session, "private", session.getPrivate("diff_p"))`},
+	{name: "play_and_detect_speech_no_engine",
+		lua: `session:answer()
+local t0 = now()
+put("result", session:playAndDetectSpeech("` + tone1 + `", "diff_no_engine", "diff_grammar"))
+put("took_ms", now() - t0); put("ready", session:ready())`,
+		star: `def handler(session, args):
+    session.answer()
+    t0 = now()
+    put(session, "result", session.playAndDetectSpeech("` + tone1 + `", "diff_no_engine", "diff_grammar"))
+    put(session, "took_ms", now() - t0)
+    put(session, "ready", session.ready())`},
+	{name: "detect_speech_no_engine",
+		lua: `session:answer()
+session:detectSpeech("diff_no_engine", "diff_grammar", "diff_name", "")
+session:detectSpeech("diff_no_engine", "diff_grammar", "diff_name", "/tmp/none.gram")
+session:detectSpeech("stop")
+put("ready", session:ready())
+session:streamFile("` + tone1 + `")`,
+		star: `def handler(session, args):
+    session.answer()
+    session.detectSpeech("diff_no_engine", "diff_grammar", "diff_name", "")
+    session.detectSpeech("diff_no_engine", "diff_grammar", "diff_name", "/tmp/none.gram")
+    session.detectSpeech("stop")
+    put(session, "ready", session.ready())
+    session.streamFile("` + tone1 + `")`},
+	{name: "bridged_by_other_client",
+		lua: `session:answer()
+local x = freeswitch.Session(` + luaPark + `)
+local y = freeswitch.Session(` + luaPark + `)
+x:setVariable("park_after_bridge", "true"); y:setVariable("park_after_bridge", "true")
+put("before", x:bridged())
+local api = freeswitch.API()
+api:execute("uuid_bridge", x:get_uuid() .. " " .. y:get_uuid())
+session:sleep(500)
+put("x", x:bridged()); put("y", y:bridged())
+api:execute("uuid_transfer", y:get_uuid() .. " park inline")
+session:sleep(500)
+put("x_after", x:bridged()); put("y_after", y:bridged()); put("x_ready", x:ready()); put("y_ready", y:ready())
+x:hangup(); y:hangup()`,
+		star: `def handler(session, args):
+    session.answer()
+    x = freeswitch.Session(` + starPark + `)
+    y = freeswitch.Session(` + starPark + `)
+    x.setVariable("park_after_bridge", "true")
+    y.setVariable("park_after_bridge", "true")
+    put(session, "before", x.bridged())
+    api = freeswitch.API()
+    api.execute("uuid_bridge", x.get_uuid() + " " + y.get_uuid())
+    session.sleep(500)
+    put(session, "x", x.bridged())
+    put(session, "y", y.bridged())
+    api.execute("uuid_transfer", y.get_uuid() + " park inline")
+    session.sleep(500)
+    put(session, "x_after", x.bridged())
+    put(session, "y_after", y.bridged())
+    put(session, "x_ready", x.ready())
+    put(session, "y_ready", y.ready())
+    x.hangup()
+    y.hangup()`},
+	// Hold music while the script works, then stopped. A Lua script is
+	// its channel's own thread: the broadcast plays inside its next
+	// session:sleep (which runs the queued events), so the uuid_break has
+	// to come from another thread (luarun of a helper that msleeps first);
+	// fsstar's startMedia returns at once and stop() breaks it.
+	{name: "background_media",
+		lua: `session:answer()
+local uuid = session:get_uuid()
+local helper = "/tmp/fsstar_diff_bgbreak_" .. run .. ".lua"
+local f = io.open(helper, "w")
+f:write('freeswitch.msleep(tonumber(argv[2])); freeswitch.API():execute("uuid_break", argv[1] .. " all"); os.remove(argv[0])')
+f:close()
+local api = freeswitch.API()
+api:execute("uuid_broadcast", uuid .. " ` + tone3 + ` aleg")
+api:execute("luarun", helper .. " " .. uuid .. " 1000")
+session:sleep(2000)
+session:streamFile("` + tone1 + `")
+put("ready", session:ready())`,
+		star: `def handler(session, args):
+    session.answer()
+    h = session.startMedia("` + tone3 + `")
+    freeswitch.msleep(1000)   # an HTTP lookup would go here
+    h.stop()
+    session.sleep(1000)
+    session.streamFile("` + tone1 + `")
+    put(session, "ready", session.ready())`},
+	// A CRM lookup: mod_lua asks mod_curl (in the switch, on the call's
+	// thread), fsstar its http module (in fsstar); the same server answers.
+	{name: "http_get_vs_curl",
+		http: func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/crm") && r.URL.Query().Get("number") == "1000":
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"name": "Alice Example", "number": "1000"}`)
+			case strings.HasSuffix(r.URL.Path, "/echo"):
+				b, _ := io.ReadAll(r.Body)
+				io.WriteString(w, r.Method+" "+string(b))
+			default:
+				http.Error(w, "no such caller", http.StatusNotFound)
+			}
+		},
+		lua: `session:answer()
+local base = freeswitch.getGlobalVariable("diff_http") .. "/http_get_vs_curl"
+local api = freeswitch.API()
+put("body", api:execute("curl", base .. "/crm?number=1000"))
+put("status", string.match(api:execute("curl", base .. "/crm?number=42 json"), '"status_code":%s*"?(%d+)'))
+put("post", api:execute("curl", base .. "/echo post a=1&b=2"))`,
+		star: `def handler(session, args):
+    session.answer()
+    base = freeswitch.getGlobalVariable("diff_http") + "/http_get_vs_curl"
+    put(session, "body", http.get(base + "/crm", params = {"number": "1000"}).body)
+    put(session, "status", http.get(base + "/crm?number=42").status)
+    put(session, "post", http.post(base + "/echo", body = "a=1&b=2").body)`},
 }

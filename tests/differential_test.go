@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,6 +63,9 @@ type scenario struct {
 	known string
 	// timeout bounds one run (default 20 s).
 	timeout time.Duration
+	// http, when set, answers the scripts' HTTP requests for
+	// ${diff_http}/<name>/... (see scenarioHTTP).
+	http http.HandlerFunc
 }
 
 // callerAction is what the caller does after a mark.
@@ -169,10 +173,14 @@ func differential(t *testing.T, mode string, args []string, fsstarApp func(*serv
 	}
 	t.Cleanup(func() { os.RemoveAll(luaDir) })
 	os.Chmod(luaDir, 0o755)
-	s := startService(t, addr, pw, args...)
+	httpSrv, httpHost := scenarioHTTP(t)
+	s := startService(t, addr, pw, append(slices.Clone(args), "-http-allow-hosts", httpHost)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	c := dialSwitch(ctx, t, addr, pw)
+	if _, err := c.API(ctx, "global_setvar diff_http="+httpSrv.URL); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "PLAYBACK_START", "PLAYBACK_STOP", "CUSTOM diff::mark diff::out"); err != nil {
 		t.Fatal(err)
 	}
