@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsstar/fsstar/builtins/lib/internal/libutil"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/lib/json"
 	sttime "go.starlark.net/lib/time"
@@ -54,19 +55,10 @@ type module struct {
 	env Env
 }
 
-type builtinFunc = func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
+type builtinFunc = libutil.Func
 
 // builtin returns a builtin whose panics become errors naming it.
-func builtin(name string, impl builtinFunc) *starlark.Builtin {
-	return starlark.NewBuiltin(name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (v starlark.Value, err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				v, err = nil, fmt.Errorf("%s: internal error: panic: %v", fn.Name(), r)
-			}
-		}()
-		return impl(thread, fn, args, kwargs)
-	})
-}
+func builtin(name string, impl builtinFunc) *starlark.Builtin { return libutil.Builtin(name, impl) }
 
 // reqArgs are a request's arguments, unpacked.
 type reqArgs struct {

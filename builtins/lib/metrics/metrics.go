@@ -42,6 +42,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/fsstar/fsstar/builtins/lib/internal/libutil"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.starlark.net/starlark"
@@ -146,19 +147,10 @@ const (
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
-type builtinFunc = func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
+type builtinFunc = libutil.Func
 
 // builtin returns a builtin whose panics become errors naming it.
-func builtin(name string, impl builtinFunc) *starlark.Builtin {
-	return starlark.NewBuiltin(name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (v starlark.Value, err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				v, err = nil, fmt.Errorf("%s: internal error: panic: %v", fn.Name(), r)
-			}
-		}()
-		return impl(thread, fn, args, kwargs)
-	})
-}
+func builtin(name string, impl builtinFunc) *starlark.Builtin { return libutil.Builtin(name, impl) }
 
 func (r *Registry) declare(k kind, logger func(*starlark.Thread) hclog.Logger) builtinFunc {
 	return func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -182,7 +174,7 @@ func (r *Registry) declare(k kind, logger func(*starlark.Thread) hclog.Logger) b
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fn.Name(), err)
 		}
-		return &Metric{f: f, r: r, module: r.moduleOf(thread), logger: logger}, nil
+		return newMetric(f, r, r.moduleOf(thread), logger), nil
 	}
 }
 
@@ -303,13 +295,23 @@ type family struct {
 // sample returns the series of values (module first), or nil when the
 // metric has MaxSeries label sets already and this is a new one.
 func (f *family) sample(values []string, max int) prometheus.Metric {
-	key := strings.Join(values, "\xff")
+	var buf [256]byte
+	kb := buf[:0]
+	for i, v := range values {
+		if i > 0 {
+			kb = append(kb, 0xff)
+		}
+		kb = append(kb, v...)
+	}
 	f.mu.RLock()
-	m, ok := f.series[key]
+	m, ok := f.series[string(kb)] // no allocation for the lookup
 	f.mu.RUnlock()
 	if ok {
 		return m
 	}
+	key := string(kb)
+	// WithLabelValues keeps the slice: give it its own.
+	values = append([]string(nil), values...)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if m, ok := f.series[key]; ok {

@@ -19,6 +19,23 @@ type Metric struct {
 	r      *Registry
 	module string
 	logger func(*starlark.Thread) hclog.Logger
+	// methods are the bound methods, made once (not on every c.inc).
+	methods map[string]*starlark.Builtin
+}
+
+// newMetric returns the Metric of f for module, its methods bound.
+func newMetric(f *family, r *Registry, module string, logger func(*starlark.Thread) hclog.Logger) *Metric {
+	m := &Metric{f: f, r: r, module: module, logger: logger, methods: map[string]*starlark.Builtin{}}
+	var impls map[string]builtinFunc
+	if f.kind == kindCounter {
+		impls = map[string]builtinFunc{"inc": m.inc, "add": m.add}
+	} else {
+		impls = map[string]builtinFunc{"observe": m.observe}
+	}
+	for name, impl := range impls {
+		m.methods[name] = builtin(m.Type()+"."+name, impl).BindReceiver(m)
+	}
+	return m
 }
 
 var _ starlark.HasAttrs = (*Metric)(nil)
@@ -41,20 +58,13 @@ func (m *Metric) AttrNames() []string {
 
 // Attr returns a method, or name (the exported name).
 func (m *Metric) Attr(name string) (starlark.Value, error) {
-	var impl builtinFunc
-	switch {
-	case name == "name":
+	if name == "name" {
 		return starlark.String(m.f.name), nil
-	case name == "inc" && m.f.kind == kindCounter:
-		impl = m.inc
-	case name == "add" && m.f.kind == kindCounter:
-		impl = m.add
-	case name == "observe" && m.f.kind == kindHistogram:
-		impl = m.observe
-	default:
-		return nil, nil
 	}
-	return builtin(m.Type()+"."+name, impl).BindReceiver(m), nil
+	if b, ok := m.methods[name]; ok {
+		return b, nil
+	}
+	return nil, nil
 }
 
 func (m *Metric) inc(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
