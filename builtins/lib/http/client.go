@@ -84,15 +84,17 @@ type Client struct {
 func NewClient(cfg Config) *Client {
 	c := &Client{cfg: cfg.withDefaults(), dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}}
 	c.tr = &http.Transport{
-		Proxy:                 nil, // no HTTP_PROXY: the allowlist is about where requests go
-		DialContext:           c.dial,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       &tls.Config{RootCAs: c.cfg.RootCAs, MinVersion: tls.VersionTLS12},
+		Proxy:                  nil, // no HTTP_PROXY: the allowlist is about where requests go
+		DialContext:            c.dial,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    16,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 64 << 10, // the body has its own cap
+
+		TLSClientConfig: &tls.Config{RootCAs: c.cfg.RootCAs, MinVersion: tls.VersionTLS12},
 	}
 	c.client = &http.Client{Transport: c.tr, CheckRedirect: c.checkRedirect}
 	return c
