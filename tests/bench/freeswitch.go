@@ -42,6 +42,15 @@ end
 session:hangup()
 `
 
+// dialplanFlow is the benchmark's flow as an inline dialplan (`m:;:`
+// makes ';' its separator, the tone has commas): the switch alone runs it,
+// no script host. The variable is read back by expanding it into
+// bench_var, which the harness checks, so a completed call proves the
+// read. It is routed the way park mode's calls are (the originate's
+// transfer into the inline dialplan), so its cost is the floor under every
+// row: the loopback call, its two legs, routing and media.
+const dialplanFlow = "m:;:answer;playback:" + tone + ";set:bench_tmp=fsstar;set:bench_var=${bench_tmp};hangup"
+
 // fsResult is the optional run on a real FreeSWITCH
 // (FSSTAR_BENCH_FREESWITCH=host:port).
 type fsResult struct {
@@ -58,6 +67,9 @@ type fsResult struct {
 	Rows        []*fsContender
 	// Runs holds each row's windows, one per repetition, by row key.
 	Runs map[string][]fsRow
+	// Wire holds the wire window of fsstar's socket and park rows (K = 1),
+	// by row key: their calls through counting proxies (-fs-wire).
+	Wire map[string]fsRow
 	// Loads are the 1-minute load averages at the start of each window;
 	// Busy counts the windows during which other test binaries
 	// (tests.test) were running.
@@ -74,14 +86,17 @@ type fsContender struct {
 	// Base is the -only key that selects it.
 	Base string
 	// Kind is socket (the socket app to a contender's outbound server),
-	// park (a park-mode fsstar claims the parked call) or lua (mod_lua in
-	// the switch).
+	// park (a park-mode fsstar claims the parked call), lua (mod_lua in
+	// the switch) or dialplan (the flow as dialplan applications: no
+	// script host at all, the floor every other row pays too).
 	Kind string
 	// K is the park connections of a park row.
 	K    int
 	Skip string
-	// start runs the contender's process; nil for mod_lua.
-	start func(ctx context.Context) (*child, error)
+	// start runs the contender's process, its inbound ESL pointed at
+	// eslAddr (the switch, or a wire proxy in front of it); nil for
+	// mod_lua and the dialplan.
+	start func(ctx context.Context, eslAddr string) (*child, error)
 }
 
 // fsRow is one window of one row on the real switch.
@@ -98,6 +113,9 @@ type fsRow struct {
 	// reaching the harness.
 	NeverRan, Lost int
 	Err            string // the window could not be measured
+	// Wire is what crossed the contender's event sockets in the measured
+	// window (a wire window only; see -fs-wire).
+	Wire wireCount
 	// Stuck says which calls the contender left up 20 s after the window
 	// (hung up by the harness): the window's figures stand, the contender
 	// has a bug.
@@ -121,16 +139,16 @@ func (r fsRow) per(d time.Duration) float64 {
 }
 
 // fsRows returns the rows of the real-switch table: fsstar in socket and
-// park mode, raw Go, modesl and mod_lua, then park mode with the other
-// park-connection counts of -park-connections.
-func (e *env) fsRows(cfg config, cs []*contender, addr, pw, luaFile string) []*fsContender {
+// park mode, raw Go, modesl, mod_lua and the dialplan alone, then park
+// mode with the other park-connection counts of -park-connections.
+func (e *env) fsRows(cfg config, cs []*contender, pw, luaFile string) []*fsContender {
 	byKey := map[string]*contender{}
 	for _, c := range cs {
 		byKey[c.Key] = c
 	}
 	socket := func(c *contender) *fsContender {
 		return &fsContender{Key: c.Key, Name: c.Name, Base: c.Key, Kind: "socket", Skip: c.Skip,
-			start: func(ctx context.Context) (*child, error) { return c.start(ctx, addr) }}
+			start: func(ctx context.Context, eslAddr string) (*child, error) { return c.start(ctx, eslAddr) }}
 	}
 	park := func(k int) *fsContender {
 		key, name := "fsstar-park", "fsstar serve, park mode (Starlark)"
@@ -138,12 +156,13 @@ func (e *env) fsRows(cfg config, cs []*contender, addr, pw, luaFile string) []*f
 			key, name = fmt.Sprintf("fsstar-park-k%d", k), fmt.Sprintf("fsstar serve, park mode, %d connections", k)
 		}
 		return &fsContender{Key: key, Name: name, Base: "fsstar-park", Kind: "park", K: k, Skip: byKey["fsstar-park"].Skip,
-			start: func(ctx context.Context) (*child, error) {
-				return e.startFsstar(ctx, addr, "-esl-password", pw, "-park", "-app-variable", fsAppVar, "-park-connections", strconv.Itoa(k))
+			start: func(ctx context.Context, eslAddr string) (*child, error) {
+				return e.startFsstar(ctx, eslAddr, "-esl-password", pw, "-park", "-app-variable", fsAppVar, "-park-connections", strconv.Itoa(k))
 			}}
 	}
 	rows := []*fsContender{socket(byKey["fsstar"]), park(1), socket(byKey["raw"]), socket(byKey["modesl"]),
-		{Key: "lua", Name: "mod_lua in the switch", Base: "lua", Kind: "lua"}}
+		{Key: "lua", Name: "mod_lua in the switch", Base: "lua", Kind: "lua"},
+		{Key: "dialplan", Name: "dialplan alone (no script host)", Base: "dialplan", Kind: "dialplan"}}
 	if luaFile == "" {
 		rows[4].Skip = "the Lua script could not be written"
 	}
@@ -166,6 +185,8 @@ func (f *fsContender) originate(ext, run, id, addr, luaFile string) string {
 		return fmt.Sprintf("originate {%s}loopback/%s 'set:%s=%s,park' inline", vars, ext, fsAppVar, appFlow)
 	case "lua":
 		return fmt.Sprintf("originate {%s}loopback/%s &lua(%s)", vars, ext, luaFile)
+	case "dialplan":
+		return fmt.Sprintf("originate {%s}loopback/%s '%s' inline", vars, ext, dialplanFlow)
 	default:
 		return fmt.Sprintf("originate {fsstar_app=%s,%s}loopback/%s &socket('%s async full')", appFlow, vars, ext, addr)
 	}
@@ -186,7 +207,7 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 		return fsResult{Note: "Not run: FSSTAR_BENCH_FREESWITCH is not set (no FreeSWITCH on this machine); set it to host:port of a switch's event socket to add this table"}
 	}
 	res := fsResult{Ran: true, Addr: addr, Window: cfg.FSWindow, Warm: 2 * time.Second, Concurrency: cfg.FSConcurrency,
-		Repeat: cfg.Repeat, Runs: map[string][]fsRow{}, Cores: runtime.NumCPU()}
+		Repeat: cfg.Repeat, Runs: map[string][]fsRow{}, Wire: map[string]fsRow{}, Cores: runtime.NumCPU()}
 	if cfg.Smoke {
 		res.Warm = 500 * time.Millisecond
 	}
@@ -209,7 +230,7 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 	} else {
 		defer os.RemoveAll(filepath.Dir(luaFile))
 	}
-	res.Rows = e.fsRows(cfg, cs, addr, pw, luaFile)
+	res.Rows = e.fsRows(cfg, cs, pw, luaFile)
 	for _, f := range res.Rows {
 		if f.Skip == "" && len(cfg.Only) > 0 && !cfg.Only[f.Base] {
 			f.Skip = "not selected (-only)"
@@ -261,7 +282,11 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 				prof = filepath.Join(cfg.Profile, f.Key+"-freeswitch.pprof")
 			}
 			run := fmt.Sprintf("%s-%d-%d", f.Key, rep+1, time.Now().UnixNano()%1e6)
-			row := fsWindow(ctx, res, cl, f, ext, run, luaFile, switchPid, prof)
+			perf := ""
+			if cfg.FSPerf != "" && rep == 0 && (f.Key == "fsstar" || f.Key == "fsstar-park" || f.Key == floorKey) {
+				perf = filepath.Join(cfg.FSPerf, f.Key+".perf.data")
+			}
+			row := fsWindow(ctx, res, cl, f, ext, run, luaFile, switchPid, prof, perf, false)
 			logf("real switch %s rep %d: %d calls in %s = %.0f calls/s (failed %d), switch %.2f ms/call, contender %.2f ms/call %s",
 				f.Key, rep+1, row.Calls, row.Elapsed.Round(time.Millisecond), row.CPS(), row.Failed, row.per(row.SwitchCPU), row.per(row.ContenderCPU), row.Err+row.Stuck)
 			res.Runs[f.Key] = append(res.Runs[f.Key], row)
@@ -272,18 +297,63 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 			}
 		}
 	}
+	// One more window each for fsstar's socket and park rows with the
+	// event sockets through counting proxies: what crosses the wire per
+	// call. Not among the measured windows (the proxies cost time).
+	for _, f := range live {
+		if !cfg.FSWire || ctx.Err() != nil || f.Key != "fsstar" && f.Key != "fsstar-park" {
+			continue
+		}
+		run := fmt.Sprintf("%s-wire-%d", f.Key, time.Now().UnixNano()%1e6)
+		row := fsWindow(ctx, res, cl, f, ext, run, luaFile, switchPid, "", "", true)
+		logf("real switch %s wire window: %d calls, %d events and %d commands per call", f.Key, row.Calls,
+			total(row.Wire.FromSwitch)/max(row.Calls, 1), total(row.Wire.ToSwitch)/max(row.Calls, 1))
+		res.Wire[f.Key] = row
+		if row.Err != "" {
+			res.Errors = append(res.Errors, fmt.Sprintf("real switch %s (wire window): %s", f.Key, row.Err))
+		}
+	}
 	return res
 }
 
 // fsWindow runs one window of row f: it starts the contender, places calls
 // (at most res.Concurrency in flight) for res.Warm, then measures for
 // res.Window, stops placing and waits for the calls in flight to end.
-func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender, ext, run, luaFile string, switchPid int, prof string) fsRow {
+func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender, ext, run, luaFile string, switchPid int, prof, perf string, wire bool) fsRow {
 	var row fsRow
 	var ch *child
+	// With wire, proxies count what crosses the event socket: the
+	// contender's inbound connections, and the outbound ones the socket
+	// app makes.
+	var proxies []*wireProxy
+	defer func() {
+		for i, p := range proxies {
+			if dir := os.Getenv("FSSTAR_BENCH_LOG_DIR"); dir != "" {
+				p.writeSamples(filepath.Join(dir, fmt.Sprintf("wire-%s-%d.txt", f.Key, i)))
+			}
+			p.Close()
+		}
+	}()
+	wireSnap := func() wireCount {
+		sum := newWireCount()
+		for _, p := range proxies {
+			sum = sum.add(p.snapshot())
+		}
+		return sum
+	}
 	if f.start != nil {
+		eslAddr := res.Addr
+		if wire {
+			p, err := startWireProxy(res.Addr, false)
+			if err != nil {
+				row.Err = err.Error()
+				return row
+			}
+			proxies = append(proxies, p)
+			eslAddr = p.Addr()
+		}
 		var err error
-		if ch, err = f.start(ctx); err != nil {
+		if ch, err = f.start(ctx, eslAddr); err != nil {
 			row.Err = err.Error()
 			return row
 		}
@@ -292,6 +362,15 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 	contenderAddr := ""
 	if ch != nil {
 		contenderAddr = ch.Addr
+		if wire && f.Kind == "socket" {
+			p, err := startWireProxy(ch.Addr, true)
+			if err != nil {
+				row.Err = err.Error()
+				return row
+			}
+			proxies = append(proxies, p)
+			contenderAddr = p.Addr()
+		}
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -404,16 +483,36 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 		return row
 	}
 	c0, f0, cpu0, sw0, t0 := snap()
+	w0 := wireSnap()
 	var profDone <-chan struct{}
 	if prof != "" && ch != nil {
 		profDone = profileDuring(ch, int(min(res.Window, 10*time.Second)/time.Second), prof)
 	}
+	var perfCmd *exec.Cmd
+	if perf != "" {
+		// The whole machine for the measured window (perf -p misses the
+		// switch's threads that start later, one or more per call).
+		perfCmd = exec.CommandContext(ctx, "perf", "record", "-a", "-g", "-e", "cpu-clock", "-F", "499", "-o", perf,
+			"--", "sleep", strconv.Itoa(max(int(res.Window/time.Second), 1)))
+		if err := perfCmd.Start(); err != nil {
+			logf("perf record: %v", err)
+			perfCmd = nil
+		}
+	}
 	sleep(res.Window)
 	c1, f1, cpu1, sw1, t1 := snap()
+	row.Wire = wireSnap().sub(w0)
 	placing.Store(false)
 	placers.Wait()
 	if profDone != nil {
 		<-profDone
+	}
+	if perfCmd != nil {
+		if err := perfCmd.Wait(); err != nil {
+			logf("perf record: %v", err)
+		} else {
+			logf("wrote %s (%d calls completed in its window)", perf, c1-c0)
+		}
 	}
 	row.Calls, row.Failed, row.Elapsed = int(c1-c0), int(f1-f0), t1.Sub(t0)
 	row.ContenderCPU, row.SwitchCPU = cpu1-cpu0, sw1-sw0

@@ -58,6 +58,13 @@ type config struct {
 	ParkK         []int
 	// FSOnly skips everything but the real-switch table.
 	FSOnly bool
+	// FSWire adds a window for fsstar's socket and park rows with their
+	// event sockets through counting proxies.
+	FSWire bool
+	// FSPerf is a directory for `perf record -a` profiles of the first
+	// repetition's measured windows of fsstar's socket and park rows and
+	// the dialplan row ("" for none).
+	FSPerf string
 }
 
 func main() { os.Exit(realMain()) }
@@ -76,13 +83,15 @@ func realMain() int {
 	reloads := flag.Int("reloads", 30, "saves per repetition for save→reload latency")
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
 	svg := flag.String("svg", "", "plot to write (default: beside -out, .svg)")
-	only := flag.String("only", "", "contenders to run, comma-separated (switch,fsstar,fsstar-park,raw,modesl; on the real switch also lua); default all")
+	only := flag.String("only", "", "contenders to run, comma-separated (switch,fsstar,fsstar-park,raw,modesl; on the real switch also lua and dialplan); default all")
 	profile := flag.String("profile", "", "build fsstar with -tags fsstar_pprof and write its CPU profiles (calls, xml_fetch) to this directory")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated switch) to this file")
 	budget := flag.Duration("budget", 60*time.Second, "time bound of one measurement window")
 	fsWindow := flag.Duration("fs-window", 15*time.Second, "real switch: measured window of each row and repetition (after a 2 s warm-up)")
 	fsConc := flag.Int("fs-concurrency", 60, "real switch: calls in flight at once")
 	parkK := flag.String("park-connections", "1,2,4", "real switch: park-mode connection counts (-park-connections of fsstar serve) to measure, comma-separated")
+	fsWire := flag.Bool("fs-wire", true, "real switch: one more window each for fsstar's socket and park mode with the event sockets through counting proxies (events, commands and bytes per call)")
+	fsPerf := flag.String("fs-perf", "", "real switch: write `perf record -a -g` profiles of the first repetition's measured windows of fsstar (socket and park mode) and the dialplan row to this directory")
 	fsOnly := flag.Bool("fs-only", false, "measure only on the real switch (FSSTAR_BENCH_FREESWITCH): skip the simulated switch, HTTP, engine and reload sections")
 	flag.Parse()
 
@@ -100,7 +109,7 @@ func realMain() int {
 
 	cfg := config{Smoke: *smoke, Calls: *calls, Concurrency: *conc, Repeat: *repeat, HTTPReqs: *httpReqs,
 		Reloads: *reloads, Out: *out, SVG: *svg, Budget: *budget, Profile: *profile, Args: os.Args[1:], Only: map[string]bool{},
-		FSWindow: *fsWindow, FSConcurrency: *fsConc, FSOnly: *fsOnly}
+		FSWindow: *fsWindow, FSConcurrency: *fsConc, FSOnly: *fsOnly, FSWire: *fsWire, FSPerf: *fsPerf}
 	for _, s := range strings.Split(*parkK, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 && !slices.Contains(cfg.ParkK, n) {
 			cfg.ParkK = append(cfg.ParkK, n)

@@ -37,6 +37,38 @@ func (f fsResult) ratio(a, b string, fig func(fsRow) float64) spread {
 	return spreadOf(xs)
 }
 
+// above is row key's switch CPU per call above the floor (the dialplan
+// row's, in the same repetition), per repetition.
+func (f fsResult) above(key string) spread {
+	var xs []float64
+	ra, rf := f.Runs[key], f.Runs[floorKey]
+	for i := range min(len(ra), len(rf)) {
+		x, y := figSwitch(ra[i]), figSwitch(rf[i])
+		if ra[i].Err == "" && rf[i].Err == "" && x >= 0 && y >= 0 {
+			xs = append(xs, x-y)
+		}
+	}
+	return spreadOf(xs)
+}
+
+// aboveRatio is (a − floor)/(b − floor) of the switch CPU per call, per
+// repetition (repetitions where b is not above the floor are left out).
+func (f fsResult) aboveRatio(a, b string) spread {
+	var xs []float64
+	ra, rb, rf := f.Runs[a], f.Runs[b], f.Runs[floorKey]
+	for i := range min(len(ra), len(rb), len(rf)) {
+		x, y, z := figSwitch(ra[i]), figSwitch(rb[i]), figSwitch(rf[i])
+		if ra[i].Err == "" && rb[i].Err == "" && rf[i].Err == "" && x >= 0 && z >= 0 && y > z {
+			xs = append(xs, (x-z)/(y-z))
+		}
+	}
+	return spreadOf(xs)
+}
+
+// floorKey is the row of the flow run by the dialplan alone: what every
+// loopback call costs the switch whoever drives it.
+const floorKey = "dialplan"
+
 func figCPS(w fsRow) float64       { return w.CPS() }
 func figSwitch(w fsRow) float64    { return w.per(w.SwitchCPU) }
 func figContender(w fsRow) float64 { return w.per(w.ContenderCPU) }
@@ -83,7 +115,8 @@ func writeFS(p func(string, ...any), r *results) {
 	p("How each row gets its calls (`bgapi originate {origination_uuid=…,bench_run=…,ignore_early_media=true}loopback/<ext> …`, the far end answers and parks):\n\n")
 	p("- socket mode, raw Go, modesl: `&socket('<contender> async full')` with `fsstar_app=bench.flow` in the {…} variables.\n")
 	p("- park mode: `'set:%s=bench.flow,park' inline` — the app variable on the a-leg only (loopback copies {…} variables to the b-leg, which parks too), and one the tests do not use, so the benchmark's instance claims its own calls and nobody else's. `fsstar serve -park -app-variable %s [-park-connections K]`, ready once /healthz says `park: ready`; the heartbeat and sweep at their defaults.\n", fsAppVar, fsAppVar)
-	p("- mod_lua: `&lua(flow.lua)`, the same flow as `bench/flow.star` in Lua (answer, streamFile of the 0 ms tone, setVariable, getVariable, hangup), run by the switch itself.\n\n")
+	p("- mod_lua: `&lua(flow.lua)`, the same flow as `bench/flow.star` in Lua (answer, streamFile of the 0 ms tone, setVariable, getVariable, hangup), run by the switch itself.\n")
+	p("- dialplan alone: `'m:;:answer;playback:<tone>;set:bench_tmp=fsstar;set:bench_var=${bench_tmp};hangup' inline` — the flow with no script host at all, the floor under every other row (see below).\n\n")
 	p("A call counts as completed when the CHANNEL_HANGUP_COMPLETE of its a-leg (by uuid) carries the variable the flow sets; calls/s is the completed calls of the measured window over its length. CPU per call is utime+stime from /proc/<pid>/stat over the measured window divided by its completed calls: the freeswitch process (everything the switch does for the call: both loopback legs, the media, the event socket) and the contender's process (— for mod_lua, which runs inside the switch). ")
 	p("The 1-minute load average at the windows' starts was %s (2 cores; the switch and the contender keep about 1–2 busy), and other test binaries (`tests.test`, using the same switch) ran during %d of the %d windows. %s\n\n", loads.fmtSpread("%.2f"), f.Busy, f.Windows, f.Note)
 	p("| how the call is driven | calls/s | switch CPU per call (ms) | contender CPU per call (ms) | completed | failed |\n|---|---|---|---|---|---|\n")
@@ -94,6 +127,8 @@ func writeFS(p func(string, ...any), r *results) {
 		writeFSRow(p, f, c, c.Name)
 	}
 	p("\n")
+	writeFloor(p, f)
+	writeWire(p, f)
 	p("### Issue 14's goals: park mode against socket mode and mod_lua\n\n")
 	p("Each ratio is taken per repetition (the two rows ran minutes apart at most, in the same repetition), then median (min–max):\n\n")
 	for _, g := range f.goals() {
@@ -146,6 +181,131 @@ func writeFS(p func(string, ...any), r *results) {
 	if len(f.Errors) > 0 {
 		p("Real-switch errors: %s.\n\n", strings.Join(f.Errors, "; "))
 	}
+}
+
+// writeFloor writes what each row costs the switch above the dialplan
+// row (the floor), and what that means for the switch-CPU goal: every
+// figure and verdict from the run.
+func writeFloor(p func(string, ...any), f fsResult) {
+	floor := f.spread(floorKey, figSwitch)
+	if floor.N == 0 {
+		return
+	}
+	p("### Above the floor: what driving the call adds to the switch's cost\n\n")
+	p("The dialplan row runs the same flow with no script host: `'m:;:answer;playback:<tone>;set:bench_tmp=fsstar;set:bench_var=${bench_tmp};hangup' inline` (the variable read back by expanding it), routed into the inline dialplan as park mode's calls are. What it costs the switch — the loopback call's two channels and their threads, routing, the media, the hangup — every row pays too. Per repetition each row's switch CPU per call minus the dialplan row's in the same repetition, then median (min–max):\n\n")
+	p("| how the call is driven | switch CPU per call (ms) | above the floor (ms) | floor's share of the row's switch CPU |\n|---|---|---|---|\n")
+	for _, c := range f.Rows {
+		if len(f.Runs[c.Key]) == 0 || c.Kind == "park" && c.K != 1 {
+			continue
+		}
+		share := f.ratio(floorKey, c.Key, figSwitch)
+		p("| %s | %s | %s | %s |\n", c.Name, f.spread(c.Key, figSwitch).fmtSpread("%.2f"), orElse(c.Key == floorKey, "(the floor)", f.above(c.Key).fmtSpread("%.2f")), share.fmtSpread("%.2f"))
+	}
+	tot := f.ratio("fsstar-park", "fsstar", figSwitch)
+	abv := f.aboveRatio("fsstar-park", "fsstar")
+	best := f.ratio(floorKey, "fsstar", figSwitch)
+	bestCPS := f.ratio(floorKey, "fsstar", figCPS)
+	p("\nPark mode against socket mode, side by side: total switch CPU per call %s×, above the floor %s× (%s ms against %s ms per call). ",
+		tot.fmtSpread("%.2f"), abv.fmtSpread("%.2f"), f.above("fsstar-park").fmtSpread("%.2f"), f.above("fsstar").fmtSpread("%.2f"))
+	if best.N > 0 {
+		p("A driver that cost the switch nothing above the floor would reach %s× socket mode's switch CPU per call and, at the dialplan row's pace, %s× its calls/s. ", best.fmtSpread("%.2f"), bestCPS.fmtSpread("%.2f"))
+		switch {
+		case best.Med > 0.6:
+			p("So the goal of ≤ 0.6× socket mode's switch CPU per call is out of reach for any park mode on this switch: the floor alone is %.2f× (median) of socket mode's total. ", best.Med)
+		case best.Max > 0.6:
+			p("So ≤ 0.6× is within reach only in the repetitions where the floor itself was below 0.6× socket mode's total (median %.2f×, max %.2f×). ", best.Med, best.Max)
+		default:
+			p("So ≤ 0.6× is within reach in principle: park mode must cost the switch at most %.2f ms per call above the floor. ", 0.6*f.spread("fsstar", figSwitch).Med-floor.Med)
+		}
+		if bestCPS.N > 0 && bestCPS.Med < 1.5 {
+			p("And ≥ 1.5× socket mode's calls/s is out of reach too: the dialplan alone, with no script host, made %.2f× (median) of socket mode's calls/s. ", bestCPS.Med)
+		}
+	}
+	p("\n\n")
+}
+
+// writeWire writes what crossed the event sockets per call in the wire
+// windows of fsstar's socket and park rows.
+func writeWire(p func(string, ...any), f fsResult) {
+	keys := []string{}
+	var counts []wireCount
+	for _, k := range []string{"fsstar", "fsstar-park"} {
+		if w, ok := f.Wire[k]; ok && w.Calls > 0 {
+			keys = append(keys, k)
+			counts = append(counts, w.Wire)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	names := map[string]string{"fsstar": "socket mode", "fsstar-park": "park mode"}
+	p("### What crosses the event socket per call\n\n")
+	p("One more window of %s (not among the measured ones) with every event-socket connection of fsstar through a counting proxy in the harness: its inbound connections (for park mode: the dispatch connection, the park connection and the shared one), and in socket mode also each call's outbound connection. Every ESL message is counted in each direction with its bytes, over the measured window, divided by the calls completed in it (", f.Window)
+	for i, k := range keys {
+		p("%s%s: %d calls", orElse(i > 0, ", ", ""), names[k], f.Wire[k].Calls)
+	}
+	p("). Per call, count (bytes):\n\n| what | %s |\n|---|%s\n", strings.Join(mapKeys(keys, names), " | "), strings.Repeat("---|", len(keys)))
+	cell := func(k string, n, b int) string {
+		c := float64(max(f.Wire[k].Calls, 1))
+		switch {
+		case n == 0:
+			return "0"
+		case float64(n)/c < 0.005:
+			return fmt.Sprintf("%d in the window (%d B)", n, b)
+		}
+		return fmt.Sprintf("%.2f (%.0f B)", float64(n)/c, float64(b)/c)
+	}
+	row := func(label string, get func(w wireCount) (int, int)) {
+		var cells []string
+		for i, k := range keys {
+			n, b := get(counts[i])
+			cells = append(cells, cell(k, n, b))
+		}
+		p("| %s | %s |\n", label, strings.Join(cells, " | "))
+	}
+	isEvent := func(kind string) bool { return strings.HasPrefix(kind, "event ") }
+	sum := func(m, bytes map[string]int, keep func(string) bool) (int, int) {
+		n, b := 0, 0
+		for k, v := range m {
+			if keep(k) {
+				n += v
+				b += bytes[k]
+			}
+		}
+		return n, b
+	}
+	row("**events from the switch**", func(w wireCount) (int, int) { return sum(w.FromSwitch, w.FromSwitchBytes, isEvent) })
+	for _, kind := range wireKinds(true, counts...) {
+		if isEvent(kind) {
+			row("&nbsp;&nbsp;"+kind, func(w wireCount) (int, int) { return w.FromSwitch[kind], w.FromSwitchBytes[kind] })
+		}
+	}
+	row("**replies from the switch**", func(w wireCount) (int, int) {
+		return sum(w.FromSwitch, w.FromSwitchBytes, func(k string) bool { return !isEvent(k) })
+	})
+	for _, kind := range wireKinds(true, counts...) {
+		if !isEvent(kind) {
+			row("&nbsp;&nbsp;"+kind, func(w wireCount) (int, int) { return w.FromSwitch[kind], w.FromSwitchBytes[kind] })
+		}
+	}
+	row("**commands to the switch**", func(w wireCount) (int, int) { return total(w.ToSwitch), total(w.ToSwitchBytes) })
+	for _, kind := range wireKinds(false, counts...) {
+		row("&nbsp;&nbsp;"+kind, func(w wireCount) (int, int) { return w.ToSwitch[kind], w.ToSwitchBytes[kind] })
+	}
+	var conns []string
+	for i, k := range keys {
+		conns = append(conns, fmt.Sprintf("%.2f", float64(counts[i].Conns)/float64(max(f.Wire[k].Calls, 1))))
+	}
+	p("| connections opened | %s |\n\n", strings.Join(conns, " | "))
+}
+
+// mapKeys maps each of keys through m.
+func mapKeys(keys []string, m map[string]string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
 }
 
 // writeFSRow writes one row of a real-switch table; with socket and lua
