@@ -309,6 +309,11 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	}()
 }
 
+// listLag bounds how far `show channels` (the core's database) lags the
+// channels: a call younger than that may be missing from it, or its
+// CHANNEL_PARK may still be being dispatched.
+const listLag = 2 * time.Second
+
 // stale reports whether a CHANNEL_PARK is older than a dispatch takes
 // (Event-Date-Timestamp, µs): the sweep's events made from uuid_dump have
 // none and are checked anyway.
@@ -396,6 +401,9 @@ type parkLeg struct {
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// started is when the claim was won: the sweep does not ask the
+	// switch about a run younger than the channel listing's lag.
+	started time.Time
 
 	mu       sync.Mutex
 	down     error      // *esl.HangupError once the call hung up
@@ -406,7 +414,7 @@ type parkLeg struct {
 func (pm *parkMode) newLeg(pc *parkConn, id string, ev *esl.Event) *parkLeg {
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(pm.s.base))
 	// Shutdown cancels runs itself (drain), after they had their time.
-	return &parkLeg{pm: pm, pc: pc, uuid: id, ev: ev, ctx: ctx, cancel: cancel,
+	return &parkLeg{pm: pm, pc: pc, uuid: id, ev: ev, ctx: ctx, cancel: cancel, started: time.Now(),
 		log: pm.log.With("uuid", id, "connection", pc.idx)}
 }
 
@@ -568,6 +576,7 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 	for _, r := range rows {
 		live[r.UUID] = true
 	}
+	now := time.Now()
 
 	// `show channels` reads the core's database, which lags the channels
 	// (a new one may not be listed yet): a channel missing from it is
@@ -580,11 +589,15 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 		return err != nil || strings.TrimSpace(out) != "false" // in doubt, it exists
 	}
 
-	// Runs of calls that are gone.
+	// Runs of calls that are gone. A run younger than listLag is missing
+	// from the listing because the listing lags, not because its call is
+	// gone: it is not asked about (its hangup comes on its connection; a
+	// missed one is found by a later sweep). Under load most runs are that
+	// young, and asking each would cost the switch a command per call.
 	pm.mu.Lock()
 	var maybeGone []*parkLeg
 	for id, leg := range pm.runs {
-		if !live[id] {
+		if !live[id] && now.Sub(leg.started) >= listLag {
 			maybeGone = append(maybeGone, leg)
 		}
 	}
@@ -621,20 +634,27 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 			pm.ended[id] = true // still tearing down: next sweep
 			pm.mu.Unlock()
 		case claims[id] == pm.s.instance:
-			c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+pm.s.instance)
+			// Ours (the dump says so) and the call is gone: nobody else
+			// can have claimed it since (insert_ifempty fails while the
+			// claim is there, and only this instance deletes its claims
+			// while it is alive), so a plain delete, shorter on the wire
+			// than delete_ifmatch.
+			c.API(ctx, "hash delete/"+claimRealm+"/"+id)
 		}
 		delete(claims, id)
 	}
 	for id, owner := range claims {
+		pm.mu.Lock()
+		_, running := pm.runs[id]
+		pm.mu.Unlock()
 		switch {
+		case owner == pm.s.instance && running:
+			// A run of this instance: the runs above are checked.
+		case owner != pm.s.instance && isAlive(owner):
+			// Another live instance's call: it deals with its claims.
 		case !exists(id):
-			pm.mu.Lock()
-			_, running := pm.runs[id]
-			pm.mu.Unlock()
-			if owner == pm.s.instance && !running || owner != pm.s.instance && !isAlive(owner) {
-				c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
-			}
-		case owner != pm.s.instance && !isAlive(owner):
+			c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
+		case owner != pm.s.instance:
 			pm.takeover(ctx, c, id, owner)
 		}
 	}
@@ -646,7 +666,6 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 
 	// Calls parked for fsstar that nobody claimed.
 	appVar := pm.appVar
-	now := time.Now()
 	for _, r := range rows {
 		if r.Application != "park" || claims[r.UUID] != "" {
 			continue
@@ -659,7 +678,7 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 		}
 		created, _ := strconv.ParseInt(r.Created, 10, 64)
 		age := now.Sub(time.Unix(created, 0))
-		if age < 2*time.Second {
+		if age < listLag {
 			continue // its CHANNEL_PARK is being dispatched
 		}
 		// One uuid_dump tells both variables and serves as the claim's event.
