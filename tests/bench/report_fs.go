@@ -118,7 +118,8 @@ func writeFS(p func(string, ...any), r *results) {
 	p("- mod_lua: `&lua(flow.lua)`, the same flow as `bench/flow.star` in Lua (answer, streamFile of the 0 ms tone, setVariable, getVariable, hangup), run by the switch itself.\n")
 	p("- dialplan alone: `'m:;:answer;playback:<tone>;set:bench_tmp=fsstar;set:bench_var=${bench_tmp};hangup' inline` — the flow with no script host at all, the floor under every other row (see below).\n\n")
 	p("A call counts as completed when the CHANNEL_HANGUP_COMPLETE of its a-leg (by uuid) carries the variable the flow sets; calls/s is the completed calls of the measured window over its length. CPU per call is utime+stime from /proc/<pid>/stat over the measured window divided by its completed calls: the freeswitch process (everything the switch does for the call: both loopback legs, the media, the event socket) and the contender's process (— for mod_lua, which runs inside the switch). ")
-	p("The 1-minute load average at the windows' starts was %s (2 cores; the switch and the contender keep about 1–2 busy), and other test binaries (`tests.test`, using the same switch) ran during %d of the %d windows. %s\n\n", loads.fmtSpread("%.2f"), f.Busy, f.Windows, f.Note)
+	busy := f.switchBusy("")
+	p("The 1-minute load average at the windows' starts was %s (%d cores; the switch process alone kept %s of them busy during the measured windows), and other test binaries (`tests.test`, using the same switch) ran during %d of the %d windows. %s\n\n", loads.fmtSpread("%.2f"), f.Cores, busy.fmtSpread("%.2f"), f.Busy, f.Windows, f.Note)
 	p("| how the call is driven | calls/s | switch CPU per call (ms) | contender CPU per call (ms) | completed | failed |\n|---|---|---|---|---|---|\n")
 	for _, c := range f.Rows {
 		if c.Kind == "park" && c.K != 1 {
@@ -338,6 +339,23 @@ func writeFSRow(p func(string, ...any), f fsResult, c *fsContender, label string
 		f.spread(c.Key, figSwitch).fmtSpread("%.2f"), f.spread(c.Key, figContender).fmtSpread("%.2f"), done, failCell, extra)
 }
 
+// switchBusy is the switch process's CPU over the measured windows'
+// length (cores kept busy), of row key or of every row ("").
+func (f fsResult) switchBusy(key string) spread {
+	var xs []float64
+	for k, runs := range f.Runs {
+		if key != "" && k != key {
+			continue
+		}
+		for _, w := range runs {
+			if w.Err == "" && w.Elapsed > 0 && w.SwitchCPU > 0 {
+				xs = append(xs, float64(w.SwitchCPU)/float64(w.Elapsed))
+			}
+		}
+	}
+	return spreadOf(xs)
+}
+
 // kAdvice says what the K rows show: whether more connections bought
 // calls/s, in every repetition or in the median, and what that means for
 // choosing K.
@@ -363,12 +381,7 @@ func (f fsResult) kAdvice(ks []*fsContender) string {
 		}
 	}
 	out := strings.Join(parts, "; ") + ". "
-	busy := f.spread(ks[0].Key, func(w fsRow) float64 {
-		if w.Elapsed <= 0 || w.SwitchCPU == 0 {
-			return -1
-		}
-		return float64(w.SwitchCPU) / float64(w.Elapsed)
-	})
+	busy := f.switchBusy(ks[0].Key)
 	if busy.N > 0 {
 		out += fmt.Sprintf("With K = 1 the switch process kept %s of the machine's %d cores busy. ", busy.fmtSpread("%.2f"), f.Cores)
 	}
