@@ -309,7 +309,7 @@
 //	                                  connection, and destroy() not called)
 //	session.answered()                CHANNEL_ANSWER seen
 //	session.mediaReady()              answered or early media, and ready
-//	session.bridged()                 CHANNEL_BRIDGE seen, no UNBRIDGE since
+//	session.bridged()                 bridge_to set (uuid_getvar): bridged now
 //	session.hangupCause()             the Hangup-Cause of the hangup event
 //	                                  ("USER_BUSY"), "NONE" while up
 //	session.getState()                Channel-State of the last event

@@ -497,7 +497,13 @@ func (s *Session) observe(ev *esl.Event) {
 		// transfer_on_failure, a phone's transfer). As CF_TRANSFER under
 		// mod_lua: ready() is False and the call is not hung up at the
 		// script's end.
-		if app := ev.Get("Application"); (app == "socket" || app == "park") && !s.hungUp && !s.bridging && !channelDown(ev) {
+		//
+		// Not so for a leg the script originated or attached (ownHook):
+		// nothing holds it, so the switch's transfer or another client's
+		// uuid_bridge completes at once and clears CF_TRANSFER; mod_lua's
+		// ready() is true again and its destroy() hangs the leg up
+		// (scenario bridged_by_other_client).
+		if app := ev.Get("Application"); (app == "socket" || app == "park") && !s.hungUp && !s.bridging && !channelDown(ev) && !s.ownHook {
 			s.transferred = true
 		}
 	}

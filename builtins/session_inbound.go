@@ -144,8 +144,24 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	}
 	vars := "origination_uuid=" + u + ",originate_timeout=" + strconv.Itoa(timeout) + "," +
 		strings.Join(ChannelDefaults(func(string) bool { return false }), ",")
+	var inherit *aLegInfo
 	if aLeg != "" {
+		var err error
+		if inherit, err = readALeg(s.call.ctx(), client, aLeg, dest); err != nil {
+			return fmt.Errorf("%s: %w", fn.Name(), err)
+		}
 		vars += ",fsstar_a_leg_uuid=" + aLeg
+		if len(inherit.vars) > 0 {
+			vars += "," + strings.Join(inherit.vars, ",")
+		}
+	}
+	after := func(leg, cause string) {
+		if inherit == nil {
+			return
+		}
+		if err := inherit.afterOriginate(s.call.ctx(), client, leg, cause); err != nil {
+			s.log.Info("originate: could not record the result on the a-leg", "a_leg", aLeg, "error", err)
+		}
 	}
 	if rest, ok := strings.CutPrefix(dest, "{"); ok {
 		dest = "{" + vars + "," + rest
@@ -162,6 +178,7 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 		s.mu.Lock()
 		s.hungUp, s.cause = true, cause
 		s.mu.Unlock()
+		after("", cause)
 		return nil
 	}
 	if err != nil {
@@ -185,7 +202,9 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	s.mu.Lock()
 	s.answered, s.mediaReady = true, true // originate returns +OK once the leg answered
 	s.originated = true
+	leg := s.uuid
 	s.mu.Unlock()
+	after(leg, "")
 	return nil
 }
 

@@ -19,16 +19,28 @@ var sessionMethods map[string]sessionMethod
 
 func init() {
 	sessionMethods = map[string]sessionMethod{
-		"answer":      appMethod("answer"),
-		"preAnswer":   appMethod("pre_answer"),
-		"hangup":      (*Session).hangup,
-		"hangupCause": (*Session).hangupCause,
+		"answer":              appMethod("answer"),
+		"preAnswer":           appMethod("pre_answer"),
+		"hangup":              (*Session).hangup,
+		"hangupCause":         (*Session).hangupCause,
+		"playAndDetectSpeech": (*Session).playAndDetectSpeech,
+		"detectSpeech":        (*Session).detectSpeech,
+		// Nothing a script gives setPrivate can be stored (see
+		// sessionRefused), so there is never a private to get: None, as
+		// mod_lua's nil.
+		"getPrivate": func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var name string
+			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+				return nil, err
+			}
+			return starlark.None, nil
+		},
 		"hangupState": (*Session).hangupState,
 		"getState":    (*Session).getState,
 		// As switch_channel_ready: false once the channel is transferred away.
 		"ready":                   stateMethod(func(s *Session) bool { return s.readyLocked() && !s.transferred }),
 		"answered":                stateMethod(func(s *Session) bool { return s.answered }),
-		"bridged":                 stateMethod(func(s *Session) bool { return s.bridged }),
+		"bridged":                 (*Session).bridgedMethod,
 		"mediaReady":              stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() && !s.transferred }),
 		"get_uuid":                (*Session).getUUID,
 		"setVariable":             (*Session).setVariable,
@@ -1083,4 +1095,36 @@ func checkMediaFile(fn *starlark.Builtin, name, file string) error {
 		return checkPhraseData(fn, name, file)
 	}
 	return nil
+}
+
+// bridgedMethod is Session.bridged(): CoreSession::bridged is
+// switch_channel_up and CF_BRIDGED, a flag no event states. The switch sets
+// bridge_to on both legs exactly while they are bridged (whoever bridged
+// them), so bridged() asks for it; without api access (a socket without
+// "full") it answers from the CHANNEL_BRIDGE / UNBRIDGE events seen.
+func (s *Session) bridgedMethod(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	s.sync()
+	if err := s.runOwnHook(thread); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	up, seen, uuid := s.uuid != "" && !s.hungUp && s.lost == nil && !s.destroyed, s.bridged, s.uuid
+	s.mu.Unlock()
+	if !up {
+		return starlark.False, nil
+	}
+	if !s.ctl.canAPI() {
+		return starlark.Bool(seen), nil
+	}
+	out, err := s.api(fn, "uuid_getvar "+uuid+" bridge_to")
+	if err == errGone {
+		return starlark.False, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Bool(out != "" && out != "_undef_"), nil
 }

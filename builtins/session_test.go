@@ -340,6 +340,106 @@ def handler(session, args):
 	c.check(t, `[True, True, True, True, False, False, True, False, 1, False, "USER_BUSY"]`)
 }
 
+// TestSessionOriginateInheritsALeg: a leg originated for an a-leg gets the
+// a-leg's exported variables and caller ID, and the a-leg gets the
+// originate's result variables, as switch_ivr_originate does under mod_lua
+// (differential scenario originate_inherits_a_leg).
+func TestSessionOriginateInheritsALeg(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    session.execute("export", "diff_exp=exported one")
+    session.execute("export", "nolocal:diff_nl=nolocal; two")
+    session.setVariable("diff_plain", "plain")
+    session.setVariable("effective_caller_id_name", "Eff Name")
+    b = freeswitch.Session("{diff_x=1}user/1000", session)
+    out = [b.getVariable(v) for v in ["caller_id_name", "diff_exp", "diff_nl", "diff_plain", "diff_x",
+                                      "origination_caller_id_name", "export_vars"]]
+    out.append(b.getVariable("originator") == session.uuid)
+    out += [session.getVariable(v) for v in ["diff_nl", "originate_disposition", "DIALSTATUS"]]
+    out += [session.getVariable("signal_bond") == b.uuid, session.getVariable("originated_legs").split(";")[0] == b.uuid]
+    own = freeswitch.Session("{origination_caller_id_name=Own}user/1000", session)
+    out.append(own.getVariable("caller_id_name"))
+    out.append(session.getVariable("originate_causes").startswith("ARRAY::" + b.uuid + ";NONE|:"))
+    c = freeswitch.Session("error/user_busy", session)
+    out += [session.getVariable("originate_disposition"), session.getVariable("DIALSTATUS")]
+    return out
+`, nil)
+	c.check(t, `["Eff Name", "exported one", "nolocal; two", None, "1", None, "diff_exp,nolocal:diff_nl", True, None, "SUCCESS", "SUCCESS", True, True, "Own", True, "USER_BUSY", "BUSY"]`)
+}
+
+// TestSessionSpeechAndFields: playAndDetectSpeech and detectSpeech run the
+// switch's speech apps with their arguments escaped, CoreSession's public
+// fields read as under mod_lua, and getPrivate gives None (scenarios
+// session_fields, play_and_detect_speech_no_engine and
+// detect_speech_no_engine on the real switch).
+func TestSessionSpeechAndFields(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    out = [session.tts_name, session.voice_name, session.flags, session.allocated, session.cause, session.hook_state]
+    session.set_tts_params("flite", "kal")
+    out += [session.tts_name, session.voice_name, session.getPrivate("x")]
+    out.append(session.playAndDetectSpeech("/tmp/a b.wav", "eng ine", "${md5(x)}"))
+    session.detectSpeech("eng", "gram", "name", "/tmp/g.gram")
+    session.detectSpeech("grammar", "only_name")  # needs a path too: nothing is sent
+    session.detectSpeech("stop")
+    session.hangup("USER_BUSY")
+    out += [session.cause, session.playAndDetectSpeech("x.wav", "e", "g")]
+    return out
+`, nil)
+	c.check(t, `[None, None, 0, 1, "NONE", "CS_EXECUTE", "flite", "kal", None, "", "USER_BUSY", ""]`)
+	var got []string
+	for _, a := range c.ch.Apps() {
+		if strings.Contains(a.Name, "speech") || a.Name == "set" {
+			got = append(got, a.Name+"("+strings.Join(a.Args, "|")+")")
+		}
+	}
+	want := []string{
+		"play_and_detect_speech(/tmp/a b.wav|eng ine|${md5(x)})",
+		"detect_speech(eng|gram|name|/tmp/g.gram)",
+		"detect_speech(stop)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("speech apps\n got %q\nwant %q", got, want)
+	}
+	if v := c.ch.Var("fire_asr_events"); v != "true" {
+		t.Fatalf("fire_asr_events = %q, want true once detection started", v)
+	}
+}
+
+// TestSessionBridgedByOtherClient: bridged() is true for both legs of a
+// bridge another client made, and false once it ended (scenario
+// bridged_by_other_client on the real switch).
+func TestSessionBridgedByOtherClient(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    session.answer()
+    x = freeswitch.Session("user/1000")
+    y = freeswitch.Session("user/1001")
+    x.setVariable("park_after_bridge", "true")
+    y.setVariable("park_after_bridge", "true")
+    out = [x.bridged(), y.bridged()]
+    freeswitch.API().execute("uuid_bridge", x.uuid + " " + y.uuid)
+    for _ in range(5000):  # simulated time: bounds a wait for the switch, not a speed
+        if x.bridged() and y.bridged():
+            break
+        session.sleep(20)
+    out += [x.bridged(), y.bridged()]
+    freeswitch.API().execute("uuid_transfer", y.uuid + " park inline")
+    for _ in range(5000):  # simulated time: bounds a wait for the switch, not a speed
+        if not x.bridged() and not y.bridged():
+            break
+        session.sleep(20)
+    out += [x.bridged(), y.bridged(), x.ready(), y.ready()]
+    return out
+`, nil)
+	c.check(t, `[False, False, True, True, False, False, True, True]`)
+}
+
 func TestSessionAttachByUUID(t *testing.T) {
 	r := newRig(t)
 	c := r.call(`

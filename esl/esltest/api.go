@@ -233,7 +233,9 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		if rest == "" {
 			return uuidUsage[cmd]
 		}
-		if v, ok := ch.vars.get(rest); ok {
+		// switch_channel_get_variable: the variables, then the caller
+		// profile's fields, then the globals.
+		if v, ok := sw.lookupVar(rest, ch); ok {
 			return v
 		}
 		return "_undef_"
@@ -251,7 +253,9 @@ func (sw *Switch) uuidCommand(cmd, arg string) string {
 		}
 		return "+OK\n"
 	case "uuid_setvar_multi":
-		for _, kv := range strings.Split(rest, ";") {
+		// switch_separate_string on ';' (quotes removed, escapes read),
+		// then each part cut at its first '='.
+		for _, kv := range separateString(rest, ';', 64) {
 			k, v, _ := strings.Cut(kv, "=")
 			if k = strings.TrimSpace(k); k != "" {
 				if v == "" {

@@ -33,8 +33,10 @@ func lookupApp(name string) (appFunc, bool) {
 		return appPlayAndGetDigits, true
 	case "read":
 		return appRead, true
-	case "set", "export":
+	case "set":
 		return appSet, true
+	case "export":
+		return appExport, true
 	case "unset":
 		return func(_ context.Context, ch *Channel, arg string) string {
 			ch.vars.unset(strings.TrimSpace(arg))
@@ -91,6 +93,10 @@ func lookupApp(name string) (appFunc, bool) {
 			ch.dropDigits()
 			return ""
 		}, true
+	case "play_and_detect_speech":
+		return appPlayAndDetectSpeech, true
+	case "detect_speech":
+		return appDetectSpeech, true
 	case "start_dtmf", "stop_dtmf", "ring_ready_mark", "privacy", "system_noop", "hash", "db", "limit":
 		return func(context.Context, *Channel, string) string { return "" }, true
 	}
@@ -117,6 +123,26 @@ func appSet(ctx context.Context, ch *Channel, arg string) string {
 	} else {
 		ch.vars.set(k, v)
 	}
+	return ""
+}
+
+// appExport is the export app (switch_channel_export_variable_var_check):
+// it sets the variable as set does, under its name as written (so
+// "nolocal:x" stays off the channel's own x), and adds that name to
+// export_vars, which originate and bridge copy to new legs.
+func appExport(ctx context.Context, ch *Channel, arg string) string {
+	appSet(ctx, ch, arg)
+	k, v, ok := strings.Cut(arg, "=")
+	if !ok {
+		k, v, _ = strings.Cut(arg, ",")
+	}
+	if k == "" || v == "" {
+		return ""
+	}
+	if old, _ := ch.vars.get("export_vars"); old != "" {
+		k = old + "," + k
+	}
+	ch.vars.set("export_vars", k)
 	return ""
 }
 
@@ -519,6 +545,8 @@ func appBridge(ctx context.Context, ch *Channel, arg string) string {
 	case <-ctx.Done():
 	case <-other.ctx.Done():
 	}
+	ch.vars.unset("bridge_to")
+	other.vars.unset("bridge_to")
 	return ""
 }
 
@@ -533,6 +561,10 @@ func (ch *Channel) link(other *Channel) {
 	other.mu.Unlock()
 	ch.vars.set("bridge_uuid", other.uuid)
 	other.vars.set("bridge_uuid", ch.uuid)
+	// bridge_to is set on both legs while the bridge lasts
+	// (switch_ivr_bridge.c, SWITCH_BRIDGE_VARIABLE).
+	ch.vars.set("bridge_to", other.uuid)
+	other.vars.set("bridge_to", ch.uuid)
 	ev := ch.event("CHANNEL_BRIDGE", "switch_ivr_bridge.c", "audio_bridge_on_exchange_media", 825)
 	ev.Headers.Add("Bridge-A-Unique-ID", ch.uuid)
 	ev.Headers.Add("Bridge-B-Unique-ID", other.uuid)
@@ -571,4 +603,45 @@ func (sw *Switch) logLine(level int, file, text string) {
 			c.push(qitem{raw: raw})
 		}
 	}
+}
+
+// The simulated switch has no ASR engine, as the test FreeSWITCH: speech
+// detection fails the way the switch's does without one.
+
+// appPlayAndDetectSpeech is play_and_detect_speech "<file> detect:<engine>
+// <grammar>": detect_speech_result is cleared, the engine is not found
+// (nothing is played) and current_application_response says so.
+func appPlayAndDetectSpeech(ctx context.Context, ch *Channel, arg string) string {
+	ch.vars.unset("detect_speech_result")
+	file, detect, ok := strings.Cut(arg, "detect:")
+	a := separateString(detect, ' ', 2)
+	if !ok || len(a) != 2 {
+		ch.sw.logLine(3, "mod_dptools.c", "Usage: <file> detect:<engine> {param1=val1,param2=val2}<grammar>")
+		ch.vars.set("current_application_response", "USAGE ERROR")
+		return ""
+	}
+	gotArgs(ctx, []string{strings.TrimSpace(file), a[0], a[1]})
+	ch.sw.logLine(3, "switch_core_asr.c", "Invalid ASR module ["+a[0]+"]!")
+	ch.vars.set("current_application_response", "ASR INIT ERROR")
+	return ""
+}
+
+// appDetectSpeech is detect_speech: starting (engine grammar name [path])
+// fails as no engine is found; the other forms have nothing to act on.
+func appDetectSpeech(ctx context.Context, ch *Channel, arg string) string {
+	a := separateString(arg, ' ', 4)
+	gotArgs(ctx, a)
+	if len(a) == 0 {
+		ch.sw.logLine(3, "mod_dptools.c", "Usage: <mod_name> <gram_name> <gram_path> [<addr>] OR grammar <gram_name> [<path>] OR pause OR resume")
+		return ""
+	}
+	switch strings.ToLower(a[0]) {
+	case "grammar", "nogrammar", "grammaron", "grammaroff", "grammarsalloff", "init", "pause", "resume", "stop", "param",
+		"start-input-timers", "start_input_timers":
+	default:
+		if len(a) >= 3 {
+			ch.sw.logLine(3, "switch_core_asr.c", "Invalid ASR module ["+a[0]+"]!")
+		}
+	}
+	return ""
 }

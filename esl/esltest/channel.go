@@ -85,6 +85,7 @@ type Channel struct {
 	sessEvents  []queuedEvent // events queued to the session (sendevent with its Unique-ID)
 	uuidBridge  *Channel      // uuid_bridge: the leg to bridge to when the running app ends
 	bridgeOrig  bool          // this leg sent CHANNEL_BRIDGE (the first uuid of uuid_bridge)
+	bridgeEnd   *bridgeEnd    // ends the uuid_bridge of both legs when one leaves it
 	peer        *Channel      // the other loopback leg
 	bridged     *Channel
 	sock        *conn // the outbound socket controlling the channel

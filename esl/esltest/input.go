@@ -2,7 +2,9 @@ package esltest
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
@@ -154,11 +156,17 @@ func switchTrue(s string) bool {
 // has nothing left and hangs up, a leg of "socket ... async full" runs the
 // apps after socket (its socket connection stays open).
 func (ch *Channel) startUUIDBridge(other *Channel) {
+	// switch_ivr_uuid_bridge: each leg's transfer_source (and pushed
+	// transfer_history) says uuid_br, before its app is interrupted.
+	for _, l := range [][2]*Channel{{ch, other}, {other, ch}} {
+		l[0].pushTransferSource(fmt.Sprintf("%d:%s:uuid_br:%s", time.Now().Unix(), l[0].uuid, l[1].uuid))
+	}
+	end := &bridgeEnd{done: make(chan struct{})}
 	ch.mu.Lock()
-	ch.uuidBridge, ch.bridgeOrig = other, true
+	ch.uuidBridge, ch.bridgeOrig, ch.bridgeEnd = other, true, end
 	ch.mu.Unlock()
 	other.mu.Lock()
-	other.uuidBridge, other.bridgeOrig = ch, false
+	other.uuidBridge, other.bridgeOrig, other.bridgeEnd = ch, false, end
 	other.mu.Unlock()
 	ch.interrupt()
 	other.interrupt()
@@ -188,20 +196,38 @@ func (ch *Channel) takeUUIDBridge() *Channel {
 func uuidBridgeApp(other *Channel) appFunc {
 	return func(ctx context.Context, ch *Channel, _ string) string {
 		ch.mu.Lock()
-		orig := ch.bridgeOrig
+		orig, end := ch.bridgeOrig, ch.bridgeEnd
 		ch.mu.Unlock()
 		if orig {
 			ch.link(other)
 		}
 		// The bridge runs the executes sendmsg queues to the leg
-		// (switch_ivr_parse_all_events in the bridge loop).
-		ch.serveQueue(ctx, other.ctx.Done(), false)
+		// (switch_ivr_parse_all_events in the bridge loop), until either
+		// leg leaves it: a hangup, or a transfer of one leg.
+		until := make(chan struct{})
+		stop := context.AfterFunc(other.ctx, func() { end.close() })
+		go func() {
+			<-end.done
+			close(until)
+		}()
+		ch.serveQueue(ctx, until, false)
+		stop()
+		end.close()
 		ch.mu.Lock()
 		ch.uuidBridge, ch.bridged = nil, nil
 		ch.mu.Unlock()
+		ch.vars.unset("bridge_to")
 		if orig {
 			ch.sw.publish(ch.event("CHANNEL_UNBRIDGE", "switch_ivr_bridge.c", "audio_bridge_thread", 700))
 		}
 		return ""
 	}
 }
+
+// bridgeEnd is closed when the first leg of a uuid_bridge leaves it.
+type bridgeEnd struct {
+	once sync.Once
+	done chan struct{}
+}
+
+func (e *bridgeEnd) close() { e.once.Do(func() { close(e.done) }) }

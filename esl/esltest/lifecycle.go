@@ -167,7 +167,13 @@ func (ch *Channel) sessionTransfer(ext, dialplan, dpContext string) {
 	ch.mu.Lock() // the new caller profile: Caller-Destination-Number, Caller-Context
 	ch.prof.dest, ch.prof.context = ext, dpContext
 	ch.mu.Unlock()
-	src := fmt.Sprintf("%d:%s:bl_xfer:%s/%s/%s", time.Now().Unix(), ch.uuid, ext, dpContext, dialplan)
+	ch.pushTransferSource(fmt.Sprintf("%d:%s:bl_xfer:%s/%s/%s", time.Now().Unix(), ch.uuid, ext, dpContext, dialplan))
+	ch.transfer(ext)
+}
+
+// pushTransferSource sets transfer_source to src and pushes it on
+// transfer_history, as the switch does for a transfer or a uuid_bridge.
+func (ch *Channel) pushTransferSource(src string) {
 	ch.vars.set("transfer_source", src)
 	switch h, _ := ch.vars.get("transfer_history"); {
 	case h == "":
@@ -177,7 +183,6 @@ func (ch *Channel) sessionTransfer(ext, dialplan, dpContext string) {
 	default:
 		ch.vars.set("transfer_history", "ARRAY::"+h+"|:"+src)
 	}
-	ch.transfer(ext)
 }
 
 // transfer sends the channel to another extension: the running app stops
@@ -186,7 +191,11 @@ func (ch *Channel) transfer(ext string) {
 	ch.mu.Lock()
 	ch.transferTo = ext
 	cancels := append([]context.CancelFunc(nil), ch.appCancels...)
+	end := ch.bridgeEnd
 	ch.mu.Unlock()
+	if end != nil {
+		end.close() // a uuid_bridge it is in (or about to start) ends for both legs
+	}
 	for _, cancel := range cancels {
 		cancel()
 	}
