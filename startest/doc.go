@@ -37,6 +37,18 @@
 //	t.start(module, args="", timeout=10000) a background runtime job; job.wait()
 //	t.logs()                                every script log line of the run so far
 //	t.sleep(ms)                             waits ms of simulated time
+//	t.http(path, body="", status=200, json=None, headers={}, method="", delay_ms=0)
+//	                                        the run's local web server answers
+//	                                        path so until the test ends (json:
+//	                                        encoded, application/json;
+//	                                        delay_ms: real time, as http's
+//	                                        timeouts); returns its
+//	                                        URL. The server's host:port is the
+//	                                        one entry of http-allow-hosts, so
+//	                                        the http module reaches it (and
+//	                                        nothing else); unknown paths: 404
+//	t.http_requests()                       what scripts sent it in this test:
+//	                                        [.method .path .query .body .headers]
 //	t.eq(got, want, msg="")  t.ne(got, unwanted, msg="")
 //	t.true(x, msg="")  t.false(x, msg="")
 //	t.contains(container, x, msg="")        x in container; a string x also

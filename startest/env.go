@@ -32,6 +32,7 @@ type Env struct {
 	Scale float64
 
 	logs *logSink
+	web  *web // the run's local web server (t.http), in http-allow-hosts
 }
 
 // EnvOptions configures NewEnv.
@@ -75,19 +76,23 @@ func NewEnv(root string, o EnvOptions) (*Env, error) {
 	cfg.Reload = "off"
 	cfg.DrainTimeout = 2 * time.Second
 	cfg.LogLevel = "debug"
+	w := newWeb()
+	cfg.HTTPAllowHosts = []string{w.hostPort()}
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
 	srv, err := server.New(cfg, server.WithLogger(log))
 	if err != nil {
+		w.close()
 		sw.Close()
 		return nil, err
 	}
 	if err := srv.Start(); err != nil {
+		w.close()
 		sw.Close()
 		return nil, err
 	}
-	e := &Env{Root: abs, Switch: sw, Server: srv, Scale: o.Scale, logs: sink}
+	e := &Env{Root: abs, Switch: sw, Server: srv, Scale: o.Scale, logs: sink, web: w}
 	// Wait (briefly) for the inbound connection, so API() works at once.
 	deadline := time.Now().Add(2 * time.Second)
 	for srv.Client() == nil && time.Now().Before(deadline) {
@@ -102,6 +107,7 @@ func (e *Env) Close() {
 	defer cancel()
 	e.Server.Shutdown(ctx)
 	e.Switch.Close()
+	e.web.close()
 }
 
 // Real converts simulated time into real time.

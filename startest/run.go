@@ -156,6 +156,7 @@ func runOne(env *Env, o Options, out io.Writer, m *loader.Module, fn *starlark.F
 		fmt.Fprintf(out, "=== RUN   %s\n", name)
 	}
 	t := newT(env, name)
+	env.web.reset() // each test declares its own t.http answers
 	ctx, cancel := context.WithTimeout(context.Background(), o.TestTimeout)
 	defer cancel()
 	start := time.Now()

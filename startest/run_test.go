@@ -90,3 +90,12 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPFixture: t.http answers the scripts' http requests from a local
+// server the run allows, per test, and t.http_requests shows what they sent.
+func TestHTTPFixture(t *testing.T) {
+	s, out := run(t, Options{Root: "testdata/web", Verbose: true})
+	if s.Passed != 3 || s.Failed != 0 {
+		t.Fatalf("summary %+v, want 3 passed:\n%s", s, out)
+	}
+}

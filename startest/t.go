@@ -56,6 +56,9 @@ var tMethods = map[string]tMethod{
 	"log":       (*T).log,
 	"logs":      (*T).logs,
 	"sleep":     (*T).sleep,
+	"http":      (*T).http,
+	// http_requests: what the scripts sent to t.http's server.
+	"http_requests": (*T).httpRequests,
 }
 
 // AttrNames lists t's attributes.
