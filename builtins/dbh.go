@@ -9,6 +9,8 @@ import (
 	"strings"
 	gotime "time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"go.starlark.net/lib/time"
 	"go.starlark.net/starlark"
 )
@@ -243,6 +245,9 @@ func (e *callbackError) Error() string { return e.err.Error() }
 
 // eachRow runs stmt and calls f with each row as a dict until f returns true.
 func (h *Dbh) eachRow(ctx context.Context, stmt string, params []any, f func(*starlark.Dict) (stop bool, err error)) error {
+	if h.ds.Driver == "pgx" && !h.typed {
+		return h.eachRowPgText(ctx, stmt, params, f)
+	}
 	rows, err := h.conn.QueryContext(ctx, stmt, params...)
 	if err != nil {
 		return err
@@ -280,6 +285,42 @@ func (h *Dbh) eachRow(ctx context.Context, stmt string, params []any, f func(*st
 		}
 	}
 	return rows.Err()
+}
+
+// eachRowPgText is eachRow on PostgreSQL without typed: it asks the server
+// for every column in text format and gives the row values as the server
+// wrote them (2 for a float8 2.0, \x0102 for a bytea, t for true, the
+// session's time zone on a timestamptz), "" for NULL, as mod_lua's pgsql
+// handles give them; database/sql would decode them to Go values first.
+func (h *Dbh) eachRowPgText(ctx context.Context, stmt string, params []any, f func(*starlark.Dict) (stop bool, err error)) error {
+	return h.conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres connection of type %T, want pgx's", dc)
+		}
+		rows, err := sc.Conn().Query(ctx, stmt, append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, params...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		fields := rows.FieldDescriptions()
+		for rows.Next() {
+			row := starlark.NewDict(len(fields))
+			for i, raw := range rows.RawValues() {
+				if err := row.SetKey(starlark.String(fields[i].Name), starlark.String(raw)); err != nil {
+					return err
+				}
+			}
+			stop, err := f(row)
+			if err != nil {
+				return &callbackError{err}
+			}
+			if stop {
+				return nil
+			}
+		}
+		return rows.Err()
+	})
 }
 
 // sqlValue converts a column value: NULL is None, integers int, reals float,
@@ -412,13 +453,29 @@ func (h *Dbh) connected(_ *starlark.Thread, fn *starlark.Builtin, args starlark.
 }
 
 // release gives the connection back to the pool; the Call runs it at the end.
+// A transaction the script left open is rolled back first: the next call
+// that takes the connection must not run inside it (nor wait on its locks).
 func (h *Dbh) release() error {
 	if h.conn == nil {
 		return nil
 	}
+	h.rollbackOpen()
 	err := h.conn.Close()
 	h.conn, h.connErr = nil, ""
 	return err
+}
+
+// rollbackOpen rolls back a transaction left open on an SQLite connection
+// (bounded: the call's context may be gone already). pgx's driver itself
+// discards a PostgreSQL connection with an open transaction when the pool
+// hands it out again.
+func (h *Dbh) rollbackOpen() {
+	if h.ds.Driver != "sqlite" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*gotime.Second)
+	defer cancel()
+	h.conn.ExecContext(ctx, "ROLLBACK") // "no transaction is active" when there is none
 }
 
 func (h *Dbh) releaseMethod(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -2,15 +2,19 @@ package builtins
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -293,26 +297,319 @@ func TestParseDSN(t *testing.T) {
 	}
 }
 
-// TestDbhPostgres runs against a real server named by FSSTAR_TEST_POSTGRES
-// (a postgres:// URL), e.g. postgres://postgres:postgres@127.0.0.1/postgres?sslmode=disable.
-func TestDbhPostgres(t *testing.T) {
+// postgresDSN returns the DSN of the real PostgreSQL server the tests run
+// against (FSSTAR_TEST_POSTGRES, a postgres:// URL: tools/postgres/start.sh
+// starts one and prints it), or skips saying so.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
 	dsn := os.Getenv("FSSTAR_TEST_POSTGRES")
 	if dsn == "" {
-		t.Skip("FSSTAR_TEST_POSTGRES is not set: no PostgreSQL server to test Dbh against (only the DSN parsing is tested)")
+		t.Skip("FSSTAR_TEST_POSTGRES is not set: no PostgreSQL server to test Dbh against (only the DSN parsing is tested); tools/postgres/start.sh starts one")
 	}
-	opts := dbOptions(t)
-	v, err := run(t, opts, newCall(t), fmt.Sprintf(`
-dbh = freeswitch.Dbh(%q)
-dbh.connected() or fail(dbh.last_error())
-dbh.query("create temporary table fsstar_t (n integer, s text)")
-dbh.query("insert into fsstar_t values ($1, $2), ($3, $4)", args=[1, "a", 2, None])
-n = dbh.affected_rows()
-result = (n, dbh.query_rows("select n, s from fsstar_t order by n"))`, dsn))
+	return dsn
+}
+
+// pgSchema is schema on PostgreSQL, with more of its types, in a temporary
+// table (each case has a pool, so a connection, of its own).
+const pgSchema = `
+dbh = freeswitch.Dbh(DSN)
+dbh.query("set timezone to 'UTC'")
+dbh.query("create temporary table callers (number text primary key, name text, calls integer, score double precision, photo bytea, vip boolean, born date, seen timestamptz, balance numeric(10, 2))")
+dbh.query("insert into callers values ('1001', 'Alice', 3, 1.5, '\\x0102', true, '1990-05-17', '2026-01-02 03:04:05.5+00', 12.5)")
+dbh.query("insert into callers values ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args=["1002", "Bob", 0, None, None, False, None, None, None])
+dbh.query("insert into callers (number, name, calls) values ($1, $2, $3)", None, ("1003", "Carol", 7))
+`
+
+// TestDbhPostgres is TestDbhSQLite against a real PostgreSQL server: the
+// same behaviour, with PostgreSQL's text for the values (as mod_lua's
+// pgsql handles give them) and its own messages.
+func TestDbhPostgres(t *testing.T) {
+	dsn := postgresDSN(t)
+	ds, err := ParseDSN(dsn, "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `(2, [{"n": 1, "s": "a"}, {"n": 2, "s": None}])`; v.String() != want {
-		t.Fatalf("got %s, want %s", v, want)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := u.User.Username()
+	pass, _ := u.User.Password()
+	noPass := *u
+	noPass.User = nil
+	keywords := fmt.Sprintf("pgsql://host=%s port=%s dbname=%s sslmode=disable", u.Hostname(), u.Port(), strings.TrimPrefix(u.Path, "/"))
+	cases := []scriptCase{
+		{name: "connected", src: `
+dbh = freeswitch.Dbh(DSN)
+result = (dbh.connected(), str(dbh), type(dbh), dbh.last_error())`, want: fmt.Sprintf(`(True, "<Dbh %s connected>", "Dbh", None)`, ds.Display)},
+		{name: "user and pass replace the DSN's", src: fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q, %q, %q)
+result = (dbh.connected() or dbh.last_error(), dbh.query_rows("select current_user as u"))`, noPass.String(), user, pass),
+			want: fmt.Sprintf(`(True, [{"u": %q}])`, user)},
+		{name: "pgsql keyword form", src: fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q, %q, %q)
+result = (dbh.connected() or dbh.last_error(), dbh.query_rows("select current_database() as d"))`, keywords, user, pass),
+			want: fmt.Sprintf(`(True, [{"d": %q}])`, strings.TrimPrefix(u.Path, "/"))},
+		{name: "wrong password", src: fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q, %q, "not-the-pass-42")
+err = dbh.last_error()
+result = (dbh.connected(), "password authentication failed" in err, "not-the-pass-42" in err, dbh.query("select 1"))`, noPass.String(), user),
+			want: `(False, True, False, False)`},
+		{name: "insert and affected rows", src: pgSchema + `
+dbh.query("update callers set calls = calls + 1 where calls > 0")
+a = dbh.affected_rows()
+dbh.query("delete from callers where number = $1", args=["1002"])
+result = (a, dbh.affected_rows())`, want: `(2, 1)`},
+		// PostgreSQL's text for each type, NULL as "".
+		{name: "callback per row", src: pgSchema + `
+rows = []
+ok = dbh.query("select * from callers order by number", lambda row: rows.append(row))
+result = (ok, rows)`, want: `(True, [{"number": "1001", "name": "Alice", "calls": "3", "score": "1.5", "photo": "\\x0102", "vip": "t", "born": "1990-05-17", "seen": "2026-01-02 03:04:05.5+00", "balance": "12.50"}, ` +
+			`{"number": "1002", "name": "Bob", "calls": "0", "score": "", "photo": "", "vip": "f", "born": "", "seen": "", "balance": ""}, ` +
+			`{"number": "1003", "name": "Carol", "calls": "7", "score": "", "photo": "", "vip": "", "born": "", "seen": "", "balance": ""}])`},
+		{name: "values as the server's text", src: `
+dbh = freeswitch.Dbh(DSN)
+result = dbh.query_rows("select 2.0::float8 as r, 0.1::float8 as t, 1e15::float8 as e, 0.1::real as f4, 2.50::numeric as d, 10 as i, null as n, 'x' as s, '{1,2}'::int[] as a, interval '90 minutes' as iv")`,
+			want: `[{"r": "2", "t": "0.1", "e": "1e+15", "f4": "0.1", "d": "2.50", "i": "10", "n": "", "s": "x", "a": "{1,2}", "iv": "01:30:00"}]`},
+		{name: "typed values", src: strings.Replace(pgSchema, "freeswitch.Dbh(DSN)", "freeswitch.Dbh(DSN, typed=True)", 1) + `
+rows = dbh.query_rows("select number, name, calls, score, photo, vip, balance from callers where number < '1003' order by number")
+seen = dbh.query_rows("select seen, born from callers where number = '1001'")[0]
+result = (rows, type(seen["seen"]), seen["seen"] == time.time(year=2026, month=1, day=2, hour=3, minute=4, second=5, nanosecond=500000000, location="UTC"), type(seen["born"]), seen["born"].year)`,
+			want: `([{"number": "1001", "name": "Alice", "calls": 3, "score": 1.5, "photo": b"\x01\x02", "vip": True, "balance": "12.50"}, {"number": "1002", "name": "Bob", "calls": 0, "score": None, "photo": None, "vip": False, "balance": None}], "time.time", True, "time.time", 1990)`},
+		{name: "callback stops on true", src: pgSchema + `
+seen = []
+def cb(row):
+    seen.append(row["number"])
+    return len(seen) == 2
+result = (dbh.query("select number from callers order by number", cb), seen, dbh.query_rows("select count(*) as n from callers"))`, want: `(True, ["1001", "1002"], [{"n": "3"}])`},
+		{name: "callback stops on non-zero, goes on on zero and None", src: pgSchema + `
+seen = []
+def cb(row):
+    seen.append(row["number"])
+    return 1 if row["number"] == "1002" else 0
+dbh.query("select number from callers order by number", fn=cb)
+result = seen`, want: `["1001", "1002"]`},
+		{name: "query_rows", src: pgSchema + `result = dbh.query_rows("select name from callers where calls >= $1 order by name", [1])`,
+			want: `[{"name": "Alice"}, {"name": "Carol"}]`},
+		{name: "query_rows too many", src: `freeswitch.Dbh(DSN).query_rows("select i from generate_series(1, 6) as i")`,
+			wantErr: `Dbh.query_rows: more than 5 rows; add a LIMIT`},
+		{name: "query_rows typed too many", src: `freeswitch.Dbh(DSN, typed=True).query_rows("select i from generate_series(1, 6) as i")`,
+			wantErr: `Dbh.query_rows: more than 5 rows; add a LIMIT`},
+		{name: "sql error goes to last_error", src: `
+dbh = freeswitch.Dbh(DSN)
+ok = dbh.query("select * from no_such_table")
+err = dbh.last_error()
+dbh.clear_error()
+result = (ok, err, dbh.last_error(), dbh.query_rows("select 1 as one"))`, want: `(False, "ERROR: relation \"no_such_table\" does not exist (SQLSTATE 42P01)", None, [{"one": "1"}])`},
+		{name: "sql error with callback", src: `
+dbh = freeswitch.Dbh(DSN)
+result = (dbh.query("select nonsense from", lambda r: None), dbh.last_error())`, want: `(False, "ERROR: syntax error at end of input (SQLSTATE 42601)")`},
+		{name: "sql error with args", src: `
+dbh = freeswitch.Dbh(DSN)
+result = (dbh.query("select 1 / $1::int", lambda r: None, [0]), dbh.last_error())`, want: `(False, "ERROR: division by zero (SQLSTATE 22012)")`},
+		{name: "query_rows error raises and is kept", src: `
+dbh = freeswitch.Dbh(DSN)
+dbh.query_rows("select * from no_such_table")`, wantErr: `Dbh.query_rows: ERROR: relation "no_such_table" does not exist (SQLSTATE 42P01)`},
+		{name: "callback error propagates", src: pgSchema + `
+def cb(row):
+    fail("boom on " + row["number"])
+dbh.query("select number from callers order by number", cb)`, wantErr: `boom on 1001`},
+		{name: "reentrant query refused", src: pgSchema + `
+dbh.query("select number from callers", lambda row: dbh.query("select 1"))`, wantErr: `Dbh.query: called from inside a row callback of the same handle`},
+		{name: "release", src: `
+dbh = freeswitch.Dbh(DSN)
+result = (dbh.release(), dbh.connected(), dbh.release())`, want: `(True, False, False)`},
+		{name: "query after release", src: `
+dbh = freeswitch.Dbh(DSN)
+dbh.release()
+dbh.query("select 1")`, wantErr: `Dbh.query: the handle was released`},
+		{name: "bad args", src: `freeswitch.Dbh(DSN).query("select $1", args=[{}])`, wantErr: `Dbh.query: args[0]: cannot pass a dict to SQL`},
+		{name: "test_reactive creates once", src: `
+dbh = freeswitch.Dbh(DSN)
+a = dbh.test_reactive("select count(*) from counters", "drop table counters", "create temporary table counters (n integer)")
+dbh.query("insert into counters values (1)")
+b = dbh.test_reactive("select count(*) from counters", "drop table counters", "create temporary table counters (n integer)")
+result = (a, b, dbh.query_rows("select n from counters"))`, want: `(True, True, [{"n": "1"}])`},
+		{name: "test_reactive failing", src: `
+dbh = freeswitch.Dbh(DSN)
+result = (dbh.test_reactive("select * from nope", "", "create nonsense"), "syntax error" in dbh.last_error())`, want: `(False, True)`},
+		{name: "server not there", src: `
+dbh = freeswitch.Dbh("postgres://u:secret-9@127.0.0.1:1/db?sslmode=disable&connect_timeout=10")
+err = dbh.last_error()
+result = (dbh.connected(), "127.0.0.1" in err, "secret-9" in err, str(dbh))`,
+			want: `(False, True, False, "<Dbh postgres://u:xxxxx@127.0.0.1:1/db?sslmode=disable&connect_timeout=10 not connected>")`},
+	}
+	for i := range cases {
+		cases[i].src = strings.ReplaceAll(cases[i].src, "DSN", strconv.Quote(dsn))
+	}
+	runCasesWith(t, dbOptions, cases)
+}
+
+// pgTable makes a table of its own for a test on the shared database (a
+// temporary one lives in one connection only) and drops it at the end.
+func pgTable(t *testing.T, dsn, columns string) string {
+	t.Helper()
+	name := "fsstar_dbh_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec("drop table if exists " + name); err != nil {
+			t.Errorf("dropping %s: %v", name, err)
+		}
+		db.Close()
+	})
+	if _, err := db.Exec("create table " + name + " (" + columns + ")"); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// One pool per DSN: a later call takes the connection an earlier one gave
+// back (the same server process), what it wrote is kept, and another DSN
+// has a pool of its own.
+func TestDbhPostgresPoolPerDSN(t *testing.T) {
+	dsn := postgresDSN(t)
+	table := pgTable(t, dsn, "v text")
+	opts := dbOptions(t)
+	backend := func(dsn string) string {
+		t.Helper()
+		call := &Call{Context: context.Background()}
+		v, err := run(t, opts, call, fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q)
+dbh.query("insert into %s values ('kept')")
+result = dbh.query_rows("select pg_backend_pid() as pid")[0]["pid"]`, dsn, table))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := call.Close(); err != nil { // gives the connection back
+			t.Fatal(err)
+		}
+		return string(v.(starlark.String))
+	}
+	first, second := backend(dsn), backend(dsn)
+	if first != second {
+		t.Fatalf("the second call ran on server process %s, the first on %s: the connection was not reused", second, first)
+	}
+	// The same server and role, another DSN (a query parameter more): another pool.
+	other := backend(dsn + "&application_name=fsstar_test")
+	if other == first {
+		t.Fatalf("another DSN ran on the first DSN's connection (server process %s)", other)
+	}
+	v, err := run(t, opts, newCall(t), fmt.Sprintf(`result = freeswitch.Dbh(%q).query_rows("select count(*) as n from %s")`, dsn, table))
+	if err != nil || v.String() != `[{"n": "3"}]` {
+		t.Fatalf("rows written by the calls: %v %v", v, err)
+	}
+}
+
+// A transaction a call left open is rolled back when the call ends: the
+// next call that takes the connection does not run inside it.
+func TestDbhPostgresOpenTransactionRolledBack(t *testing.T) {
+	dsn := postgresDSN(t)
+	table := pgTable(t, dsn, "v text")
+	opts := dbOptions(t)
+	call := &Call{Context: context.Background()}
+	if _, err := run(t, opts, call, fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q)
+dbh.query("begin") or fail(dbh.last_error())
+dbh.query("insert into %s values ('uncommitted')") or fail(dbh.last_error())`, dsn, table)); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Close(); err != nil {
+		t.Fatalf("Call.Close: %v", err)
+	}
+	v, err := run(t, opts, newCall(t), fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q)
+result = dbh.query_rows("select count(*) as n, txid_current_if_assigned() as xid from %s")`, dsn, table))
+	if err != nil || v.String() != `[{"n": "0", "xid": ""}]` {
+		t.Fatalf("the next call: %v %v (n 1 and an xid: it ran inside the first call's transaction)", v, err)
+	}
+}
+
+// The same on SQLite, where the open transaction would also keep its lock.
+func TestDbhSQLiteOpenTransactionRolledBack(t *testing.T) {
+	opts := dbOptions(t)
+	if _, err := run(t, opts, newCall(t), `freeswitch.Dbh("sqlite://db/tx").query("create table t (v text)")`); err != nil {
+		t.Fatal(err)
+	}
+	call := &Call{Context: context.Background()}
+	if _, err := run(t, opts, call, `
+dbh = freeswitch.Dbh("sqlite://db/tx")
+dbh.query("begin") or fail(dbh.last_error())
+dbh.query("insert into t values ('uncommitted')") or fail(dbh.last_error())`); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Close(); err != nil {
+		t.Fatalf("Call.Close: %v", err)
+	}
+	v, err := run(t, opts, newCall(t), `
+dbh = freeswitch.Dbh("sqlite://db/tx")
+result = (dbh.query("commit"), dbh.query_rows("select count(*) as n from t"))`)
+	if err != nil || v.String() != `(False, [{"n": "0"}])` {
+		t.Fatalf("the next call: %v %v (commit True and n 1: it ran inside the first call's transaction)", v, err)
+	}
+}
+
+// Many calls writing one table at once, each on a connection of the pool.
+func TestDbhPostgresConcurrentCalls(t *testing.T) {
+	dsn := postgresDSN(t)
+	table := pgTable(t, dsn, "n integer")
+	opts := dbOptions(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			call := &Call{Context: context.Background()}
+			defer call.Close()
+			_, err := run(t, opts, call, fmt.Sprintf(`
+def insert():
+    dbh = freeswitch.Dbh(%q)
+    if not dbh.query("insert into %s values ($1)", args=[%d]):
+        fail(dbh.last_error())
+insert()`, dsn, table, i))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	v, err := run(t, opts, newCall(t), fmt.Sprintf(`result = freeswitch.Dbh(%q).query_rows("select count(*) as n, sum(n) as s from %s")`, dsn, table))
+	if err != nil || v.String() != `[{"n": "20", "s": "190"}]` {
+		t.Fatalf("count: %v %v", v, err)
+	}
+}
+
+// A call that ends while its query runs stops the query (the server
+// cancels it) with the call's cause, and the pool goes on serving.
+func TestDbhPostgresCancelled(t *testing.T) {
+	dsn := postgresDSN(t)
+	opts := dbOptions(t)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	call := &Call{Context: ctx}
+	defer call.Close()
+	pre := Predeclared(opts)
+	// The query runs for a minute unless cancelled: the script's
+	// started() call cancels the call a little later, from outside.
+	pre["started"] = starlark.NewBuiltin("started", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		time.AfterFunc(200*time.Millisecond, func() { cancel(errors.New("the call hung up")) })
+		return starlark.None, nil
+	})
+	thread := &starlark.Thread{}
+	SetCall(thread, call)
+	_, err := starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "t.star", fmt.Sprintf(`
+dbh = freeswitch.Dbh(%q)
+started()
+dbh.query_rows("select pg_sleep(60)")`, dsn), pre)
+	if err == nil || !strings.Contains(err.Error(), "Dbh.query_rows: the call hung up") {
+		t.Fatalf("query when the call ended: %v", err)
+	}
+	if _, err := run(t, opts, newCall(t), fmt.Sprintf(`freeswitch.Dbh(%q).query("select 1") or fail("query")`, dsn)); err != nil {
+		t.Fatalf("the next call: %v", err)
 	}
 }
 
