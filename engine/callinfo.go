@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
@@ -33,6 +34,9 @@ type callState struct {
 	base     hclog.Logger
 	logOnce  sync.Once
 	log      hclog.Logger // built on first use: most calls never log
+	// stepLimited is set by the thread's OnMaxSteps: the call was
+	// stopped by the step limit.
+	stepLimited atomic.Bool
 }
 
 // logger builds the call's logger on first use; safe from any goroutine

@@ -18,8 +18,8 @@
 //
 // Every call gets a fresh starlark.Thread named "<uuid> <module>", with:
 //
-//   - a step limit (WithMaxSteps, DefaultMaxSteps): a runaway loop fails
-//     with "too many steps";
+//   - a step limit (WithMaxSteps, loader.DefaultMaxSteps): a runaway loop
+//     fails with "too many steps", an error wrapping ErrStepLimit;
 //   - print() going to the hclog logger with the call's uuid, module and
 //     function fields (and CallInfo.Fields);
 //   - CallInfo.Locals and WithThreadSetup hooks, so builtins find the

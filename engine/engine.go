@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/fsstar/fsstar/loader"
@@ -24,7 +23,7 @@ type Engine struct {
 
 // New returns an engine that runs modules from ld.
 func New(ld *loader.Loader, opts ...Option) *Engine {
-	e := &Engine{ld: ld, log: hclog.NewNullLogger(), maxSteps: DefaultMaxSteps}
+	e := &Engine{ld: ld, log: hclog.NewNullLogger(), maxSteps: loader.DefaultMaxSteps}
 	for _, o := range opts {
 		o(e)
 	}
@@ -71,6 +70,7 @@ func (e *Engine) run(ctx context.Context, kind Entry, info CallInfo, module, fun
 	}
 	if e.maxSteps > 0 {
 		thread.SetMaxExecutionSteps(e.maxSteps)
+		thread.OnMaxSteps = onMaxSteps
 	}
 	for _, f := range e.setup {
 		f(thread, info)
@@ -82,6 +82,16 @@ func (e *Engine) run(ctx context.Context, kind Entry, info CallInfo, module, fun
 	return starlark.Call(thread, fn, args, nil)
 }
 
+// onMaxSteps is every call thread's OnMaxSteps: it marks the call as
+// stopped by the step limit and cancels the thread as Starlark's default
+// does.
+func onMaxSteps(thread *starlark.Thread) {
+	if cs, ok := thread.Local(localKey).(*callState); ok {
+		cs.stepLimited.Store(true)
+	}
+	thread.Cancel("too many steps")
+}
+
 // fail counts, logs and wraps the error of a call.
 func (e *Engine) fail(ctx context.Context, c *entryCounters, cs *callState, err error) error {
 	c.errors.Add(1)
@@ -91,8 +101,9 @@ func (e *Engine) fail(ctx context.Context, c *entryCounters, cs *callState, err 
 		c.cancelled.Add(1)
 		err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 		log.Info("call cancelled", "error", err.Error(), "backtrace", Backtrace(err))
-	case strings.Contains(err.Error(), "too many steps"):
+	case cs.stepLimited.Load():
 		c.stepLimited.Add(1)
+		err = fmt.Errorf("%w (%w)", err, ErrStepLimit)
 		log.Error("call stopped by the step limit", "max_steps", e.maxSteps, "backtrace", Backtrace(err))
 	default:
 		args := []any{"error", err.Error()}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -139,22 +140,62 @@ def handler(session, args):
 	}
 }
 
+// TestStepLimit: a runaway loop is stopped by the step limit, told apart
+// by ErrStepLimit and counted. The call runs under the test's own deadline,
+// so without the step limit it fails with that deadline instead of hanging.
 func TestStepLimit(t *testing.T) {
 	f := newFixture(t, map[string]string{"spin.star": `
 def handler(session, args):
     while True:
         pass
 `}, nil, engine.WithMaxSteps(100_000))
-	start := time.Now()
-	_, err := f.e.Handler(bg, engine.CallInfo{UUID: "u", Module: "spin"}, starlark.None, starlark.None)
-	if err == nil || !strings.Contains(err.Error(), "too many steps") {
-		t.Fatalf("err = %v, want too many steps", err)
+	deadline := errors.New("the test's deadline (10s) passed: the step limit did not stop the loop")
+	ctx, cancel := context.WithTimeoutCause(bg, 10*time.Second, deadline)
+	defer cancel()
+	_, err := f.e.Handler(ctx, engine.CallInfo{UUID: "u", Module: "spin"}, starlark.None, starlark.None)
+	if !errors.Is(err, engine.ErrStepLimit) || errors.Is(err, deadline) {
+		t.Fatalf("err = %v, want the step limit", err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("step limit took %v", d)
+	if !strings.Contains(err.Error(), "too many steps") {
+		t.Errorf("err = %v, want it to say too many steps", err)
 	}
-	if st := f.e.Stats().Entries[engine.EntryHandler]; st.StepLimited != 1 || st.Errors != 1 {
+	if st := f.e.Stats().Entries[engine.EntryHandler]; st.StepLimited != 1 || st.Errors != 1 || st.Cancelled != 0 {
 		t.Errorf("stats = %+v", st)
+	}
+	if logs := f.log.String(); !strings.Contains(logs, "call stopped by the step limit") || !strings.Contains(logs, "max_steps=100000") {
+		t.Errorf("log lacks the step-limit line:\n%s", logs)
+	}
+	// A script that fails with the same words is no step-limit stop.
+	f2 := newFixture(t, map[string]string{"liar.star": `
+def handler(session, args):
+    fail("Starlark computation cancelled: too many steps")
+`}, nil, engine.WithMaxSteps(100_000))
+	_, err = f2.e.Handler(bg, engine.CallInfo{UUID: "u2", Module: "liar"}, starlark.None, starlark.None)
+	if err == nil || errors.Is(err, engine.ErrStepLimit) {
+		t.Errorf("fail() with the step limit's words: err = %v, want a plain failure", err)
+	}
+	if st := f2.e.Stats().Entries[engine.EntryHandler]; st.StepLimited != 0 || st.Errors != 1 {
+		t.Errorf("fail() with the step limit's words: stats = %+v", st)
+	}
+}
+
+// TestDefaultStepLimit: without WithMaxSteps a call has fsstar's one
+// default, loader.DefaultMaxSteps (the server's max-steps default too).
+func TestDefaultStepLimit(t *testing.T) {
+	f := newFixture(t, map[string]string{"spin.star": `
+def handler(session, args):
+    while True:
+        pass
+`}, nil)
+	deadline := errors.New("the test's deadline (60s) passed: no default step limit stopped the loop")
+	ctx, cancel := context.WithTimeoutCause(bg, 60*time.Second, deadline)
+	defer cancel()
+	_, err := f.e.Handler(ctx, engine.CallInfo{UUID: "u", Module: "spin"}, starlark.None, starlark.None)
+	if !errors.Is(err, engine.ErrStepLimit) {
+		t.Fatalf("err = %v, want the step limit", err)
+	}
+	if want := fmt.Sprintf("max_steps=%d", loader.DefaultMaxSteps); !strings.Contains(f.log.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, f.log)
 	}
 }
 

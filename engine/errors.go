@@ -7,6 +7,11 @@ import (
 	"go.starlark.net/starlark"
 )
 
+// ErrStepLimit is wrapped by the error of a call stopped by the step
+// limit (WithMaxSteps): errors.Is(err, ErrStepLimit) tells a runaway loop
+// from other failures.
+var ErrStepLimit = errors.New("step limit reached")
+
 // CallError is the error of a failed call: which module and function
 // failed, for which call. Err keeps the cause; for a Starlark error it
 // wraps the *starlark.EvalError, so Backtrace works through errors.As, and

@@ -15,7 +15,8 @@ func WithLogger(l hclog.Logger) Option {
 }
 
 // WithMaxSteps bounds the Starlark computation steps of one call (0 means
-// no limit). The default is DefaultMaxSteps.
+// no limit). The default is loader.DefaultMaxSteps; a call that reaches
+// the limit fails with an error that wraps ErrStepLimit.
 func WithMaxSteps(n uint64) Option {
 	return func(e *Engine) { e.maxSteps = n }
 }
@@ -26,8 +27,3 @@ func WithMaxSteps(n uint64) Option {
 func WithThreadSetup(f func(*starlark.Thread, CallInfo)) Option {
 	return func(e *Engine) { e.setup = append(e.setup, f) }
 }
-
-// DefaultMaxSteps is the per-call step limit unless WithMaxSteps says
-// otherwise: enough for heavy call logic, small enough that a runaway
-// loop stops within a fraction of a second.
-const DefaultMaxSteps = 50_000_000

@@ -57,7 +57,7 @@ func defaultConfig() config {
 	return config{
 		fileOptions:  DefaultFileOptions(),
 		log:          hclog.NewNullLogger(),
-		maxSteps:     10_000_000,
+		maxSteps:     DefaultMaxSteps,
 		loadTimeout:  10 * time.Second,
 		watch:        WatchAuto,
 		debounce:     30 * time.Millisecond,
@@ -101,8 +101,16 @@ func WithLogger(l hclog.Logger) Option {
 	return func(c *config) { c.log = l }
 }
 
+// DefaultMaxSteps is fsstar's Starlark step limit unless configured
+// otherwise (the server's max-steps param): the budget of a module's
+// top-level code here, of one call in engine, of one module in
+// scriptcheck. Enough for heavy call logic; a runaway loop stops within a
+// fraction of a second.
+const DefaultMaxSteps = 10_000_000
+
 // WithMaxSteps bounds the Starlark steps that a module's top-level code
-// may take when it is loaded (0 means no limit).
+// may take when it is loaded (0 means no limit). The default is
+// DefaultMaxSteps.
 func WithMaxSteps(n uint64) Option {
 	return func(c *config) { c.maxSteps = n }
 }

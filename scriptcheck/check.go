@@ -57,7 +57,8 @@ type Result struct {
 type Options struct {
 	// Recursion allows recursive functions, as the server's recursion param.
 	Recursion bool
-	// MaxSteps bounds each module's top-level code (0: 10 million).
+	// MaxSteps bounds each module's top-level code (0:
+	// loader.DefaultMaxSteps).
 	MaxSteps uint64
 	// LoadTimeout bounds each module's top-level code in wall time (0: 5s).
 	LoadTimeout time.Duration
@@ -68,7 +69,7 @@ type Options struct {
 // wrong with the scripts is in Result.Problems.
 func Check(dirs []string, opts Options) (Result, error) {
 	if opts.MaxSteps == 0 {
-		opts.MaxSteps = 10_000_000
+		opts.MaxSteps = loader.DefaultMaxSteps
 	}
 	if opts.LoadTimeout == 0 {
 		opts.LoadTimeout = 5 * time.Second

@@ -13,6 +13,7 @@ import (
 
 	starhttp "github.com/fsstar/fsstar/builtins/lib/http"
 	scriptmetrics "github.com/fsstar/fsstar/builtins/lib/metrics"
+	"github.com/fsstar/fsstar/loader"
 )
 
 // Config is everything `fsstar serve` can be told. Each field is one param of
@@ -252,7 +253,7 @@ func Params() []Param {
 		{Name: "xml-fetch-timeout", Default: "2s",
 			Usage: "deadline of xml_fetch: past it the switch gets \"not found\" and falls back to its static XML",
 			set:   dur(func(c *Config) *time.Duration { return &c.XMLFetchTimeout })},
-		{Name: "max-steps", Default: "10000000",
+		{Name: "max-steps", Default: strconv.FormatUint(loader.DefaultMaxSteps, 10),
 			Usage: "Starlark execution steps one call may take before it is stopped (0 = no limit)",
 			set: func(c *Config, v string) error {
 				n, err := strconv.ParseUint(v, 10, 64)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fsstar/fsstar/loader"
 )
 
 // TestShippedConfig loads conf/fsstar.conf.xml and checks that it names
@@ -24,6 +26,14 @@ func TestShippedConfig(t *testing.T) {
 		if !strings.Contains(data, `name="`+p.Name+`"`) {
 			t.Errorf("conf/fsstar.conf.xml does not mention param %q", p.Name)
 		}
+	}
+}
+
+// TestMaxStepsDefault: the max-steps param defaults to fsstar's one step
+// limit, loader.DefaultMaxSteps (the engine's and scriptcheck's too).
+func TestMaxStepsDefault(t *testing.T) {
+	if got := DefaultConfig().MaxSteps; got != loader.DefaultMaxSteps {
+		t.Errorf("max-steps defaults to %d, want loader.DefaultMaxSteps (%d)", got, loader.DefaultMaxSteps)
 	}
 }
 
