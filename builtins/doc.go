@@ -435,9 +435,10 @@
 //	                                  fail; with err, destroy raises err
 //	                                  afterwards, as mod_lua's destroy(err)
 //	session.startMedia(path)          fsstar only: plays path in the background
-//	                                  (`api uuid_broadcast <uuid> <path> aleg`)
-//	                                  and returns at once a MediaHandle (path,
-//	                                  active, stop()); replaces one playing
+//	                                  (a playback execute not waited for, as
+//	                                  uuid_broadcast) and returns at once a
+//	                                  MediaHandle (path, active, stop());
+//	                                  replaces one playing
 //	session.stopMedia()               stops it (`api uuid_break <uuid> all`);
 //	                                  True when there was one; any app the
 //	                                  script runs next stops it first

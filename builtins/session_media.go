@@ -3,8 +3,9 @@ package builtins
 import (
 	"errors"
 	"fmt"
-	"strings"
+	"time"
 
+	"github.com/fsstar/fsstar/esl"
 	"go.starlark.net/starlark"
 )
 
@@ -12,12 +13,19 @@ import (
 // on (an HTTP lookup, a database query), until the script stops or replaces
 // it, a blocking application starts, or the call hangs up.
 //
-// It is the switch's uuid_broadcast (playback of the path, queued on the
-// channel as an application the park loop of the socket or park app runs)
-// and uuid_break ... all (which ends the playback and drops a broadcast not
-// started yet). One api round trip to start, one to stop.
+// It is what uuid_broadcast does — a playback queued on the channel as an
+// execute event, which the park loop of the socket or park app runs — sent
+// as a sendmsg execute whose completion fsstar does not wait for, and
+// uuid_break ... all to stop it (which ends the playback, or drops it when
+// it has not started). Not uuid_broadcast itself: its event asks the switch
+// to read five to ten frames ("lead-frames") after taking it off the queue
+// and before the playback starts, and a uuid_break in those 100-200 ms is
+// lost (the app clears the break flag when it starts), so the playback
+// would go on for ever — seen on the real switch. A sendmsg has no lead
+// frames and its Event-UUID names the playback's completion, so a stop
+// knows whether it took.
 //
-// Because the broadcast holds the channel's application queue, every
+// Because the playback holds the channel's application queue, every
 // application the script runs next (streamFile, speak, say, sleep,
 // playAndGetDigits, execute...) would wait behind it: Session.run stops the
 // background media first. Methods that are api commands (getVariable,
@@ -29,12 +37,18 @@ var mediaMethods = map[string]sessionMethod{
 	"stopMedia":  (*Session).stopMedia,
 }
 
-// MediaHandle is the value startMedia returns: attributes path (the file)
-// and active (started, and not stopped, replaced or hung up since; a file
-// that ended on its own still reads as active), method stop().
+// mediaStopWait bounds the wait for a broken playback's completion: a
+// playing one ends within a frame or two of the break.
+const mediaStopWait = 200 * time.Millisecond
+
+// MediaHandle is the value startMedia returns: attributes path and active
+// (playing or queued, and not stopped or replaced), method stop().
 type MediaHandle struct {
-	s       *Session
-	path    string
+	s    *Session
+	path string
+	// done is closed when the playback's execute returned: its completion,
+	// the hangup, or the end of the call.
+	done    chan struct{}
 	stopped bool // guarded by s.mu
 }
 
@@ -49,16 +63,25 @@ func (h *MediaHandle) Hash() (uint32, error) { return 0, errors.New("unhashable:
 // AttrNames implements starlark.HasAttrs.
 func (h *MediaHandle) AttrNames() []string { return []string{"active", "path", "stop"} }
 
+// ended reports whether the playback is over (or never started).
+func (h *MediaHandle) ended() bool {
+	select {
+	case <-h.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Attr implements starlark.HasAttrs.
 func (h *MediaHandle) Attr(name string) (starlark.Value, error) {
 	switch name {
 	case "path":
 		return starlark.String(h.path), nil
 	case "active":
-		h.s.sync()
 		h.s.mu.Lock()
 		defer h.s.mu.Unlock()
-		return starlark.Bool(h.s.bg == h && !h.stopped && h.s.readyLocked()), nil
+		return starlark.Bool(h.s.bg == h && !h.stopped && !h.ended() && h.s.readyLocked()), nil
 	case "stop":
 		return newMethod(h, "MediaHandle.stop", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			if err := noArgs(fn, args, kwargs); err != nil {
@@ -76,22 +99,6 @@ func (h *MediaHandle) Attr(name string) (starlark.Value, error) {
 	return nil, nil
 }
 
-// checkMediaPath refuses what uuid_broadcast would not pass through as one
-// file: the api splits its arguments on blanks and strips quotes and
-// backslashes, "app::arg" picks another application, and the playback
-// app expands ${...}.
-func checkMediaPath(path string) error {
-	switch {
-	case path == "":
-		return errors.New("empty path")
-	case strings.ContainsAny(path, " \t\r\n'\"\\$"):
-		return fmt.Errorf("%q: blanks, quotes, backslashes and $ cannot pass through uuid_broadcast", path)
-	case strings.Contains(path, "::"):
-		return fmt.Errorf("%q: \"::\" would name an application; give a file, a local_stream://, tone_stream:// or silence_stream:// path", path)
-	}
-	return nil
-}
-
 // startMedia is session.startMedia(path): the background media replaces
 // any playing, and the method returns as soon as the switch has queued it.
 // It returns a MediaHandle (an inactive one when the call has hung up).
@@ -100,30 +107,41 @@ func (s *Session) startMedia(thread *starlark.Thread, fn *starlark.Builtin, args
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
-	if err := checkMediaPath(path); err != nil {
-		return nil, fmt.Errorf("%s: %w", fn.Name(), err)
+	if path == "" {
+		return nil, fmt.Errorf("%s: empty path", fn.Name())
 	}
-	h := &MediaHandle{s: s, path: path, stopped: true}
+	h := &MediaHandle{s: s, path: path, stopped: true, done: make(chan struct{})}
 	if err := s.begin(fn); errors.Is(err, errGone) {
+		close(h.done)
 		return h, nil
 	} else if err != nil {
 		return nil, err
 	}
-	if !s.ctl.canAPI() {
-		return nil, fmt.Errorf("%s: needs api commands on the call's connection (socket ... async full)", fn.Name())
-	}
 	if _, err := s.stopBackground(fn); err != nil {
 		return nil, err
 	}
-	_, err := s.api(fn, "uuid_broadcast "+s.uuid+" "+path+" aleg")
-	if errors.Is(err, errGone) {
-		return h, nil
+	accepted := make(chan struct{})
+	errc := make(chan error, 1)
+	ctx := s.call.ctx()
+	go func() {
+		defer close(h.done)
+		_, err := s.ctl.execute(ctx, s.uuid, "playback", esl.EscapeVars(path), func() { close(accepted) })
+		errc <- err
+	}()
+	select {
+	case <-accepted:
+	case <-h.done:
+		select {
+		case <-accepted: // queued, and already over
+		default:
+			if err := s.fail(fn, <-errc); !errors.Is(err, errGone) {
+				return nil, err
+			}
+			return h, nil
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	h.stopped = false
 	s.mu.Lock()
+	h.stopped = false
 	s.bg = h
 	s.mu.Unlock()
 	if herr := s.runOwnHook(thread); herr != nil {
@@ -143,8 +161,15 @@ func (s *Session) stopMedia(thread *starlark.Thread, fn *starlark.Builtin, args 
 
 // stopBackground ends the background media with `uuid_break <uuid> all`
 // (it stops the playback, or drops it if not started yet) and forgets it.
-// Without background media, or once the call hung up, it sends nothing and
-// returns False: stopping twice is harmless.
+// Without background media, once it ended, or once the call hung up, it
+// sends nothing and returns False: stopping twice is harmless.
+//
+// A break that lands between the switch taking the execute off the queue
+// and the playback starting is lost (the app clears the break flag when it
+// starts). So the stop waits, up to mediaStopWait, for the playback's
+// completion, and when none comes breaks once more: by then a playback that
+// was starting runs and stops, and one the first break dropped leaves only
+// a break flag the next application clears.
 func (s *Session) stopBackground(fn *starlark.Builtin) (starlark.Value, error) {
 	s.mu.Lock()
 	h := s.bg
@@ -154,15 +179,25 @@ func (s *Session) stopBackground(fn *starlark.Builtin) (starlark.Value, error) {
 	}
 	up := s.readyLocked()
 	s.mu.Unlock()
-	if h == nil || !up {
+	if h == nil || !up || h.ended() {
 		return starlark.False, nil
 	}
-	_, err := s.api(fn, "uuid_break "+s.uuid+" all")
-	if errors.Is(err, errGone) {
-		return starlark.False, nil
-	}
-	if err != nil {
-		return nil, err
+	for i := range 2 {
+		if _, err := s.api(fn, "uuid_break "+s.uuid+" all"); errors.Is(err, errGone) {
+			return starlark.False, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if i == 1 {
+			break
+		}
+		t := time.NewTimer(mediaStopWait)
+		select {
+		case <-h.done:
+			t.Stop()
+			return starlark.True, nil
+		case <-t.C:
+		}
 	}
 	return starlark.True, nil
 }
