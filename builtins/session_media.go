@@ -150,6 +150,17 @@ func (s *Session) startMedia(thread *starlark.Thread, fn *starlark.Builtin, args
 	return h, nil
 }
 
+// StopMedia stops the background media the script left playing (see
+// startMedia), for the server once the script has ended: the hangup or
+// resume it then sends is queued on the channel behind the playback and
+// would wait for its end. It does nothing without background media; errors
+// are logged.
+func (s *Session) StopMedia() {
+	if _, err := s.stopBackground(starlark.NewBuiltin("Session.stopMedia", nil)); err != nil {
+		s.log.Warn("could not stop the background media at the script's end", "error", err)
+	}
+}
+
 // stopMedia is session.stopMedia(): it stops the background media, if any,
 // and returns whether there was one to stop.
 func (s *Session) stopMedia(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

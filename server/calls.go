@@ -149,6 +149,11 @@ func (s *Server) serveCall(ctx context.Context, conn callLeg) {
 	_, err := s.eng.Handler(sctx, info, sess, starlark.String(args))
 	endHandler()
 	hungUp := errors.Is(context.Cause(ctx), esl.ErrHangup)
+	// Background media the script left playing holds the channel's queue:
+	// the hangup or resume below would wait behind it.
+	if m, ok := sess.(interface{ StopMedia() }); ok && !hungUp {
+		m.StopMedia()
+	}
 	switch {
 	case err != nil && !hungUp:
 		outcome = "error"
@@ -277,8 +282,7 @@ func (s *Server) onErrorInbound(ctx context.Context, c *esl.Client, id string, o
 	} else {
 		_, err = c.API(ctx, "uuid_kill "+id+" "+oe.Cause)
 	}
-	var ce *esl.CommandError
-	if errors.As(err, &ce) && strings.Contains(ce.Reply, "No such channel") {
+	if esl.IsNoSuchChannel(err) {
 		return nil
 	}
 	return err

@@ -65,3 +65,28 @@ func TestConfigStateBackend(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestMediaLeftPlayingAtTheEnd: a script that ends with background media
+// playing still has its call hung up (the server stops the media first:
+// the hangup is queued behind it on the channel), in socket and park mode.
+func TestMediaLeftPlayingAtTheEnd(t *testing.T) {
+	scripts := map[string]string{"left.star": `
+def handler(session, args):
+    session.answer()
+    session.startMedia("silence_stream://-1")
+`}
+	h := start(t, scripts, parkOn)
+	waitPark(t, h)
+	ch := parked(t, h.sw, "left", nil)
+	if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
+		t.Fatalf("park: hangup cause %q\n%s", cause, h.logs)
+	}
+	if got := strings.Join(ch.MediaCommands(), ","); !strings.HasPrefix(got, "break all") {
+		t.Fatalf("park: media commands %q, want the server's break all", got)
+	}
+	s := start(t, scripts, nil)
+	sch, cause := s.call(map[string]string{"fsstar_app": "left"})
+	if cause != "NORMAL_CLEARING" || !strings.HasPrefix(strings.Join(sch.MediaCommands(), ","), "break all") {
+		t.Fatalf("socket: cause %q, media commands %q\n%s", cause, sch.MediaCommands(), s.logs)
+	}
+}

@@ -72,6 +72,37 @@ def handler(session, args):
 	}
 }
 
+// TestBackgroundMediaLeftPlayingFreeSWITCH: a script that ends with
+// background media playing has its call hung up on a real switch (the
+// server's hangup is a sendmsg queued behind the playback: it stops the
+// media first).
+func TestBackgroundMediaLeftPlayingFreeSWITCH(t *testing.T) {
+	addr, pw := realSwitch(t)
+	s := startService(t, addr, pw)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := dialSwitch(ctx, t, addr, pw)
+	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "PLAYBACK_START", "PLAYBACK_STOP", "CUSTOM diff::mark diff::out"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.scripts, "diff"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sc := scenario{name: "media_left_playing", timeout: 20 * time.Second, star: `
+def handler(session, args):
+    session.answer()
+    session.startMedia("silence_stream://-1")
+    freeswitch.msleep(500)
+`}
+	if err := os.WriteFile(filepath.Join(s.scripts, "diff", sc.name+".star"), []byte(starPrelude+sc.star), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	obs := runScenario(ctx, t, c, sc, "star", "&socket('"+s.listen+" async full')")
+	if obs["ended"] == "no" || obs["cause"] != "NORMAL_CLEARING" {
+		t.Fatalf("the call did not end normally: %v", obs)
+	}
+}
+
 // durationsClose compares two "<file> <n>ms" playbacks within durationSlack.
 func durationsClose(got, want string) bool {
 	g, gf := splitPlay(got)
