@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -58,32 +59,80 @@ func (e *env) openScriptFile(path string) (*os.File, error) {
 	return nil, fmt.Errorf("%q: %w", path, errNotFound)
 }
 
+// errLeavesRoot is the error of a files.* path that leads out of its
+// script directory through a symlink (os.Root refuses to follow it).
+var errLeavesRoot = errors.New("leaves the script directory (through a symlink?)")
+
+// openInRoot opens path within dir; a path that leaves dir fails with
+// errLeavesRoot.
 func openInRoot(dir, path string) (*os.File, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return r.Open(path)
+	f, err := r.Open(path)
+	if err != nil && leavesRoot(dir, path) {
+		return nil, errLeavesRoot
+	}
+	return f, err
 }
 
+// statInRoot stats path within dir, as openInRoot opens it.
 func statInRoot(dir, path string) (fs.FileInfo, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return r.Stat(path)
+	fi, err := r.Stat(path)
+	if err != nil && leavesRoot(dir, path) {
+		return nil, errLeavesRoot
+	}
+	return fi, err
+}
+
+// leavesRoot reports whether path (relative, without "..", as
+// checkScriptPath lets through) leads out of dir when its symlinks are
+// followed the way os.Root follows them: an absolute link target, or more
+// ".." than the depth reached, leaves. os.Root's own escape error is not
+// exported, so a refused open asks this to tell an escape from the rest.
+func leavesRoot(dir, path string) bool {
+	todo := strings.Split(path, "/")
+	var at []string // the components resolved so far, inside dir
+	for links := 0; len(todo) > 0; {
+		elem := todo[0]
+		todo = todo[1:]
+		switch elem {
+		case "", ".":
+			continue
+		case "..":
+			if len(at) == 0 {
+				return true
+			}
+			at = at[:len(at)-1]
+			continue
+		}
+		target, err := os.Readlink(filepath.Join(dir, filepath.Join(at...), elem))
+		if err != nil { // not a symlink (or not there): a plain component
+			at = append(at, elem)
+			continue
+		}
+		if links++; links > 255 {
+			return false // a loop, not an escape: os.Root says ELOOP
+		}
+		if filepath.IsAbs(target) {
+			return true
+		}
+		todo = append(strings.Split(filepath.ToSlash(target), "/"), todo...)
+	}
+	return false
 }
 
 // cleanRootError keeps the reason of an os.Root error and drops the server's
 // own directory names from it.
 func cleanRootError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		if strings.Contains(pe.Err.Error(), "escapes") {
-			return errors.New("leaves the script directory (through a symlink?)")
-		}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Err
 	}
 	return err

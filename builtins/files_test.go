@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,4 +94,35 @@ func TestFilesNoRoots(t *testing.T) {
 		{name: "read", src: `files.read("a.txt")`, wantErr: `files.read: no script directories are configured`},
 		{name: "exists", src: `result = files.exists("a.txt")`, want: `False`},
 	})
+}
+
+// TestLeavesRoot: the sandbox's escape is a value (errLeavesRoot), told by
+// following the links as os.Root does, not by os.Root's message; a link
+// that stays inside, a missing file and a link loop are not escapes.
+func TestLeavesRoot(t *testing.T) {
+	one := scriptDirs(t)[0]
+	for _, l := range [][2]string{
+		{filepath.Join("..", "shared.txt"), filepath.Join(one, "data", "up")},
+		{"loop", filepath.Join(one, "loop")},
+		{filepath.Join(one, "shared.txt"), filepath.Join(one, "absolute")},
+	} {
+		if err := os.Symlink(l[0], l[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for path, want := range map[string]bool{
+		"escape": true, "escapedir/secret.txt": true, "absolute": true,
+		"inside": false, "data/up": false, "shared.txt": false, "nope.txt": false, "loop": false,
+	} {
+		if got := leavesRoot(one, path); got != want {
+			t.Errorf("leavesRoot(%q) = %v, want %v", path, got, want)
+		}
+		_, oerr := openInRoot(one, path)
+		_, serr := statInRoot(one, path)
+		for op, err := range map[string]error{"open": oerr, "stat": serr} {
+			if got := errors.Is(err, errLeavesRoot); got != want {
+				t.Errorf("%s %q: %v, want errLeavesRoot %v", op, path, err, want)
+			}
+		}
+	}
 }

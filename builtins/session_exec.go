@@ -83,7 +83,7 @@ func (s *Session) fail(fn *starlark.Builtin, err error) error {
 	if ctx := s.call.ctx(); ctx.Err() != nil {
 		return fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(ctx))
 	}
-	if ce, ok := errors.AsType[*esl.CommandError](err); ok && goneReply(ce.Reply) {
+	if esl.IsNoSuchChannel(err) {
 		s.sync() // the CHANNEL_HANGUP may be queued already, with its cause
 		s.mu.Lock()
 		s.hungUp = true
@@ -91,13 +91,6 @@ func (s *Session) fail(fn *starlark.Builtin, err error) error {
 		return errGone
 	}
 	return fmt.Errorf("%s: %w", fn.Name(), err)
-}
-
-// goneReply reports whether a -ERR reply says the channel does not exist
-// (any more): sendmsg's "invalid session id" or "is hung up", the api's
-// "No such channel".
-func goneReply(reply string) bool {
-	return strings.Contains(reply, "invalid session id") || strings.Contains(reply, "No such channel") || strings.HasSuffix(reply, " is hung up")
 }
 
 // api runs an api command about the channel over the session's connection.

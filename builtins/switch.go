@@ -48,7 +48,7 @@ func callAPI(ctx context.Context, c *Call, client *esl.Client, cmd string) (stri
 	// mod_event_socket answers "-ERR no reply" for a command that printed
 	// nothing (global_getvar of an unset variable...): mod_lua's
 	// API.execute gets "" there.
-	if ce, ok := errors.AsType[*esl.CommandError](err); ok && strings.TrimSpace(ce.Reply) == "-ERR no reply" {
+	if esl.IsNoReply(err) {
 		return "", nil
 	}
 	return out, err

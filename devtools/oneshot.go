@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
 
+	"github.com/fsstar/fsstar/engine"
 	"github.com/fsstar/fsstar/server"
 )
 
@@ -90,8 +91,10 @@ func waitClient(ctx context.Context, srv *server.Server) error {
 
 // Logger is the log of a one-shot command: the script's print and
 // consoleLog lines at the configured level, without the service's own
-// chatter (serving, connected, draining) and without the failed-call
-// report, since the command prints the error and its backtrace itself.
+// chatter (the lines with a server.LifecycleKey field: serving, connected,
+// draining) and without the engine's report of a failed call (an
+// engine.OutcomeKey field), since the command prints the error and its
+// backtrace itself.
 func Logger(cfg server.Config, w io.Writer) hclog.Logger {
 	level := hclog.LevelFromString(cfg.LogLevel)
 	if level == hclog.NoLevel {
@@ -102,18 +105,19 @@ func Logger(cfg server.Config, w io.Writer) hclog.Logger {
 		Level:       level,
 		DisableTime: true,
 		Output:      w,
-		Exclude: func(l hclog.Level, msg string, args ...any) bool {
-			return quiet(msg)
+		Exclude: func(_ hclog.Level, _ string, args ...any) bool {
+			return quiet(args)
 		},
 	})
 }
 
-// quiet reports the service's messages a one-shot command does not show.
-func quiet(msg string) bool {
-	switch msg {
-	case "fsstar serving", "inbound ESL connected", "draining", "stopped",
-		"call failed", "call cancelled", "call stopped by the step limit", "call not started":
-		return true
+// quiet reports whether a line's fields (key, value, key, value...) mark it
+// as one a one-shot command does not show.
+func quiet(args []any) bool {
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok && (k == server.LifecycleKey || k == engine.OutcomeKey) {
+			return true
+		}
 	}
 	return false
 }

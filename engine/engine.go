@@ -100,13 +100,13 @@ func (e *Engine) fail(ctx context.Context, c *entryCounters, cs *callState, err 
 	case ctx.Err() != nil:
 		c.cancelled.Add(1)
 		err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
-		log.Info("call cancelled", "error", err.Error(), "backtrace", Backtrace(err))
+		log.Info("call cancelled", OutcomeKey, "cancelled", "error", err.Error(), "backtrace", Backtrace(err))
 	case cs.stepLimited.Load():
 		c.stepLimited.Add(1)
 		err = fmt.Errorf("%w (%w)", err, ErrStepLimit)
-		log.Error("call stopped by the step limit", "max_steps", e.maxSteps, "backtrace", Backtrace(err))
+		log.Error("call stopped by the step limit", OutcomeKey, "step_limit", "max_steps", e.maxSteps, "backtrace", Backtrace(err))
 	default:
-		args := []any{"error", err.Error()}
+		args := []any{OutcomeKey, "failed", "error", err.Error()}
 		if bt := Backtrace(err); bt != "" {
 			args = append(args, "backtrace", bt)
 		}

@@ -132,6 +132,6 @@ func (e *Engine) reject(kind Entry, info CallInfo, module, function string, err 
 	e.m.entries[kind].calls.Add(1)
 	e.m.entries[kind].errors.Add(1)
 	ce := &CallError{UUID: info.UUID, Module: module, Function: function, Err: err}
-	e.log.Error("call not started", append([]any{"uuid", info.UUID, "module", module, "function", function, "error", err.Error()}, info.Fields...)...)
+	e.log.Error("call not started", append([]any{"uuid", info.UUID, "module", module, "function", function, OutcomeKey, "not_started", "error", err.Error()}, info.Fields...)...)
 	return ce
 }

@@ -7,6 +7,12 @@ import (
 	"go.starlark.net/starlark"
 )
 
+// OutcomeKey is the log field on the engine's report of a call that did
+// not succeed, with one of the values "failed", "cancelled", "step_limit"
+// and "not_started". A tool that reports the error itself (fsstar run, api)
+// leaves those lines out by this field, never by their message.
+const OutcomeKey = "outcome"
+
 // ErrStepLimit is wrapped by the error of a call stopped by the step
 // limit (WithMaxSteps): errors.Is(err, ErrStepLimit) tells a runaway loop
 // from other failures.

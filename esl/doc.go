@@ -90,6 +90,8 @@
 //   - ErrNoBanner: no auth/request banner within the dial timeout.
 //   - *CommandError: a -ERR command/reply, or api output starting with -ERR
 //     or -USAGE ("-ERR no reply" included); it carries the command and text.
+//     IsNoSuchChannel, IsNoReply and IsCommandNotFound tell the switch's
+//     answers that callers act on, so no caller reads the text.
 //   - *HangupError (errors.Is ErrHangup): the call hung up; Cause is the
 //     Hangup-Cause of the CHANNEL_HANGUP event. An Execute pending at
 //     hangup fails with it at once.

@@ -61,6 +61,32 @@ func (e *CommandError) Error() string {
 	return fmt.Sprintf("esl: %s: %s", truncate(e.Command, 120), e.Reply)
 }
 
+// IsNoSuchChannel reports whether err is the switch's answer that the
+// channel a command named does not exist (any more): a *CommandError with
+// the uuid_* apis' "-ERR No such channel!" or sendmsg's "-ERR invalid
+// session id [uuid]". Code deciding that a call is gone asks this instead
+// of reading the reply's text.
+func IsNoSuchChannel(err error) bool {
+	ce, ok := errors.AsType[*CommandError](err)
+	return ok && (strings.HasPrefix(ce.Reply, "-ERR No such channel") || strings.HasPrefix(ce.Reply, "-ERR invalid session id"))
+}
+
+// IsNoReply reports whether err is the switch's "-ERR no reply": the api
+// ran and printed nothing (global_getvar of an unset variable...), which
+// mod_lua's API:execute sees as "".
+func IsNoReply(err error) bool {
+	ce, ok := errors.AsType[*CommandError](err)
+	return ok && strings.TrimSpace(ce.Reply) == "-ERR no reply"
+}
+
+// IsCommandNotFound reports whether err is the switch's answer to an api
+// it does not have, "-ERR <api> Command not found!": the module that
+// provides it (mod_hash for hash...) is not loaded.
+func IsCommandNotFound(err error) bool {
+	ce, ok := errors.AsType[*CommandError](err)
+	return ok && strings.HasPrefix(ce.Reply, "-ERR ") && strings.HasSuffix(ce.Reply, " Command not found!")
+}
+
 // HangupError reports that the call a command was waiting on hung up. Cause
 // is the Hangup-Cause of the CHANNEL_HANGUP event when it was seen, else "".
 type HangupError struct {

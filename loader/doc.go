@@ -23,7 +23,7 @@
 // and a deadline apply). Its globals are then frozen, so a call that tries
 // to mutate module state fails with Starlark's "frozen" error and nothing a
 // call does can leak into the next one. The result is an immutable
-// *Module snapshot. Load cycles are reported with their chain
+// *Module snapshot. Load cycles are reported as a *CycleError with their chain
 // ("load cycle: a -> b -> a").
 //
 // Compiled programs are cached by (file, content hash, predeclared names,

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,8 +156,8 @@ func newBatch(cause string, stale map[string]bool) *batch {
 }
 
 // build returns the module for name within batch b: built in this batch,
-// already serving and not stale, or built now. It reports load cycles with
-// the chain of names.
+// already serving and not stale, or built now. It reports load cycles as a
+// *CycleError with the chain of names.
 func (l *Loader) build(b *batch, name string) (*Module, error) {
 	if m, ok := b.built[name]; ok {
 		return m, nil
@@ -177,7 +176,7 @@ func (l *Loader) build(b *batch, name string) (*Module, error) {
 	for i, s := range b.stack {
 		if s == name {
 			chain := append(append([]string{}, b.stack[i:]...), name)
-			return nil, fmt.Errorf("load cycle: %s", strings.Join(chain, " -> "))
+			return nil, &CycleError{Chain: chain}
 		}
 	}
 	b.stack = append(b.stack, name)

@@ -90,6 +90,10 @@ z = 1`,
 	if !strings.Contains(err.Error(), "a.star:1:") {
 		t.Errorf("cycle error has no position: %v", err)
 	}
+	ce, ok := errors.AsType[*loader.CycleError](err)
+	if !ok || strings.Join(ce.Chain, " ") != "a b c a" {
+		t.Errorf("Get(a) = %v, want a *loader.CycleError with the chain a b c a", err)
+	}
 }
 
 func TestTraversalRefused(t *testing.T) {

@@ -271,7 +271,7 @@ func (c *checker) run(sf scriptFile) {
 		c.add(pos, "%s", ee.Msg)
 		return
 	}
-	if strings.Contains(err.Error(), "load cycle") {
+	if _, ok := errors.AsType[*loader.CycleError](err); ok {
 		c.add(start, "%v", err)
 	}
 }

@@ -1,8 +1,10 @@
 package scriptcheck
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -50,6 +52,34 @@ func TestCheckCountsAndSorts(t *testing.T) {
 	}
 	if _, err := Check([]string{filepath.Join(dir, "nope")}, Options{}); err == nil {
 		t.Error("Check of a missing directory: no error")
+	}
+}
+
+// TestCheckLoadCycle: modules that load each other are each reported with
+// the cycle, told by loader.CycleError (a failing load() of another kind is
+// reported at the module that fails).
+func TestCheckLoadCycle(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"a.star": "load(\"b\", \"x\")\ny = 1\n",
+		"b.star": "load(\"a\", \"y\")\nx = 1\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Check([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range res.Problems {
+		rel, _ := filepath.Rel(dir, p.File)
+		got = append(got, fmt.Sprintf("%s:%d:%d: %s", rel, p.Line, p.Col, p.Msg))
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], "a.star:1:1: ") || !strings.HasSuffix(got[0], "load cycle: a -> b -> a") ||
+		!strings.HasPrefix(got[1], "b.star:1:1: ") || !strings.HasSuffix(got[1], "load cycle: b -> a -> b") {
+		t.Errorf("problems:\n%s\nwant a.star and b.star each with its load cycle", strings.Join(got, "\n"))
 	}
 }
 

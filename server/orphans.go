@@ -87,7 +87,7 @@ func takeoverOnce(ctx context.Context, c *esl.Client, id, instance string) bool 
 	if err == nil && strings.HasPrefix(out, "+OK") {
 		return true
 	}
-	return switchSaid(err, "-ERR hash Command not found")
+	return esl.IsCommandNotFound(err)
 }
 
 // channelRow is one row of `show channels as json`: the columns fsstar reads.

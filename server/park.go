@@ -287,7 +287,7 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	go func() {
 		defer pm.wg.Done()
 		defer pc.calls.Add(-1)
-		if switchSaid(setErr, "-ERR No such channel") {
+		if esl.IsNoSuchChannel(setErr) {
 			// The call hung up before it was marked (its hangup events
 			// did not come here): nothing to run.
 			leg.hangup(&esl.HangupError{UUID: id})

@@ -288,7 +288,7 @@ func (s *Server) Start() error {
 			s.log.Error("startup script not started", "script", spec, "error", err)
 		}
 	}
-	s.log.Info("fsstar serving", "listen", s.Addr(), "http", s.HTTPAddr(), "esl", cfg.ESLAddress,
+	s.log.Info("fsstar serving", LifecycleKey, "serving", "listen", s.Addr(), "http", s.HTTPAddr(), "esl", cfg.ESLAddress,
 		"scripts", cfg.ScriptDirs, "reload", s.ld.WatchMode().String())
 	return nil
 }
@@ -317,7 +317,7 @@ func (s *Server) Run(ctx context.Context) error {
 // database pool. It returns ctx's error when calls had to be cancelled.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
-	s.log.Info("draining", "calls", s.metrics.active.Load())
+	s.log.Info("draining", LifecycleKey, "draining", "calls", s.metrics.active.Load())
 	s.jobs.cancelAll()
 	var errs []error
 	var wg sync.WaitGroup
@@ -364,7 +364,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.jobs.wait()
 	s.wg.Wait()
 	s.closeAll()
-	s.log.Info("stopped")
+	s.log.Info("stopped", LifecycleKey, "stopped")
 	return errors.Join(errs...)
 }
 
@@ -425,7 +425,7 @@ func (s *Server) startLink(l *switchLink) {
 			case esl.StateDisconnected:
 				s.log.Warn("inbound ESL disconnected; reconnecting", "switch", l.addr, "error", redact(err, cfg.ESLPassword))
 			case esl.StateConnected:
-				s.log.Info("inbound ESL connected", "switch", l.addr)
+				s.log.Info("inbound ESL connected", LifecycleKey, "connected", "switch", l.addr)
 				once.Do(func() { close(connected) })
 				select { // learn its Core-UUID (again: it may be a restarted switch)
 				case reconnected <- struct{}{}:

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/fsstar/fsstar/engine"
 )
 
 // LogLine is one line the server logged about a call or job.
@@ -21,12 +23,15 @@ type LogLine struct {
 	// FSLevel is the FreeSWITCH level name of a consoleLog line ("" for
 	// lines the server itself logged).
 	FSLevel string
+	// Outcome is the engine.OutcomeKey field of the engine's report of a
+	// call that did not succeed ("failed", "step_limit"...), else "".
+	Outcome string
 }
 
 // IsScriptError reports whether the line is the engine's report of a failed
 // script (a Starlark error, a step limit, a missing entry point).
 func (l LogLine) IsScriptError() bool {
-	return l.FSLevel == "" && l.Level >= hclog.Error && strings.Contains(l.Logger, "engine") && strings.HasPrefix(l.Msg, "call ")
+	return l.FSLevel == "" && l.Level >= hclog.Error && l.Outcome != ""
 }
 
 // IsScript reports whether the line is one a script writer cares about:
@@ -71,6 +76,8 @@ func (s *logSink) Accept(name string, level hclog.Level, msg string, args ...any
 			l.Error = fmt.Sprint(args[i+1])
 		case "fs_level":
 			l.FSLevel = fmt.Sprint(args[i+1])
+		case engine.OutcomeKey:
+			l.Outcome = fmt.Sprint(args[i+1])
 		}
 	}
 	if l.ID == "" {

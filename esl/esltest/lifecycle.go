@@ -412,7 +412,7 @@ func (ch *Channel) serveQueue(ctx context.Context, until <-chan struct{}, park b
 func (ch *Channel) enqueue(x *execution) error {
 	x.done0()
 	if ch.isHungup() {
-		return fmt.Errorf("channel %s is hung up", ch.uuid)
+		return fmt.Errorf("invalid session id [%s]", ch.uuid) // as the switch once the session is gone
 	}
 	select {
 	case ch.queue <- x:

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -65,7 +66,7 @@ func parseHolidays(path string, b []byte, dateCol, nameCol string) (*Holidays, e
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
-		if errors.Is(err, csv.ErrFieldCount) || err.Error() == "EOF" {
+		if errors.Is(err, csv.ErrFieldCount) || errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%q: no header line (want a %q column)", path, dateCol)
 		}
 		return nil, fmt.Errorf("%q: %w", path, err)
@@ -86,7 +87,7 @@ func parseHolidays(path string, b []byte, dateCol, nameCol string) (*Holidays, e
 	for {
 		rec, err := r.Read()
 		if err != nil {
-			if err.Error() == "EOF" {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			return nil, fmt.Errorf("%q: %w", path, err)
