@@ -2,44 +2,36 @@ package builtins
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
+
+	"github.com/fsstar/fsstar/esl"
 )
 
-// logLevels are FreeSWITCH's log level names, by number (switch_log_level_t),
-// and the hclog level each one is written at.
-var logLevels = [...]struct {
-	name  string
-	hclog hclog.Level
-}{
-	{"console", hclog.Info},
-	{"alert", hclog.Error},
-	{"crit", hclog.Error},
-	{"err", hclog.Error},
-	{"warning", hclog.Warn},
-	{"notice", hclog.Info},
-	{"info", hclog.Info},
-	{"debug", hclog.Debug},
+// hclogLevel is the hclog level each FreeSWITCH log level (by number,
+// esl.LogLevelName) is written at.
+func hclogLevel(n int) hclog.Level {
+	switch n {
+	case 1, 2, 3: // alert, crit, err
+		return hclog.Error
+	case 4: // warning
+		return hclog.Warn
+	case 7: // debug
+		return hclog.Debug
+	}
+	return hclog.Info // console, notice, info
 }
 
-// parseLogLevel reads a FreeSWITCH level as switch_log_str2level does: a name
-// in any case, or its number 0..7.
+// parseLogLevel reads a FreeSWITCH level as switch_log_str2level does
+// (esl.ParseLogLevel): a name in any case, or its number 0..7.
 func parseLogLevel(s string) (name string, level hclog.Level, ok bool) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n >= 0 && n < len(logLevels) {
-			return logLevels[n].name, logLevels[n].hclog, true
-		}
+	n, ok := esl.ParseLogLevel(s)
+	if !ok {
 		return "", 0, false
 	}
-	for _, l := range logLevels {
-		if strings.EqualFold(s, l.name) {
-			return l.name, l.hclog, true
-		}
-	}
-	return "", 0, false
+	return esl.LogLevelName(n), hclogLevel(n), true
 }
 
 func (e *env) consoleLog(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

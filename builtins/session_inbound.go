@@ -2,28 +2,21 @@ package builtins
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
+	"github.com/google/uuid"
 	"go.starlark.net/starlark"
 )
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// newUUID returns a random (version 4) uuid for origination_uuid.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+// isUUID reports whether s is a uuid in the canonical form the switch
+// gives channels (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex in any case);
+// uuid.Validate alone also takes the urn:, braced and undashed forms.
+func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
 
 // newSession is freeswitch.Session(dest_or_uuid=None, a_leg=None).
 func (e *env) newSession(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -46,7 +39,7 @@ func (e *env) newSession(thread *starlark.Thread, fn *starlark.Builtin, args sta
 	if dest == "" {
 		return s, nil // originate() later
 	}
-	if uuidRE.MatchString(dest) {
+	if isUUID(dest) {
 		if err := s.attach(fn, client, dest); err != nil {
 			return nil, err
 		}
@@ -73,7 +66,7 @@ func NewInboundSession(call *Call, client *esl.Client, uuid string) (*Session, e
 	if client == nil {
 		return nil, errNoClient
 	}
-	if !uuidRE.MatchString(uuid) {
+	if !isUUID(uuid) {
 		return nil, fmt.Errorf("freeswitch.Session: %q is not a uuid", uuid)
 	}
 	s := newSession(call, inboundCtl{client}, "", call.Logger)
@@ -135,7 +128,7 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 		s.mu.Unlock()
 		return fmt.Errorf("%s: the session already has a channel (%s)", fn.Name(), s.uuid)
 	}
-	u := newUUID()
+	u := uuid.NewString()
 	s.uuid = u
 	s.events = client.Listen(esl.Match{UUID: u, Names: sessionEvents, Buffer: sessionQueue})
 	s.mu.Unlock()
@@ -186,7 +179,7 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	}
 	// The job says which leg answered: with a ring-all dial string (a,b)
 	// it may not be the one that got our origination_uuid.
-	if won := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(ev.Body)), "+OK")); won != "" && won != u && uuidRE.MatchString(won) {
+	if won := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(ev.Body)), "+OK")); won != "" && won != u && isUUID(won) {
 		s.log.Debug("originate: another leg answered", "tracked", u, "answered", won)
 		s.mu.Lock()
 		old := s.events

@@ -66,27 +66,13 @@ func withServer(ctx context.Context, cfg server.Config, logw io.Writer, f func(*
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
-	if err := waitClient(ctx, srv); err != nil {
-		return err
+	// The switch answered Check just now, so the connection is quick.
+	wctx, cancel := context.WithTimeoutCause(ctx, DialTimeout, errors.New("connection not established in time"))
+	defer cancel()
+	if err := srv.WaitConnected(wctx); err != nil {
+		return &UnreachableError{Addr: cfg.ESLAddress, Err: err}
 	}
 	return f(srv)
-}
-
-// waitClient waits until the server's inbound connection is up (the switch
-// answered Check just now, so this is quick).
-func waitClient(ctx context.Context, srv *server.Server) error {
-	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
-	defer cancel()
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for c := srv.Client(); c == nil || !c.Stats().Connected; c = srv.Client() {
-		select {
-		case <-ctx.Done():
-			return &UnreachableError{Addr: srv.Config().ESLAddress, Err: errors.New("connection not established in time")}
-		case <-t.C:
-		}
-	}
-	return nil
 }
 
 // Logger is the log of a one-shot command: the script's print and

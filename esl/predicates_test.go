@@ -70,3 +70,35 @@ func TestReplyPredicates(t *testing.T) {
 		}
 	}
 }
+
+// TestIsEventName: the switch's event types, as "event" spells them.
+func TestIsEventName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"CHANNEL_ANSWER": true, "CUSTOM": true, "BACKGROUND_JOB": true, "SHUTDOWN_REQUESTED": true,
+		"ALL": false, "channel_answer": false, "SWITCH_EVENT_DTMF": false, "CHANNEL_ANSWERED": false, "": false,
+	} {
+		if got := esl.IsEventName(name); got != want {
+			t.Errorf("IsEventName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestParseLogLevel: FreeSWITCH's level names and numbers, as
+// switch_log_str2level reads them.
+func TestParseLogLevel(t *testing.T) {
+	for s, want := range map[string]int{"console": 0, "ALERT": 1, "crit": 2, "Err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7, "0": 0, "7": 7} {
+		if n, ok := esl.ParseLogLevel(s); !ok || n != want {
+			t.Errorf("ParseLogLevel(%q) = %d, %v, want %d", s, n, ok, want)
+		}
+	}
+	for _, s := range []string{"error", "warn", "8", "-1", "", "debugx"} {
+		if n, ok := esl.ParseLogLevel(s); ok {
+			t.Errorf("ParseLogLevel(%q) = %d, want not a level", s, n)
+		}
+	}
+	for n := range 8 {
+		if m, ok := esl.ParseLogLevel(esl.LogLevelName(n)); !ok || m != n {
+			t.Errorf("LogLevelName(%d) = %q does not read back", n, esl.LogLevelName(n))
+		}
+	}
+}

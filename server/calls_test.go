@@ -169,12 +169,8 @@ func TestWithoutOrphanScan(t *testing.T) {
 	h, orphan, _ := startWithOrphans(t, WithoutOrphanScan())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for c := h.srv.Client(); c == nil || !c.Stats().Connected; c = h.srv.Client() {
-		select {
-		case <-ctx.Done():
-			t.Fatal("inbound ESL never connected")
-		case <-time.After(5 * time.Millisecond):
-		}
+	if err := h.srv.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
 	}
 	// The scan, when it runs, hangs the orphan up within milliseconds of
 	// the connection (TestOrphans); give it ample time not to.

@@ -103,8 +103,8 @@ func (c Config) Switches() []string {
 }
 
 // Param describes one configuration parameter: its name (the same in the XML
-// file and as a flag), its default as written in the file, what it does, and
-// whether it may be given more than once.
+// file and as a flag), its default as written in the file, what it does,
+// whether it may be given more than once, and whether it is live.
 type Param struct {
 	Name       string
 	Default    string
@@ -112,6 +112,25 @@ type Param struct {
 	Repeatable bool
 	set        func(c *Config, v string) error
 	reset      func(c *Config)
+	// live copies the param from the new config onto the serving one;
+	// set for the params Reconfigure (SIGHUP) applies while serving.
+	live func(d *Config, s Config)
+}
+
+// Live reports whether Reconfigure (SIGHUP) applies the param while
+// serving; any other param needs a restart.
+func (p Param) Live() bool { return p.live != nil }
+
+// LiveParams names the params Reconfigure applies while serving (Param.Live),
+// in the order of Params.
+func LiveParams() []string {
+	var out []string
+	for _, p := range Params() {
+		if p.Live() {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // Params lists every parameter `fsstar serve` accepts, in the order the docs
@@ -146,12 +165,15 @@ func Params() []Param {
 			Usage: "inbound ESL password (never logged)",
 			set:   str(func(c *Config) *string { return &c.ESLPassword })},
 		{Name: "app-variable", Default: "fsstar_app",
+			live:  func(d *Config, s Config) { d.AppVariable = s.AppVariable },
 			Usage: "channel variable naming the module to run and its arguments (`ivr.main arg1 arg2`, `ivr.main::night`)",
 			set:   str(func(c *Config) *string { return &c.AppVariable })},
 		{Name: "default-module", Default: "",
+			live:  func(d *Config, s Config) { d.DefaultModule = s.DefaultModule },
 			Usage: "module run for a call whose app variable is unset; empty means such calls take the on-error path",
 			set:   str(func(c *Config) *string { return &c.DefaultModule })},
 		{Name: "on-error", Default: "hangup:NORMAL_TEMPORARY_FAILURE",
+			live:  func(d *Config, s Config) { d.OnError = s.OnError },
 			Usage: "what happens to a call whose script is missing or fails: `hangup:<CAUSE>` or `transfer:<extension> [dialplan] [context]`",
 			set: func(c *Config, v string) error {
 				if _, err := ParseOnError(v); err != nil {
@@ -194,9 +216,11 @@ func Params() []Param {
 				return nil
 			}},
 		{Name: "xml-handler-script", Default: "",
+			live:  func(d *Config, s Config) { d.XMLHandlerScript = s.XMLHandlerScript },
 			Usage: "module whose xml_fetch(params) answers mod_xml_curl on POST /xml, as in python.conf.xml",
 			set:   str(func(c *Config) *string { return &c.XMLHandlerScript })},
 		{Name: "xml-handler-bindings", Default: "",
+			live:  func(d *Config, s Config) { d.XMLHandlerBindings = s.XMLHandlerBindings },
 			Usage: "comma-separated sections (dialplan, directory, configuration, phrases) xml_fetch answers; others get \"not found\"",
 			set: func(c *Config, v string) error {
 				c.XMLHandlerBindings = splitList(v)
@@ -235,9 +259,11 @@ func Params() []Param {
 				return nil
 			}},
 		{Name: "http-token", Default: "",
+			live:  func(d *Config, s Config) { d.HTTPToken = s.HTTPToken },
 			Usage: "bearer token the HTTP gateway requires (Authorization: Bearer <token>); empty means none",
 			set:   str(func(c *Config) *string { return &c.HTTPToken })},
 		{Name: "max-body-bytes", Default: "1048576",
+			live:  func(d *Config, s Config) { d.MaxBodyBytes = s.MaxBodyBytes },
 			Usage: "largest HTTP request body and largest fsapi/xml_fetch response, in bytes",
 			set: func(c *Config, v string) error {
 				n, err := strconv.ParseInt(v, 10, 64)
@@ -248,9 +274,11 @@ func Params() []Param {
 				return nil
 			}},
 		{Name: "request-timeout", Default: "10s",
+			live:  func(d *Config, s Config) { d.RequestTimeout = s.RequestTimeout },
 			Usage: "deadline of an fsapi request and of a runtime job started over HTTP",
 			set:   dur(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 		{Name: "xml-fetch-timeout", Default: "2s",
+			live:  func(d *Config, s Config) { d.XMLFetchTimeout = s.XMLFetchTimeout },
 			Usage: "deadline of xml_fetch: past it the switch gets \"not found\" and falls back to its static XML",
 			set:   dur(func(c *Config) *time.Duration { return &c.XMLFetchTimeout })},
 		{Name: "max-steps", Default: strconv.FormatUint(loader.DefaultMaxSteps, 10),
@@ -287,9 +315,11 @@ func Params() []Param {
 			Usage: "how often scripts are checked when reload is poll (or fsnotify cannot watch)",
 			set:   dur(func(c *Config) *time.Duration { return &c.PollInterval })},
 		{Name: "drain-timeout", Default: "30s",
+			live:  func(d *Config, s Config) { d.DrainTimeout = s.DrainTimeout },
 			Usage: "on SIGINT/SIGTERM, how long calls in flight may run before they are cancelled",
 			set:   dur(func(c *Config) *time.Duration { return &c.DrainTimeout })},
 		{Name: "hangup-grace", Default: "5s",
+			live:  func(d *Config, s Config) { d.HangupGrace = s.HangupGrace },
 			Usage: "how long a script may keep running after its call hung up before it is cancelled",
 			set:   dur(func(c *Config) *time.Duration { return &c.HangupGrace })},
 		{Name: "log-format", Default: "text",
@@ -302,6 +332,7 @@ func Params() []Param {
 				return nil
 			}},
 		{Name: "log-level", Default: "info",
+			live:  func(d *Config, s Config) { d.LogLevel = s.LogLevel },
 			Usage: "trace, debug, info, warn or error",
 			set: func(c *Config, v string) error {
 				switch strings.ToLower(v) {

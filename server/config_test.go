@@ -2,6 +2,7 @@ package server
 
 import (
 	"flag"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,58 @@ func TestParseOnError(t *testing.T) {
 		if _, err := ParseOnError(in); err == nil {
 			t.Errorf("ParseOnError(%q) accepted", in)
 		}
+	}
+}
+
+// TestReconfigureLive: Reconfigure applies every live param (Param.Live)
+// and only those; a change to another one is logged as needing a restart.
+func TestReconfigureLive(t *testing.T) {
+	h := start(t, nil, nil)
+	values := map[string]string{
+		"log-level": "debug", "on-error": "transfer:9999 XML default", "http-token": "tok",
+		"max-body-bytes": "12345", "request-timeout": "7s", "xml-fetch-timeout": "3s",
+		"hangup-grace": "4s", "drain-timeout": "9s", "default-module": "dm",
+		"app-variable": "av", "xml-handler-script": "xh", "xml-handler-bindings": "dialplan",
+	}
+	want := h.srv.Config()
+	for _, p := range Params() {
+		v, ok := values[p.Name]
+		if p.Live() != ok {
+			t.Fatalf("param %s: live %v, but the test has a value for it: %v", p.Name, p.Live(), ok)
+		}
+		if !ok {
+			continue
+		}
+		if p.reset != nil {
+			p.reset(&want)
+		}
+		if err := p.set(&want, v); err != nil {
+			t.Fatalf("param %s = %q: %v", p.Name, v, err)
+		}
+	}
+	if reflect.DeepEqual(want, h.srv.Config()) {
+		t.Fatal("the test values change nothing")
+	}
+	if err := h.srv.Reconfigure(want); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.srv.Config(); !reflect.DeepEqual(got, want) {
+		t.Errorf("after Reconfigure, changed fields not applied: %q", changedFields(got, want))
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "configuration reloaded") || strings.Contains(logs, "need a restart") {
+		t.Errorf("live changes only: logs\n%s", logs)
+	}
+	next := want
+	next.Listen = "127.0.0.1:1"
+	next.ESLPassword = "s3cret-pw"
+	if err := h.srv.Reconfigure(next); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.srv.Config(); got.Listen == next.Listen {
+		t.Errorf("listen applied live: %q", got.Listen)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "need a restart") || !strings.Contains(logs, "Listen: ") || strings.Contains(logs, "s3cret-pw") {
+		t.Errorf("a restart-only change: logs\n%s", logs)
 	}
 }

@@ -17,10 +17,6 @@ func ConfigMarkdown() string {
 		"and is also a flag of `fsstar serve` (`-name value`). Flags win over the file, which wins over the defaults. " +
 		"An unknown param is an error. Repeatable params given as flags replace the file's values.\n\n")
 	b.WriteString("| param | default | live | description |\n|---|---|---|---|\n")
-	live := map[string]bool{}
-	for _, n := range LiveParams {
-		live[n] = true
-	}
 	for _, p := range Params() {
 		def := "`" + p.Default + "`"
 		if p.Default == "" {
@@ -31,7 +27,7 @@ func ConfigMarkdown() string {
 			usage += " Repeatable."
 		}
 		l := ""
-		if live[p.Name] {
+		if p.Live() {
 			l = "yes"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", p.Name, def, l, usage)

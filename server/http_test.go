@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -215,7 +216,11 @@ func TestRunJobAndMetrics(t *testing.T) {
 	if code, _, _ := do(t, "POST", h.url("/run/a/b"), "", nil); code != 400 {
 		t.Errorf("bad job module: %d", code)
 	}
-	waitFor(t, "inbound ESL", func() bool { return h.srv.Client() != nil })
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	if err := h.srv.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
 	_, m, _ := do(t, "GET", h.url("/metrics"), "", nil)
 	for _, want := range []string{`fsstar_entry_calls_total{entry="runtime"} 1`, "fsstar_esl_connected 1", "fsstar_active_calls 0", "fsstar_esl_reconnects_total 0"} {
 		if !strings.Contains(m, want) {

@@ -2,20 +2,15 @@ package server
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-hclog"
 )
 
-// LiveParams are the params Reconfigure (SIGHUP) applies while serving;
-// every other param needs a restart.
-var LiveParams = []string{"log-level", "on-error", "http-token", "max-body-bytes",
-	"request-timeout", "xml-fetch-timeout", "hangup-grace", "drain-timeout",
-	"default-module", "app-variable", "xml-handler-script", "xml-handler-bindings"}
-
-// Reconfigure applies the live params of cfg (see LiveParams) to the
-// running server. Changes to other params are logged as needing a restart.
+// Reconfigure applies the live params of cfg (Param.Live, LiveParams) to
+// the running server. Changes to other params are logged as needing a
+// restart.
 func (s *Server) Reconfigure(cfg Config) error {
 	oe, err := ParseOnError(cfg.OnError)
 	if err != nil {
@@ -23,35 +18,38 @@ func (s *Server) Reconfigure(cfg Config) error {
 	}
 	old := s.live.Load().cfg
 	next := old
-	next.LogLevel = cfg.LogLevel
-	next.OnError = cfg.OnError
-	next.HTTPToken = cfg.HTTPToken
-	next.MaxBodyBytes = cfg.MaxBodyBytes
-	next.RequestTimeout = cfg.RequestTimeout
-	next.XMLFetchTimeout = cfg.XMLFetchTimeout
-	next.HangupGrace = cfg.HangupGrace
-	next.DrainTimeout = cfg.DrainTimeout
-	next.DefaultModule = cfg.DefaultModule
-	next.AppVariable = cfg.AppVariable
-	next.XMLHandlerScript = cfg.XMLHandlerScript
-	next.XMLHandlerBindings = cfg.XMLHandlerBindings
+	for _, p := range Params() {
+		if p.live != nil {
+			p.live(&next, cfg)
+		}
+	}
 	if cfg.LogLevel != old.LogLevel {
 		s.log.SetLevel(hclog.LevelFromString(cfg.LogLevel))
 	}
 	s.live.Store(&liveConfig{cfg: next, onError: oe})
-	if !cmp.Equal(next, cfg) {
-		var restart []string
-		for _, line := range strings.Split(cmp.Diff(next, cfg), "\n") {
-			line = strings.TrimSpace(line)
-			if strings.HasPrefix(line, "-") || strings.HasPrefix(line, "+") {
-				restart = append(restart, line)
-			}
-		}
+	if restart := changedFields(next, cfg); len(restart) > 0 {
 		s.log.Warn("configuration reloaded; some changes need a restart", "ignored", fmt.Sprint(redactLines(restart, old.ESLPassword, cfg.ESLPassword, old.SMTPPassword, cfg.SMTPPassword, old.StateDSN, cfg.StateDSN)))
 	} else {
 		s.log.Info("configuration reloaded")
 	}
 	return nil
+}
+
+// changedFields lists the fields of b that differ from a, as
+// "Field: a-value -> b-value".
+func changedFields(a, b Config) []string {
+	av, bv := reflect.ValueOf(a), reflect.ValueOf(b)
+	var out []string
+	for i := range av.NumField() {
+		if !av.Type().Field(i).IsExported() {
+			continue
+		}
+		x, y := av.Field(i).Interface(), bv.Field(i).Interface()
+		if !reflect.DeepEqual(x, y) {
+			out = append(out, fmt.Sprintf("%s: %v -> %v", av.Type().Field(i).Name, x, y))
+		}
+	}
+	return out
 }
 
 func redactLines(lines []string, pw ...string) []string {

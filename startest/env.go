@@ -93,10 +93,12 @@ func NewEnv(root string, o EnvOptions) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Root: abs, Switch: sw, Server: srv, Scale: o.Scale, logs: sink, web: w}
-	// Wait (briefly) for the inbound connection, so API() works at once.
-	deadline := time.Now().Add(2 * time.Second)
-	for srv.Client() == nil && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond)
+	// Wait for the inbound connection, so API() works at once.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.WaitConnected(ctx); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("the server's inbound connection to the simulated switch: %w", err)
 	}
 	return e, nil
 }

@@ -99,10 +99,11 @@ func startRelWith(t *testing.T, sw *esltest.Switch, scripts map[string]string, e
 // waitConnected waits until the shared inbound client is connected.
 func (h *relHarness) waitConnected() {
 	h.t.Helper()
-	waitUntil(h.t, 10*time.Second, "inbound ESL connected", func() bool {
-		c := h.srv.Client()
-		return c != nil && c.Stats().Connected
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.srv.WaitConnected(ctx); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // place places a call into the server and waits for it to end.

@@ -23,7 +23,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: fsstar serve [-config fsstar.conf.xml] [flags]\n\nEvery param of fsstar.conf.xml is also a flag:")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nSIGHUP re-reads -config and applies %v; other params need a restart.\n", server.LiveParams)
+		fmt.Fprintf(stderr, "\nSIGHUP re-reads -config and applies %v; other params need a restart.\n", server.LiveParams())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

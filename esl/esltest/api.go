@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fsstar/fsstar/esl"
 )
 
 const versionText = "FreeSWITCH Version 1.11.3-dev~64bit ( 64bit)\n"
@@ -36,7 +38,7 @@ func (sw *Switch) api(ctx context.Context, line string) string {
 		return out
 	case "log":
 		level, msg, _ := strings.Cut(arg, " ")
-		n, ok := logLevels[strings.ToLower(level)]
+		n, ok := esl.ParseLogLevel(level)
 		if !ok {
 			n, msg = 7, arg
 		}

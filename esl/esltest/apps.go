@@ -494,7 +494,7 @@ func appPark(ctx context.Context, ch *Channel, _ string) string {
 func appLog(_ context.Context, ch *Channel, arg string) string {
 	level := 7
 	first, rest, _ := strings.Cut(arg, " ")
-	if n, ok := logLevels[strings.ToLower(first)]; ok {
+	if n, ok := esl.ParseLogLevel(first); ok {
 		level = n
 		arg = rest
 	}

@@ -55,9 +55,7 @@ func (c *conn) dispatch(cmd *esl.Command) bool {
 	case "log":
 		n := 7
 		if arg != "" {
-			if v, err := strconv.Atoi(arg); err == nil && v >= 0 && v <= 7 {
-				n = v
-			} else if v, ok := logLevels[strings.ToLower(arg)]; ok {
+			if v, ok := esl.ParseLogLevel(arg); ok {
 				n = v
 			}
 		}
@@ -97,8 +95,6 @@ func (c *conn) dispatch(cmd *esl.Command) bool {
 		return c.reply("-ERR command not found")
 	}
 }
-
-var logLevels = map[string]int{"console": 0, "alert": 1, "crit": 2, "err": 3, "error": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7}
 
 func (c *conn) controlledUUID() string {
 	if !c.outbound {
@@ -175,7 +171,7 @@ func (c *conn) subscribe(format string, words []string) bool {
 		case w == "ALL":
 			c.sub.all = true
 			any = true
-		case knownEvents[w]:
+		case esl.IsEventName(w): // else "-ERR no keywords supplied" when nothing valid is left, as the switch
 			c.sub.names[w] = true
 			any = true
 		}
