@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/xml"
+	"net"
 	"strings"
 	"testing"
 )
@@ -17,9 +18,42 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add([]byte(`<configuration name="fsstar.conf"><settings><param name="script-directory" value="a"/><param name="script-directory" value="b"/></settings></configuration>`))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "aaaa">]><configuration name="fsstar.conf">&a;</configuration>`))
 	f.Add([]byte("<configuration"))
+	f.Add([]byte(`<configuration name="fsstar.conf"><settings><param name="listen" value="192.0.2.7:9040"/><param name="http-listen" value=""/><param name="esl-address" value="192.0.2.8:8021"/></settings></configuration>`))
+	f.Add([]byte(`<configuration name="fsstar.conf"><settings><param name="http-listen" value="[::1]:9041"/><param name="park" value="true"/></settings></configuration>`))
+	defaults := DefaultConfig()
+	for _, addr := range []string{defaults.Listen, defaults.HTTPListen} {
+		host, _, err := net.SplitHostPort(addr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			f.Fatalf("default listener address %q is not on loopback", addr)
+		}
+	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		c := DefaultConfig()
-		_ = LoadConfig(&c, bytes.NewReader(doc))
+		if err := LoadConfig(&c, bytes.NewReader(doc)); err != nil {
+			return
+		}
+		// What the document gave each listener (LoadConfig refuses a
+		// listener given twice), read independently of LoadConfig.
+		var parsed xmlConfig
+		if err := xml.NewDecoder(bytes.NewReader(doc)).Decode(&parsed); err != nil {
+			t.Fatalf("LoadConfig accepted a document xml cannot decode: %v", err)
+		}
+		given := map[string]string{}
+		for _, p := range parsed.Settings.Params {
+			given[p.Name] = p.Value
+		}
+		for _, l := range []struct{ name, got, def string }{
+			{"listen", c.Listen, defaults.Listen},
+			{"http-listen", c.HTTPListen, defaults.HTTPListen},
+		} {
+			want, ok := given[l.name]
+			if !ok {
+				want = l.def
+			}
+			if l.got != want {
+				t.Fatalf("%s = %q after loading, want %q (given: %v)", l.name, l.got, want, ok)
+			}
+		}
 	})
 }
 

@@ -196,11 +196,14 @@ func (s *Server) predeclared() starlark.StringDict {
 const callLocal = "fsstar.server.call"
 
 // setupThread attaches the run's builtins.Call: the one the server prepared
-// (CallInfo.Locals), or a fresh one from the engine's per-call state.
+// (CallInfo.Locals), or a fresh one from the engine's per-call state with
+// the shared inbound connection (a run of the engine's own, as fsstar
+// test's test functions).
 func (s *Server) setupThread(thread *starlark.Thread, info engine.CallInfo) {
 	c, _ := thread.Local(callLocal).(*builtins.Call)
 	if c == nil {
 		c = &builtins.Call{Context: engine.Context(thread), UUID: info.UUID}
+		s.configureCall(c)
 	}
 	if c.Logger == nil {
 		c.Logger = newLazyLogger(thread)

@@ -59,6 +59,11 @@
 //	t.log(*args)  shown with -v or when the test fails
 //	t.name
 //
+// A test function runs with the server's inbound connection to the
+// simulated switch: freeswitch.API() and freeswitch.EventConsumer reach it
+// (an EventConsumer("API") opened before t.call sees the api commands a
+// handler sent).
+//
 // Failures are reported at the file:line of the assertion (or of the
 // innermost Starlark frame of an error), in go test's form; see Run.
 package startest
