@@ -88,19 +88,32 @@ func (h *Hash) api(ctx context.Context, sub, key, value string) (out string, ok 
 		cmd += "/" + value
 	}
 	out, err = c.API(ctx, cmd)
-	if ce, isCE := errors.AsType[*esl.CommandError](err); isCE && strings.HasPrefix(ce.Reply, "-ERR") {
-		if strings.Contains(ce.Reply, "Command not found") {
-			return "", false, fmt.Errorf("the switch has no hash api (load mod_hash): %s", ce.Reply)
-		}
-		if strings.HasPrefix(ce.Reply, "-ERR Usage") {
-			return "", false, fmt.Errorf("hash %s: %s", sub, ce.Reply)
-		}
+	if esl.IsCommandNotFound(err) {
+		return "", false, fmt.Errorf("the switch has no hash api (load mod_hash): %w", err)
+	}
+	if esl.IsNoReply(err) {
+		return "", false, nil // select of an absent key
+	}
+	// The refusals the hash api answers a well-formed command with: the
+	// key exists (insert_ifempty), is absent or holds another value
+	// (delete, delete_ifmatch). Anything else is an error.
+	if ce, isCE := errors.AsType[*esl.CommandError](err); isCE && hashRefusal(ce.Reply) {
 		return ce.Reply, false, nil
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("hash %s: %w", sub, err)
 	}
 	return out, true, nil
+}
+
+// hashRefusal reports whether reply is mod_hash.c's answer to a condition
+// that did not hold.
+func hashRefusal(reply string) bool {
+	switch strings.TrimSpace(reply) {
+	case "-ERR key already exists", "-ERR Not found", "-ERR Doesn't match":
+		return true
+	}
+	return false
 }
 
 // encode and decode the stored form of a value.
@@ -140,7 +153,7 @@ func (h *Hash) read(ctx context.Context, key string) (raw, value string, exp int
 	if err != nil {
 		return "", "", 0, false, err
 	}
-	if !ok || out == "" { // "-ERR no reply": absent
+	if !ok || out == "" { // absent
 		return "", "", 0, false, nil
 	}
 	value, exp, err = decodeHash(out)
