@@ -739,12 +739,16 @@ func (pm *parkMode) takeover(ctx context.Context, c *esl.Client, id, owner strin
 	oe := pm.s.live.Load().onError
 	log := pm.log.With("uuid", id, "previous_instance", owner) // the app variable was consumed by the claim
 	c.API(ctx, unmarkCmd(id))
-	c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
 	pm.s.metrics.onError.WithLabelValues(oe.Action).Inc()
 	if err := pm.s.onErrorInbound(ctx, c, id, oe); err != nil {
-		log.Warn("call of a dead instance: on-error failed", "action", oe.Action, "error", err)
+		// The dead owner's claim stays and the takeover claim goes, so
+		// that the next sweep (of any instance) tries again: a call whose
+		// app variable the dead owner consumed has no other way out.
+		c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+takeoverPrefix+id+"/"+pm.s.instance)
+		log.Warn("call of a dead instance: on-error failed, the next sweep tries again", "action", oe.Action, "error", err)
 		return
 	}
+	c.API(ctx, "hash delete_ifmatch/"+claimRealm+"/"+id+"/"+owner)
 	log.Warn("call of an fsstar instance that stopped: on-error applied", "action", oe.Action)
 }
 

@@ -221,13 +221,16 @@ func TestParkFailoverFreeSWITCH(t *testing.T) {
 		t.Fatalf("%d of %d originates failed", failed, calls)
 	}
 	if !h.wait(ctx, ids) {
-		n := 0
+		var silent []string
 		for _, id := range ids {
 			if h.get(id) == nil {
-				n++
+				silent = append(silent, id)
 			}
 		}
-		t.Fatalf("%d of %d calls did not end: fsstar left them silent", n, calls)
+		for _, id := range silent[:min(3, len(silent))] {
+			t.Logf("silent call %s:\n%s", id, parkCallReport(t, c, parkAppVar, id, svcs))
+		}
+		t.Fatalf("%d of %d calls did not end: fsstar left them silent", len(silent), calls)
 	}
 	elapsed := time.Since(start)
 	outcomes := map[string]int{}
@@ -261,4 +264,32 @@ func TestParkFailoverFreeSWITCH(t *testing.T) {
 	if outcomes["SYSTEM_SHUTDOWN runs=1"]+outcomes["SYSTEM_SHUTDOWN runs="] == 0 {
 		t.Errorf("no call was in flight on the killed instance: the test did not test a takeover")
 	}
+}
+
+// parkCallReport says where a parked call stands: its channel's fsstar
+// variables and application, its claim in mod_hash, and every log line of
+// the services that names it.
+func parkCallReport(t *testing.T, c *esl.Client, appVar, id string, svcs []*service) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var b strings.Builder
+	if out, err := c.API(ctx, "uuid_dump "+id+" json"); err != nil {
+		fmt.Fprintf(&b, "  uuid_dump: %v\n", err)
+	} else if d, err := esl.ParseJSON([]byte(out)); err == nil {
+		for _, h := range []string{"Channel-State", "Answer-State", "variable_current_application", "variable_fsstar_instance",
+			"variable_fsstar_slot", "variable_" + appVar, "variable_last_sched_id", "variable_fsstar_runs"} {
+			fmt.Fprintf(&b, "  %s: %q\n", h, d.Get(h))
+		}
+	}
+	claim, err := c.API(ctx, "hash select/fsstar/"+id)
+	fmt.Fprintf(&b, "  claim: %q %v\n", claim, err)
+	for i, s := range svcs {
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			if strings.Contains(line, id) {
+				fmt.Fprintf(&b, "  instance %d: %s\n", i, line)
+			}
+		}
+	}
+	return b.String()
 }
