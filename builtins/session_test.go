@@ -440,6 +440,28 @@ def handler(session, args):
 	c.check(t, `[False, False, True, True, False, False, True, True]`)
 }
 
+// TestSessionAnswerWhenAnswered: answer() and preAnswer() on a channel
+// already answered run nothing (switch_channel_answer returns at once under
+// mod_lua) and still return 1.
+func TestSessionAnswerWhenAnswered(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    first = session.answer()
+    return [first, session.answer(), session.preAnswer(), session.answered()]
+`, nil)
+	c.check(t, `[1, 1, 1, True]`)
+	n := 0
+	for _, a := range c.ch.Apps() {
+		if a.Name == "answer" || a.Name == "pre_answer" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d answer/pre_answer apps ran, want 1 (the first answer): %v", n, c.ch.Apps())
+	}
+}
+
 func TestSessionAttachByUUID(t *testing.T) {
 	r := newRig(t)
 	c := r.call(`
