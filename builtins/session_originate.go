@@ -37,8 +37,8 @@ type aLegInfo struct {
 	originatedLegs, originateCauses string
 }
 
-// readALeg reads the a-leg of an originate. userVars are the {...}
-// variables of the dial string (its own caller ID wins).
+// readALeg reads the a-leg of an originate whose dial string is dest (a
+// caller ID set in dest's own {...} wins over the a-leg's).
 func readALeg(ctx context.Context, client *esl.Client, uuid, dest string) (*aLegInfo, error) {
 	out, err := client.API(ctx, "uuid_dump "+uuid+" json")
 	if err != nil {
@@ -53,11 +53,12 @@ func readALeg(ctx context.Context, client *esl.Client, uuid, dest string) (*aLeg
 		originatedLegs:  d.Variable("originated_legs"),
 		originateCauses: d.Variable("originate_causes"),
 	}
-	add := func(name, value string) {
+	add := func(name, value string) bool {
 		if value == "" || strings.ContainsAny(value, "{}[]<>\x00") {
-			return // a dial string cannot carry it (see dialVar)
+			return false // a dial string cannot carry it (see dialVar)
 		}
 		a.vars = append(a.vars, name+"="+esl.QuoteArg(esl.QuoteArg(value)))
+		return true
 	}
 	if exports := d.Variable("export_vars"); exports != "" {
 		for _, name := range strings.Split(exports, ",") {
@@ -78,8 +79,7 @@ func readALeg(ctx context.Context, client *esl.Client, uuid, dest string) (*aLeg
 		if value == "" {
 			value = d.Get(profile)
 		}
-		if value != "" {
-			add(v, value)
+		if add(v, value) {
 			a.cleanup = append(a.cleanup, v)
 		}
 	}
