@@ -83,25 +83,13 @@ func noArgs(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) 
 	return starlark.UnpackArgs(fn.Name(), args, kwargs)
 }
 
-// appMethod is a method without parameters that runs app: 1, or 0 when
-// the channel hung up first, as CoreSession::answer returns.
-func appMethod(app string) sessionMethod {
-	return func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		if err := noArgs(fn, args, kwargs); err != nil {
-			return nil, err
-		}
-		_, err := s.exec(thread, fn, app, "", false)
-		return done1(err)
-	}
-}
-
-// mediaMethod is answer / preAnswer: the app, unless the channel already
-// is where it would take it (done, as the C++ methods: switch_channel_answer
+// mediaMethod is answer / preAnswer: the app (1, or 0 when the channel hung
+// up first, as CoreSession::answer returns), unless the channel already is
+// where it would take it (done, as the C++ methods: switch_channel_answer
 // and switch_channel_pre_answer return at once then, running nothing and
 // firing no event). It saves a round trip and the app's two events per
 // call for the calls a dialplan answered before handing them over.
 func mediaMethod(app string, done func(s *Session) bool) sessionMethod {
-	run := appMethod(app)
 	return func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if err := noArgs(fn, args, kwargs); err != nil {
 			return nil, err
@@ -111,7 +99,8 @@ func mediaMethod(app string, done func(s *Session) bool) sessionMethod {
 		already := done(s) && s.readyLocked() && !s.transferred
 		s.mu.Unlock()
 		if !already {
-			return run(s, thread, fn, args, kwargs)
+			_, err := s.exec(thread, fn, app, "", false)
+			return done1(err)
 		}
 		if err := s.runOwnHook(thread); err != nil {
 			return nil, err

@@ -13,7 +13,7 @@ import (
 // listens and returns what was recognised, or "". Over ESL it runs the
 // switch's play_and_detect_speech application, which calls the same
 // switch_ivr_play_and_detect_speech and leaves the result in the
-// detect_speech_result variable. On a channel that hung up it returns "",
+// detect_speech_result variable, read from the app's completion event. On a channel that hung up it returns "",
 // as mod_lua's sanity check does.
 func (s *Session) playAndDetectSpeech(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var file, engine, grammar string
@@ -44,23 +44,17 @@ func (s *Session) playAndDetectSpeech(thread *starlark.Thread, fn *starlark.Buil
 		return nil, err
 	}
 	data := strings.TrimRight(file, " \t") + " detect:" + esl.QuoteArg(engine) + " " + esl.QuoteArg(grammar)
-	if _, err := s.exec(thread, fn, "play_and_detect_speech", data, true); err != nil {
-		if err == errGone {
-			return empty, nil
-		}
-		return nil, err
-	}
-	out, err := s.api(fn, "uuid_getvar "+s.uuid+" detect_speech_result")
+	ev, err := s.exec(thread, fn, "play_and_detect_speech", data, true)
 	if err != nil {
 		if err == errGone {
 			return empty, nil
 		}
 		return nil, err
 	}
-	if out == "_undef_" {
-		out = "" // nothing recognised: "", as under mod_lua (seen on the switch)
-	}
-	return starlark.String(out), nil
+	// The app's completion carries the channel's variables, as for
+	// playAndGetDigits: unset means nothing recognised, "" as under mod_lua
+	// (seen on the switch).
+	return starlark.String(ev.Variable("detect_speech_result")), nil
 }
 
 // detectSpeech is Session.detectSpeech(arg0, arg1=None, arg2=None,
