@@ -181,12 +181,7 @@ func differential(t *testing.T, mode string, args []string, fsstarApp func(*serv
 	if _, err := c.API(ctx, "global_setvar diff_http="+httpSrv.URL); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "PLAYBACK_START", "PLAYBACK_STOP", "CUSTOM diff::mark diff::out"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(s.scripts, "diff"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	observeScenarios(ctx, t, c, s)
 	strict := os.Getenv("FSSTAR_DIFF_STRICT") == "1"
 	results := map[string]string{}
 	var mu sync.Mutex
@@ -240,6 +235,19 @@ func differential(t *testing.T, mode string, args []string, fsstarApp func(*serv
 			out += "." + mode // the park run's beside the socket run's
 		}
 		os.WriteFile(out, []byte(b.String()), 0o644)
+	}
+}
+
+// observeScenarios readies c and s for runScenario: c subscribes to what a
+// run observes (hangups, playbacks, the scripts' marks and outputs), and s
+// gets the diff/ directory the scenarios' Starlark modules go in.
+func observeScenarios(ctx context.Context, t *testing.T, c *esl.Client, s *service) {
+	t.Helper()
+	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "PLAYBACK_START", "PLAYBACK_STOP", "CUSTOM diff::mark diff::out"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.scripts, "diff"), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -21,12 +21,7 @@ func TestBackgroundMediaStopsFreeSWITCH(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := dialSwitch(ctx, t, addr, pw)
-	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "PLAYBACK_START", "PLAYBACK_STOP", "CUSTOM diff::mark diff::out"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(s.scripts, "diff"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	observeScenarios(ctx, t, c, s)
 	for _, gap := range []int{0, 20, 300} {
 		t.Run("gap"+strconv.Itoa(gap), func(t *testing.T) {
 			sc := scenario{name: "media_stop_" + strconv.Itoa(gap), timeout: 60 * time.Second, star: `
@@ -82,12 +77,7 @@ func TestBackgroundMediaLeftPlayingFreeSWITCH(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := dialSwitch(ctx, t, addr, pw)
-	if err := c.Subscribe(ctx, "CHANNEL_HANGUP_COMPLETE", "PLAYBACK_START", "PLAYBACK_STOP", "CUSTOM diff::mark diff::out"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(s.scripts, "diff"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	observeScenarios(ctx, t, c, s)
 	sc := scenario{name: "media_left_playing", timeout: 20 * time.Second, star: `
 def handler(session, args):
     session.answer()
