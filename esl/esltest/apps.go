@@ -107,8 +107,16 @@ func lookupApp(name string) (appFunc, bool) {
 // ',' when there is none) and is not trimmed; the value is expanded once
 // more; an empty value unsets.
 func appSet(ctx context.Context, ch *Channel, arg string) string {
+	setVarArg(ctx, ch, arg)
+	return ""
+}
+
+// setVarArg is the set app's work: "name=value" (or "name,value"), the
+// value expanded; an empty value unsets. It returns the name and whether a
+// value was set.
+func setVarArg(ctx context.Context, ch *Channel, arg string) (string, bool) {
 	if arg == "" {
-		return ""
+		return "", false
 	}
 	k, v, ok := strings.Cut(arg, "=")
 	if !ok {
@@ -120,10 +128,10 @@ func appSet(ctx context.Context, ch *Channel, arg string) string {
 	gotArgs(ctx, []string{k, v})
 	if v == "" {
 		ch.vars.unset(k)
-	} else {
-		ch.vars.set(k, v)
+		return k, false
 	}
-	return ""
+	ch.vars.set(k, v)
+	return k, true
 }
 
 // appExport is the export app (switch_channel_export_variable_var_check):
@@ -131,12 +139,8 @@ func appSet(ctx context.Context, ch *Channel, arg string) string {
 // "nolocal:x" stays off the channel's own x), and adds that name to
 // export_vars, which originate and bridge copy to new legs.
 func appExport(ctx context.Context, ch *Channel, arg string) string {
-	appSet(ctx, ch, arg)
-	k, v, ok := strings.Cut(arg, "=")
-	if !ok {
-		k, v, _ = strings.Cut(arg, ",")
-	}
-	if k == "" || v == "" {
+	k, set := setVarArg(ctx, ch, arg)
+	if k == "" || !set {
 		return ""
 	}
 	if old, _ := ch.vars.get("export_vars"); old != "" {
