@@ -1125,7 +1125,7 @@ func (s *Session) bridgedMethod(thread *starlark.Thread, fn *starlark.Builtin, a
 		return nil, err
 	}
 	s.mu.Lock()
-	up, seen, uuid := s.uuid != "" && !s.hungUp && s.lost == nil && !s.destroyed, s.bridged, s.uuid
+	up, seen, uuid := s.readyLocked(), s.bridged, s.uuid
 	s.mu.Unlock()
 	if !up {
 		return starlark.False, nil
