@@ -1,0 +1,129 @@
+package builtins
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/fsstar/fsstar/esl"
+	"go.starlark.net/starlark"
+)
+
+func (s *Session) hangup(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	cause := "normal_clearing"
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "cause?", &cause); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(cause, " \t\r\n") {
+		return nil, fmt.Errorf("%s: invalid cause %q", fn.Name(), cause)
+	}
+	// The hangup app: its CHANNEL_EXECUTE_COMPLETE may come after
+	// CHANNEL_HANGUP, which is success here.
+	if _, err := s.exec(thread, fn, "hangup", strings.ToUpper(cause), false); err != nil && err != errGone {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.hungUp = true // the hangup is under way; CHANNEL_HANGUP sets the cause
+	s.mu.Unlock()
+	return starlark.None, nil
+}
+
+func (s *Session) execute(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var app, data string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "app", &app, "data?", &data); err != nil {
+		return nil, err
+	}
+	if app == "" || strings.ContainsAny(app, " \t\r\n") {
+		return nil, fmt.Errorf("%s: invalid application name %q", fn.Name(), app)
+	}
+	// The switch's own semantics, as mod_lua's execute: data is expanded.
+	_, err := s.run(thread, fn, app, data, false)
+	if err != nil && err != errGone {
+		return nil, err
+	}
+	if err == nil && (app == "transfer" || app == "park") {
+		s.mu.Lock()
+		s.transferred = true
+		s.mu.Unlock()
+	}
+	return starlark.None, nil
+}
+
+func (s *Session) transfer(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var ext, dialplan, context string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "extension", &ext, "dialplan?", &dialplan, "context?", &context); err != nil {
+		return nil, err
+	}
+	for _, w := range []string{ext, dialplan, context} {
+		if err := checkArg(fn, "argument", w); err != nil {
+			return nil, err
+		}
+	}
+	if ext == "" {
+		return nil, fmt.Errorf("%s: empty extension", fn.Name())
+	}
+	if strings.HasPrefix(ext, "-") {
+		return nil, fmt.Errorf("%s: extension %q would be read as a uuid_transfer flag (-bleg, -both)", fn.Name(), ext)
+	}
+	if context != "" && dialplan == "" {
+		dialplan = "XML"
+	}
+	if err := s.begin(fn); err != nil {
+		if err == errGone {
+			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	cmd := "uuid_transfer " + s.uuid + " " + esl.QuoteArg(ext)
+	if dialplan != "" || context != "" {
+		cmd += " " + esl.QuoteArg(dialplan)
+	}
+	if context != "" {
+		cmd += " " + esl.QuoteArg(context)
+	}
+	if _, err := s.api(fn, cmd); err != nil {
+		if err == errGone {
+			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+		}
+		return nil, err
+	}
+	s.mu.Lock()
+	s.transferred = true
+	s.mu.Unlock()
+	return starlark.MakeInt(1), nil // as CoreSession::transfer
+}
+
+func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var why string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "err?", &why); err != nil {
+		return nil, err
+	}
+	// As CoreSession::destroy: a leg this Session originated (S_HUP),
+	// still up, not transferred and with auto hangup on, is hung up first;
+	// the handler's own session is left to the dialplan.
+	s.mu.Lock()
+	hang := s.originated && s.autoHangup && !s.transferred && !s.destroyed
+	s.mu.Unlock()
+	if hang && s.Ready() {
+		if _, err := s.exec(thread, fn, "hangup", "NORMAL_CLEARING", false); err != nil && err != errGone {
+			return nil, err
+		}
+	}
+	s.close()
+	if why != "" { // mod_lua's destroy(err) raises err once the session is gone
+		return nil, errors.New(why)
+	}
+	return starlark.None, nil
+}
+
+// close forgets the session locally: its event queue and callbacks. It
+// does not hang the channel up; the hangup hook stays for the server.
+func (s *Session) close() {
+	s.mu.Lock()
+	sub := s.events
+	s.destroyed, s.events, s.cb, s.cbArgs = true, nil, nil, nil
+	s.mu.Unlock()
+	if sub != nil {
+		sub.Close()
+	}
+}
