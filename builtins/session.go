@@ -308,11 +308,7 @@ func (s *Session) Attr(name string) (starlark.Value, error) {
 		defer s.mu.Unlock()
 		return f(s), nil
 	}
-	m, ok := sessionMethods[name]
-	if !ok {
-		m, ok = mediaMethods[name]
-	}
-	if ok {
+	if m, ok := sessionMethods[name]; ok {
 		return newMethod(s, "Session."+name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return m(s, thread, fn, args, kwargs)
 		}), nil
@@ -331,9 +327,6 @@ func (s *Session) AttrNames() []string {
 		names = append(names, n)
 	}
 	for n := range sessionMethods {
-		names = append(names, n)
-	}
-	for n := range mediaMethods {
 		names = append(names, n)
 	}
 	for n := range sessionRefused {

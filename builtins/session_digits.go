@@ -101,19 +101,6 @@ func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin
 	return starlark.String(ev.Variable(v)), nil
 }
 
-// digits runs a digit-collecting app and returns variable v of its
-// CHANNEL_EXECUTE_COMPLETE ("" when none, or when the call hung up).
-func (s *Session) digits(thread *starlark.Thread, fn *starlark.Builtin, app, arg, v string) (starlark.Value, error) {
-	ev, err := s.exec(thread, fn, app, arg, false)
-	if err == errGone {
-		return starlark.String(""), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return starlark.String(ev.Variable(v)), nil
-}
-
 func checkDigits(fn *starlark.Builtin, minD, maxD, timeout int) error {
 	if minD < 0 || maxD < 1 || minD > maxD || maxD > 128 {
 		return fmt.Errorf("%s: want 0 <= min_digits <= max_digits <= 128 and max_digits >= 1, got %d and %d", fn.Name(), minD, maxD)

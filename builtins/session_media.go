@@ -31,12 +31,6 @@ import (
 // background media first. Methods that are api commands (getVariable,
 // setVariable, API()) do not stop it.
 
-// mediaMethods are the Session methods of non-blocking media.
-var mediaMethods = map[string]sessionMethod{
-	"startMedia": (*Session).startMedia,
-	"stopMedia":  (*Session).stopMedia,
-}
-
 // mediaStopWait bounds the wait for a broken playback's completion: a
 // playing one ends within a frame or two of the break.
 const mediaStopWait = 200 * time.Millisecond

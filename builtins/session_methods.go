@@ -8,69 +8,85 @@ import (
 	"go.starlark.net/starlark"
 )
 
+// sessionMethod is the Go implementation of a Session method: a method
+// expression such as (*Session).setVariable.
 type sessionMethod = func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
 
-// sessionMethods are the Starlark methods of a Session, by name.
+// sessionMethods are the Starlark methods of a Session, by name: the one
+// place a Session method is declared. Session.Attr and AttrNames read it,
+// and sessionRefused (session.go) adds the names ESL cannot express. The
+// table is filled by init because IVRMenu.execute calls Session methods
+// through it, a cycle a variable's initializer may not have.
 var sessionMethods map[string]sessionMethod
 
 func init() {
 	sessionMethods = map[string]sessionMethod{
-		"answer":              mediaMethod("answer", func(s *Session) bool { return s.answered }),
-		"preAnswer":           mediaMethod("pre_answer", func(s *Session) bool { return s.mediaReady }),
-		"hangup":              (*Session).hangup,
-		"hangupCause":         (*Session).hangupCause,
+		// The channel's state (stateMethod, below; session_vars.go).
+		// ready is switch_channel_ready: false once the channel is
+		// transferred away.
+		"ready":       stateMethod(func(s *Session) bool { return s.readyLocked() && !s.transferred }),
+		"answered":    stateMethod(func(s *Session) bool { return s.answered }),
+		"mediaReady":  stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() && !s.transferred }),
+		"bridged":     (*Session).bridgedMethod,
+		"get_uuid":    (*Session).getUUID,
+		"getState":    (*Session).getState,
+		"hangupCause": (*Session).hangupCause,
+		"hangupState": (*Session).hangupState, // session_parity.go
+
+		// Channel variables (session_vars.go).
+		"getVariable": (*Session).getVariable,
+		"setVariable": (*Session).setVariable,
+		"getPrivate":  (*Session).getPrivate,
+
+		// Call control (mediaMethod, below; session_control.go,
+		// session_inbound.go for a leg the script opens).
+		"answer":        mediaMethod("answer", func(s *Session) bool { return s.answered }),
+		"preAnswer":     mediaMethod("pre_answer", func(s *Session) bool { return s.mediaReady }),
+		"hangup":        (*Session).hangup,
+		"execute":       (*Session).execute,
+		"transfer":      (*Session).transfer,
+		"destroy":       (*Session).destroy,
+		"originate":     (*Session).originate,
+		"waitForAnswer": (*Session).waitForAnswer,
+
+		// Media (session_play.go; background media in session_media.go,
+		// speech in session_speech.go).
+		"streamFile":          (*Session).streamFile,
+		"sleep":               (*Session).sleep,
+		"say":                 (*Session).say,
+		"sayPhrase":           (*Session).sayPhrase,
+		"speak":               (*Session).speak,
+		"set_tts_params":      (*Session).setTTSParams,
+		"set_tts_parms":       (*Session).setTTSParams, // the deprecated spelling
+		"recordFile":          (*Session).recordFile,
+		"startMedia":          (*Session).startMedia,
+		"stopMedia":           (*Session).stopMedia,
 		"playAndDetectSpeech": (*Session).playAndDetectSpeech,
 		"detectSpeech":        (*Session).detectSpeech,
-		// Nothing a script gives setPrivate can be stored (see
-		// sessionRefused), so there is never a private to get: None, as
-		// mod_lua's nil.
-		"getPrivate": func(s *Session, thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var name string
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
-				return nil, err
-			}
-			return starlark.None, nil
-		},
-		"hangupState": (*Session).hangupState,
-		"getState":    (*Session).getState,
-		// As switch_channel_ready: false once the channel is transferred away.
-		"ready":                   stateMethod(func(s *Session) bool { return s.readyLocked() && !s.transferred }),
-		"answered":                stateMethod(func(s *Session) bool { return s.answered }),
-		"bridged":                 (*Session).bridgedMethod,
-		"mediaReady":              stateMethod(func(s *Session) bool { return s.mediaReady && s.readyLocked() && !s.transferred }),
-		"get_uuid":                (*Session).getUUID,
-		"setVariable":             (*Session).setVariable,
-		"getVariable":             (*Session).getVariable,
-		"execute":                 (*Session).execute,
-		"streamFile":              (*Session).streamFile,
-		"sleep":                   (*Session).sleep,
-		"say":                     (*Session).say,
-		"sayPhrase":               (*Session).sayPhrase,
-		"speak":                   (*Session).speak,
-		"set_tts_params":          (*Session).setTTSParams,
-		"set_tts_parms":           (*Session).setTTSParams, // the deprecated spelling
-		"consoleLog":              (*Session).consoleLog,
-		"consoleLog2":             (*Session).consoleLog2,
-		"recordFile":              (*Session).recordFile,
-		"read":                    (*Session).read,
-		"playAndGetDigits":        (*Session).playAndGetDigits,
-		"getDigits":               (*Session).getDigits,
-		"collectDigits":           (*Session).collectDigits,
-		"flushDigits":             (*Session).flushDigits,
-		"flushEvents":             (*Session).flushEvents,
-		"transfer":                (*Session).transfer,
-		"originate":               (*Session).originate,
-		"waitForAnswer":           (*Session).waitForAnswer,
+
+		// Digits (session_digits.go; read in session_parity.go).
+		"playAndGetDigits": (*Session).playAndGetDigits,
+		"getDigits":        (*Session).getDigits,
+		"read":             (*Session).read,
+		"collectDigits":    (*Session).collectDigits,
+		"flushDigits":      (*Session).flushDigits,
+		"flushEvents":      (*Session).flushEvents,
+
+		// The hangup hook and the input callback (session_hooks.go).
 		"setAutoHangup":           (*Session).setAutoHangup,
 		"setHangupHook":           (*Session).setHangupHook,
 		"setInputCallback":        (*Session).setInputCallback,
 		"unsetInputCallback":      (*Session).unsetInputCallback,
-		"sendEvent":               (*Session).sendEvent,
-		"setEventData":            (*Session).setEventData,
-		"getXMLCDR":               (*Session).getXMLCDR,
-		"destroy":                 (*Session).destroy,
-		"print":                   (*Session).print,
-		"process_callback_result": (*Session).processCallbackResult,
+		"process_callback_result": (*Session).processCallbackResult, // session_parity.go
+
+		// Events, the CDR, text and the log (session_events.go;
+		// print in session_parity.go, the log methods in log.go).
+		"sendEvent":    (*Session).sendEvent,
+		"setEventData": (*Session).setEventData,
+		"getXMLCDR":    (*Session).getXMLCDR,
+		"print":        (*Session).print,
+		"consoleLog":   (*Session).consoleLog,
+		"consoleLog2":  (*Session).consoleLog2,
 	}
 }
 

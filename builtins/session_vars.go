@@ -119,6 +119,17 @@ func (s *Session) getVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 	return starlark.String(out), nil
 }
 
+// getPrivate is Session.getPrivate(name): nothing a script gives
+// setPrivate can be stored (see sessionRefused), so there is never a
+// private to get: None, as mod_lua's nil.
+func (s *Session) getPrivate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
 // awaitHangupEvent waits up to a second for the hangup event when the
 // hangup was seen first some other way (a refused command, the
 // connection's disconnect notice) and done (called under s.mu) says what it
