@@ -98,8 +98,8 @@ func (s *Server) runEventHook(ctx context.Context, h EventHook, ev *esl.Event) {
 	cfg := s.Config()
 	ctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 	defer cancel()
-	call, info := s.newCall(ctx, uuid.NewString(), h.Module)
-	defer call.Close()
+	run, info := s.newRun(ctx, uuid.NewString(), h.Module)
+	defer run.Close()
 	e := builtins.NewEvent(ev)
 	e.Freeze()
 	if _, err := s.eng.EventHook(ctx, info, e); err != nil {

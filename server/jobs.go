@@ -80,8 +80,8 @@ func (s *Server) RunJob(ctx context.Context, id, module, args string) (starlark.
 	if id == "" {
 		id = uuid.NewString()
 	}
-	call, info := s.newCall(ctx, id, module)
-	defer call.Close()
+	run, info := s.newRun(ctx, id, module)
+	defer run.Close()
 	return s.eng.Runtime(ctx, info, starlark.String(args))
 }
 
@@ -97,8 +97,8 @@ func (s *Server) FSAPI(ctx context.Context, module, args string, env *esl.Event)
 	}
 	id := uuid.NewString()
 	stream := builtins.NewStream(int(s.Config().MaxBodyBytes))
-	call, info := s.newCall(ctx, id, module)
-	defer call.Close()
+	run, info := s.newRun(ctx, id, module)
+	defer run.Close()
 	_, err := s.eng.FSAPI(ctx, info, starlark.None, stream, builtins.NewEvent(env), starlark.String(args))
 	return stream.Data(), err
 }
@@ -123,8 +123,8 @@ func (s *Server) XMLFetch(ctx context.Context, params map[string]string, order [
 	}
 	d := builtins.NewParams(ev)
 	id := uuid.NewString()
-	call, info := s.newCall(ctx, id, cfg.XMLHandlerScript)
-	defer call.Close()
+	run, info := s.newRun(ctx, id, cfg.XMLHandlerScript)
+	defer run.Close()
 	info.Fields = []any{"section", section, "key_value", params["key_value"]}
 	start := time.Now()
 	v, err := s.eng.XMLFetch(ctx, info, d)

@@ -34,7 +34,7 @@ type callLeg interface {
 	Done() <-chan struct{}
 	Err() error
 	// session makes the Session handed to handler(session, args).
-	session(call *builtins.Call) callSession
+	session(run *builtins.Call) *builtins.Session
 	// mark marks the channel as this instance's (orphan scan) and sets the
 	// variables that make the dptools apps behind Session methods act as
 	// mod_lua's calls (builtins.ChannelDefaults), in one round trip.
@@ -55,8 +55,8 @@ func (l socketLeg) hasVariable(name string) bool {
 	return ok
 }
 
-func (l socketLeg) session(call *builtins.Call) callSession {
-	return builtins.NewOutboundSession(call, l.Conn)
+func (l socketLeg) session(run *builtins.Call) *builtins.Session {
+	return builtins.NewOutboundSession(run, l.Conn)
 }
 
 // release removes the instance marker (orphan scan) from a channel that

@@ -464,8 +464,8 @@ func (l *parkLeg) mark(context.Context, string) error { return nil }
 // holdAfterTransfer: a parked call is let go at once (release).
 func (l *parkLeg) holdAfterTransfer() bool { return false }
 
-func (l *parkLeg) session(call *builtins.Call) callSession {
-	return builtins.NewParkedSession(call, l.pc.c, l.ev, l.Err)
+func (l *parkLeg) session(run *builtins.Call) *builtins.Session {
+	return builtins.NewParkedSession(run, l.pc.c, l.ev, l.Err)
 }
 
 // hangup records the call's hangup and ends its context (the script gets

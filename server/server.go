@@ -18,6 +18,7 @@ import (
 	"github.com/fsstar/fsstar/engine"
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/loader"
+	"github.com/fsstar/fsstar/sqlpool"
 )
 
 // Server is the `fsstar serve` service: the outbound ESL listener that runs
@@ -35,7 +36,7 @@ type Server struct {
 
 	ld   *loader.Loader
 	eng  *engine.Engine
-	db   *builtins.DBPool
+	db   *sqlpool.Pool
 	opts builtins.Options
 
 	client atomic.Pointer[esl.Client] // the first switch's; set by Start; connects in the background
@@ -107,9 +108,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	s.base, s.cancelBase = context.WithCancelCause(context.Background())
 
 	s.metrics = newMetrics(s) // before the builtins: scripts' metrics are registered on it
-	s.db = builtins.NewDBPool()
+	s.db = sqlpool.New()
 	s.opts = builtins.Options{Roots: cfg.ScriptDirs, DB: s.db, Logger: s.log.Named("script"), MaxStreamBytes: int(cfg.MaxBodyBytes)}
-	s.configureOptions(&s.opts)
 	if err := s.configureBatteries(&s.opts); err != nil {
 		return nil, err
 	}
@@ -211,12 +211,20 @@ func (s *Server) setupThread(thread *starlark.Thread, info engine.CallInfo) {
 	builtins.SetCall(thread, c)
 }
 
-// newCall prepares the builtins.Call of one run and the CallInfo that
+// newRun prepares the builtins.Call of one run and the CallInfo that
 // carries it.
-func (s *Server) newCall(ctx context.Context, id, module string) (*builtins.Call, engine.CallInfo) {
+func (s *Server) newRun(ctx context.Context, id, module string) (*builtins.Call, engine.CallInfo) {
 	c := &builtins.Call{Context: ctx, UUID: id}
 	s.configureCall(c)
 	return c, engine.CallInfo{UUID: id, Module: module, Locals: map[string]any{callLocal: c}}
+}
+
+// configureCall gives a call the shared inbound connection, for what its
+// own connection cannot do (API() without one, EventConsumer, Session(dest)).
+func (s *Server) configureCall(c *builtins.Call) {
+	if c.Client == nil {
+		c.Client = s.client.Load()
+	}
 }
 
 // Config returns the configuration in force (after any Reconfigure).
