@@ -271,12 +271,36 @@ func (s *Server) handshake(nc net.Conn, log hclog.Logger) (*Conn, error) {
 	return c, nil
 }
 
-// Shutdown drains the server, as net/http.Server.Shutdown does: it stops
-// accepting connections and waits for the handlers of calls in flight to
-// return by themselves. When ctx ends first, it cancels the remaining
-// handlers' contexts (cause ErrServerClosed) so scripts can wind down,
-// closes the connections of those still running after CancelGrace, waits
-// for the handlers and returns ctx.Err().
+// Shutdown drains the server like net/http's Server.Shutdown, except that
+// it never returns with a handler still running: when ctx ends before the
+// calls in flight do, it cancels their handlers' contexts, closes the
+// connections of those still running CancelGrace later, and returns only
+// once every handler has returned — so it can return after ctx's deadline,
+// and it waits for good on a handler that ignores both its context and its
+// closed connection. Where net/http differs, in detail:
+//
+//   - Listeners: net/http closes them at once. Here a listener that has
+//     SetDeadline (a *net.TCPListener) keeps accepting for 100ms, so that
+//     calls the switch has already handed over, queued in the listen
+//     backlog, are served and drained like the others rather than reset;
+//     then Serve returns ErrServerClosed and closes it. A listener without
+//     SetDeadline is closed at once.
+//   - Calls in flight: as in net/http, they run on untouched (their
+//     contexts are not cancelled) until their handlers return. A
+//     connection still in its connect handshake counts as in flight.
+//   - When ctx ends first: net/http returns ctx.Err() at once and leaves the
+//     connections open (its Close is the caller's escalation). Here every
+//     remaining handler's context is cancelled with cause ErrServerClosed,
+//     so scripts can wind down; after CancelGrace (default 1s) the
+//     connections of handlers still running are closed, which fails their
+//     pending commands; then Shutdown waits for the handlers to return.
+//   - Return value: nil when every handler returned before ctx ended,
+//     ctx.Err() otherwise. Unlike net/http it never reports an error from
+//     closing a listener, and never returns ErrServerClosed.
+//   - After Shutdown, as in net/http, the server cannot be reused: Serve
+//     (and ListenAndServe, once it has listened) closes its listener and
+//     returns ErrServerClosed at once. Shutdown may be called again,
+//     concurrently, or after Close: each call waits for the same handlers.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.halt()
 	done := make(chan struct{})
