@@ -297,9 +297,9 @@
 // once with their empty result (streamFile 0, read "", execute None);
 // ready() is False; getVariable answers from the variables of the hangup
 // event; methods that would change the channel (setVariable, transfer,
-// sendEvent, bridge) fail with "<method>: session hung up". When the call's
-// context ends (grace period over, shutdown), a blocking method fails with
-// "<method>: interrupted: <cause>".
+// sendEvent, bridge) fail with "<method>: <uuid>: session hung up", which
+// matches ErrHungUp. When the call's context ends (grace period over,
+// shutdown), a blocking method fails with "<method>: interrupted: <cause>".
 //
 //	session.answer()                  app answer; 1, 0 after hangup
 //	session.preAnswer()               app pre_answer; 1, 0 after hangup

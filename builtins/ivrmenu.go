@@ -547,7 +547,7 @@ func playStatus(ev *esl.Event, err error) menuStatus {
 
 // alive drops the error of a channel that went: the loop sees it.
 func (r *menuRun) alive(err error) error {
-	if err == nil || err == errGone {
+	if err == nil || errors.Is(err, errGone) {
 		return nil
 	}
 	return err
@@ -566,7 +566,7 @@ func (r *menuRun) execApp(m *IVRMenu, arg string) (menuStatus, error) {
 		}
 	}
 	_, err := r.s.run(r.thread, r.fn, app, data, false)
-	if err == errGone {
+	if errors.Is(err, errGone) {
 		return menuSuccess, nil
 	}
 	if err != nil {

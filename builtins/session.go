@@ -52,12 +52,6 @@ func ChannelDefaults(isSet func(name string) bool) []string {
 	return out
 }
 
-// ErrHungUp is matched (errors.Is) by the errors of Session methods that
-// cannot do anything useful once the channel has hung up (setVariable,
-// transfer, sendEvent...). Media and application methods do not fail: as in
-// mod_python they return at once with an empty result.
-var ErrHungUp = errors.New("session hung up")
-
 // Session is a call leg a script controls, the value of `session` in
 // handler(session, args) and of freeswitch.Session(...). It implements
 // starlark.HasAttrs (attribute uuid and the mod_python methods, see the

@@ -19,7 +19,7 @@ func (s *Session) hangup(thread *starlark.Thread, fn *starlark.Builtin, args sta
 	}
 	// The hangup app: its CHANNEL_EXECUTE_COMPLETE may come after
 	// CHANNEL_HANGUP, which is success here.
-	if _, err := s.exec(thread, fn, "hangup", strings.ToUpper(cause), false); err != nil && err != errGone {
+	if _, err := s.exec(thread, fn, "hangup", strings.ToUpper(cause), false); err != nil && !errors.Is(err, errGone) {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -38,7 +38,7 @@ func (s *Session) execute(thread *starlark.Thread, fn *starlark.Builtin, args st
 	}
 	// The switch's own semantics, as mod_lua's execute: data is expanded.
 	_, err := s.run(thread, fn, app, data, false)
-	if err != nil && err != errGone {
+	if err != nil && !errors.Is(err, errGone) {
 		return nil, err
 	}
 	if err == nil && (app == "transfer" || app == "park") {
@@ -69,10 +69,7 @@ func (s *Session) transfer(thread *starlark.Thread, fn *starlark.Builtin, args s
 		dialplan = "XML"
 	}
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
-			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, s.hungUpErr(fn, err)
 	}
 	cmd := "uuid_transfer " + s.uuid + " " + esl.QuoteArg(ext)
 	if dialplan != "" || context != "" {
@@ -82,10 +79,7 @@ func (s *Session) transfer(thread *starlark.Thread, fn *starlark.Builtin, args s
 		cmd += " " + esl.QuoteArg(context)
 	}
 	if _, err := s.api(fn, cmd); err != nil {
-		if err == errGone {
-			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, s.hungUpErr(fn, err)
 	}
 	s.mu.Lock()
 	s.transferred = true
@@ -105,7 +99,7 @@ func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args st
 	hang := s.originated && s.autoHangup && !s.transferred && !s.destroyed
 	s.mu.Unlock()
 	if hang && s.Ready() {
-		if _, err := s.exec(thread, fn, "hangup", "NORMAL_CLEARING", false); err != nil && err != errGone {
+		if _, err := s.exec(thread, fn, "hangup", "NORMAL_CLEARING", false); err != nil && !errors.Is(err, errGone) {
 			return nil, err
 		}
 	}

@@ -76,7 +76,7 @@ func (s *Session) playAndGetDigits(thread *starlark.Thread, fn *starlark.Builtin
 	// As CoreSession::playAndGetDigits: the digits only on success (the
 	// app leaves partial digits in the variable on failure).
 	ev, err := s.exec(thread, fn, "play_and_get_digits", strings.Join(parts, " "), false)
-	if err == errGone {
+	if errors.Is(err, errGone) {
 		return starlark.String(""), nil
 	}
 	if err != nil {
@@ -157,7 +157,7 @@ func (s *Session) getDigits(thread *starlark.Thread, fn *starlark.Builtin, args 
 // them ("" when none did); "" when the channel hangs up.
 func (s *Session) collect(thread *starlark.Thread, fn *starlark.Builtin, maxD int, terms string, first, inter, abs int) (string, string, error) {
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return "", "", nil
 		}
 		return "", "", err
@@ -274,7 +274,7 @@ func (s *Session) collectDigits(thread *starlark.Thread, fn *starlark.Builtin, a
 		return zero, nil
 	}
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return zero, nil
 		}
 		return nil, err
@@ -346,7 +346,7 @@ func (s *Session) flushDigits(thread *starlark.Thread, fn *starlark.Builtin, arg
 	s.mu.Lock()
 	s.typeahead = "" // the keys fsstar kept for the next read go too
 	s.mu.Unlock()
-	if _, err := s.exec(thread, fn, "flush_dtmf", "", false); err != nil && err != errGone {
+	if _, err := s.exec(thread, fn, "flush_dtmf", "", false); err != nil && !errors.Is(err, errGone) {
 		return nil, err
 	}
 	return starlark.None, nil

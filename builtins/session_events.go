@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,15 +15,12 @@ func (s *Session) sendEvent(thread *starlark.Thread, fn *starlark.Builtin, args 
 		return nil, err
 	}
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
-			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, s.hungUpErr(fn, err)
 	}
 	ev := &esl.Event{Headers: append(esl.Headers(nil), e.ev.Headers...), Body: append([]byte(nil), e.ev.Body...)}
 	ev.Headers.Set("Unique-ID", s.uuid)
 	if err := s.ctl.sendEvent(s.call.ctx(), ev); err != nil {
-		return nil, s.fail(fn, err)
+		return nil, s.hungUpErr(fn, s.fail(fn, err))
 	}
 	return starlark.None, nil
 }
@@ -30,23 +28,20 @@ func (s *Session) sendEvent(thread *starlark.Thread, fn *starlark.Builtin, args 
 // dump returns the channel's data ("api uuid_dump <uuid> json").
 func (s *Session) dump(fn *starlark.Builtin) (*esl.Event, error) {
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			s.mu.Lock()
 			final := s.final
 			s.mu.Unlock()
 			if final != nil {
 				return final, nil
 			}
-			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
+			return nil, s.hungUpErr(fn, err)
 		}
 		return nil, err
 	}
 	out, err := s.api(fn, "uuid_dump "+s.uuid+" json")
 	if err != nil {
-		if err == errGone {
-			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, s.hungUpErr(fn, err)
 	}
 	ev, err := esl.ParseJSON([]byte(out))
 	if err != nil {

@@ -13,10 +13,6 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// errGone is returned by exec when the channel has hung up (or its
-// connection is gone): the methods then return their empty result.
-var errGone = errors.New("gone")
-
 // begin is called first by every Session method that reaches the switch.
 // It fails on a destroyed Session, reads the queued events, and asks the
 // switch once for the state events (no round trip when the outbound server
@@ -65,32 +61,6 @@ func (s *Session) ask() error {
 	s.asked = true
 	s.mu.Unlock()
 	return nil
-}
-
-// fail turns an error of the switch into the method's error, or errGone
-// when it says the call hung up.
-func (s *Session) fail(fn *starlark.Builtin, err error) error {
-	if errors.Is(err, esl.ErrHangup) {
-		s.checkDown()
-		s.mu.Lock()
-		s.hungUp = true
-		if herr, ok := errors.AsType[*esl.HangupError](err); ok && s.cause == "" {
-			s.cause = herr.Cause
-		}
-		s.mu.Unlock()
-		return errGone
-	}
-	if ctx := s.call.ctx(); ctx.Err() != nil {
-		return fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(ctx))
-	}
-	if esl.IsNoSuchChannel(err) {
-		s.sync() // the CHANNEL_HANGUP may be queued already, with its cause
-		s.mu.Lock()
-		s.hungUp = true
-		s.mu.Unlock()
-		return errGone
-	}
-	return fmt.Errorf("%s: %w", fn.Name(), err)
 }
 
 // api runs an api command about the channel over the session's connection.

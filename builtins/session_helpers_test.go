@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -200,6 +201,21 @@ func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
 		}),
 		"apps": starlark.NewBuiltin("sim.apps", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return starlark.String(strings.Join(appList(ch), "; ")), nil
+		}),
+		// hung_up(method, *args) calls method and returns the text of its
+		// error, which must match ErrHungUp (else the script fails).
+		"hung_up": starlark.NewBuiltin("sim.hung_up", func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if len(args) == 0 {
+				return nil, fmt.Errorf("%s: want a method to call", fn.Name())
+			}
+			_, err := starlark.Call(thread, args[0], args[1:], kwargs)
+			if err == nil {
+				return nil, fmt.Errorf("%s: %s did not fail", fn.Name(), args[0])
+			}
+			if !errors.Is(err, ErrHungUp) {
+				return nil, fmt.Errorf("%s: %s failed with %q, which does not match ErrHungUp", fn.Name(), args[0], err)
+			}
+			return starlark.String(err.Error()), nil
 		}),
 		"media": starlark.NewBuiltin("sim.media", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return starlark.String(strings.Join(ch.MediaCommands(), ", ")), nil

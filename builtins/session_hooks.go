@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 
 	"go.starlark.net/starlark"
@@ -40,7 +41,7 @@ func (s *Session) setInputCallback(thread *starlark.Thread, fn *starlark.Builtin
 	}
 	// begin asks for the Session's events, DTMF among them (they feed the
 	// callback and the type-ahead): nothing more to subscribe here.
-	if err := s.begin(fn); err != nil && err != errGone {
+	if err := s.begin(fn); err != nil && !errors.Is(err, errGone) {
 		return nil, err
 	}
 	s.mu.Lock()

@@ -98,7 +98,7 @@ func (s *Session) attach(fn *starlark.Builtin, client *esl.Client, uuid string) 
 	s.uuid = uuid
 	s.events = client.Listen(esl.Match{UUID: uuid, Names: sessionEvents, Buffer: sessionQueue})
 	s.mu.Unlock()
-	if err := s.begin(fn); err != nil && err != errGone {
+	if err := s.begin(fn); err != nil && !errors.Is(err, errGone) {
 		return err
 	}
 	out, err := client.API(ctx, "uuid_dump "+uuid+" json")
@@ -133,7 +133,7 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	s.events = client.Listen(esl.Match{UUID: u, Names: sessionEvents, Buffer: sessionQueue})
 	s.mu.Unlock()
 	if err := s.begin(fn); err != nil {
-		return err
+		return s.hungUpErr(fn, err)
 	}
 	vars := "origination_uuid=" + u + ",originate_timeout=" + strconv.Itoa(timeout) + "," +
 		strings.Join(ChannelDefaults(func(string) bool { return false }), ",")
@@ -187,7 +187,7 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 		s.events = client.Listen(esl.Match{UUID: won, Names: sessionEvents, Buffer: sessionQueue})
 		s.mu.Unlock()
 		old.Close()
-		if err := s.begin(fn); err != nil && err != errGone {
+		if err := s.begin(fn); err != nil && !errors.Is(err, errGone) {
 			return err
 		}
 	}
@@ -272,7 +272,7 @@ func (s *Session) waitForAnswer(thread *starlark.Thread, fn *starlark.Builtin, a
 		return nil, fmt.Errorf("%s: want a Session or a timeout in seconds, not %s", fn.Name(), x.Type())
 	}
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return starlark.None, nil
 		}
 		return nil, err
@@ -329,10 +329,7 @@ func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	}
 	for _, s := range []*Session{a, b} {
 		if err := s.begin(fn); err != nil {
-			if err == errGone {
-				return nil, fmt.Errorf("%s: %s: %w", fn.Name(), s.UUID(), ErrHungUp)
-			}
-			return nil, err
+			return nil, s.hungUpErr(fn, err)
 		}
 	}
 	// As switch_ivr_multi_threaded_bridge under mod_lua, the script keeps
@@ -340,10 +337,7 @@ func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	// it the switch hangs a parked a-leg up, and an outbound-socket a-leg
 	// leaves the socket and goes on in its dialplan).
 	if _, err := a.api(fn, "uuid_setvar "+a.UUID()+" park_after_bridge true"); err != nil {
-		if err == errGone {
-			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, a.hungUpErr(fn, err)
 	}
 	a.mu.Lock()
 	a.bridging = true // the socket/park app ending now is the bridge, not a transfer
@@ -354,17 +348,14 @@ func (e *env) bridge(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 		a.mu.Unlock()
 	}()
 	if _, err := a.api(fn, "uuid_bridge "+a.UUID()+" "+b.UUID()); err != nil {
-		if err == errGone {
-			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, a.hungUpErr(fn, err)
 	}
 	ctx := a.call.ctx()
 	if err := a.waitFor(ctx, func() bool { return a.bridged || !a.readyLocked() }); err != nil {
 		return nil, fmt.Errorf("%s: waiting for CHANNEL_BRIDGE: %w", fn.Name(), err)
 	}
 	if !a.Ready() {
-		return nil, fmt.Errorf("%s: %s: %w", fn.Name(), a.UUID(), ErrHungUp)
+		return nil, a.hungUpErr(fn, errGone)
 	}
 	// CHANNEL_BRIDGE is about the a-leg only (the b-leg is its Other-Leg).
 	b.mu.Lock()

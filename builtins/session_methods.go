@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -145,7 +146,7 @@ func stateMethod(f func(s *Session) bool) sessionMethod {
 // done1 is what media methods return: 1 when the app ran to its end, 0
 // when the channel hung up first.
 func done1(err error) (starlark.Value, error) {
-	if err == errGone {
+	if errors.Is(err, errGone) {
 		return starlark.MakeInt(0), nil
 	}
 	if err != nil {

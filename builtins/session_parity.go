@@ -32,13 +32,13 @@ func (s *Session) print(thread *starlark.Thread, fn *starlark.Builtin, args star
 		return nil, fmt.Errorf("%s: the text holds a line break or NUL, which the api command line cannot carry", fn.Name())
 	}
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return starlark.MakeInt(0), nil
 		}
 		return nil, err
 	}
 	out, err := s.api(fn, "uuid_send_text "+s.uuid+" "+text)
-	if err == errGone {
+	if errors.Is(err, errGone) {
 		return starlark.MakeInt(0), nil
 	}
 	if err != nil {
@@ -162,7 +162,7 @@ func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	maxD = max(maxD, minD)
 	empty := starlark.String("")
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return empty, nil
 		}
 		return nil, err
@@ -172,7 +172,7 @@ func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	s.mu.Unlock()
 	if !early { // switch_ivr_read pre-answers
 		if _, err := s.exec(thread, fn, "pre_answer", "", false); err != nil {
-			if err == errGone {
+			if errors.Is(err, errGone) {
 				return empty, nil
 			}
 			return nil, err
@@ -189,7 +189,7 @@ func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starl
 		s.mu.Lock()
 		s.cb, s.cbArgs = savedCb, savedArgs
 		s.mu.Unlock()
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return empty, nil
 		}
 		if err != nil {
@@ -225,7 +225,7 @@ func (s *Session) read(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	if term != "" {
 		vars += ";read_terminator_used=" + term
 	}
-	if _, err := s.api(fn, "uuid_setvar_multi "+s.uuid+" "+vars); err != nil && err != errGone {
+	if _, err := s.api(fn, "uuid_setvar_multi "+s.uuid+" "+vars); err != nil && !errors.Is(err, errGone) {
 		s.log.Debug("could not set read's variables", "error", err)
 	}
 	return starlark.String(got), nil

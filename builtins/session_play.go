@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ func (s *Session) say(thread *starlark.Thread, fn *starlark.Builtin, args starla
 	// The say app splits its data on blanks: the text is one quoted
 	// argument, so blanks and quotes in it stay.
 	_, err := s.exec(thread, fn, "say", esl.QuoteArgs(append(parts, text)...), true)
-	if err != nil && err != errGone {
+	if err != nil && !errors.Is(err, errGone) {
 		return nil, err
 	}
 	return starlark.None, nil
@@ -107,7 +108,7 @@ func (s *Session) sayPhrase(thread *starlark.Thread, fn *starlark.Builtin, args 
 		arg += "," + data
 	}
 	_, err := s.exec(thread, fn, "phrase", arg, true)
-	if err != nil && err != errGone {
+	if err != nil && !errors.Is(err, errGone) {
 		return nil, err
 	}
 	return starlark.None, nil

@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -38,7 +39,7 @@ func (s *Session) playAndDetectSpeech(thread *starlark.Thread, fn *starlark.Buil
 	}
 	empty := starlark.String("")
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return empty, nil
 		}
 		return nil, err
@@ -46,7 +47,7 @@ func (s *Session) playAndDetectSpeech(thread *starlark.Thread, fn *starlark.Buil
 	data := strings.TrimRight(file, " \t") + " detect:" + esl.QuoteArg(engine) + " " + esl.QuoteArg(grammar)
 	ev, err := s.exec(thread, fn, "play_and_detect_speech", data, true)
 	if err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return empty, nil
 		}
 		return nil, err
@@ -97,14 +98,14 @@ func (s *Session) detectSpeech(thread *starlark.Thread, fn *starlark.Builtin, ar
 		}
 	}
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
+		if errors.Is(err, errGone) {
 			return starlark.None, nil
 		}
 		return nil, err
 	}
 	if start {
 		if _, err := s.api(fn, "uuid_setvar "+s.uuid+" fire_asr_events true"); err != nil {
-			if err == errGone {
+			if errors.Is(err, errGone) {
 				return starlark.None, nil
 			}
 			return nil, err
@@ -114,7 +115,7 @@ func (s *Session) detectSpeech(thread *starlark.Thread, fn *starlark.Builtin, ar
 	for i := range parts {
 		parts[i] = esl.QuoteArg(a[i])
 	}
-	if _, err := s.exec(thread, fn, "detect_speech", strings.Join(parts, " "), false); err != nil && err != errGone {
+	if _, err := s.exec(thread, fn, "detect_speech", strings.Join(parts, " "), false); err != nil && !errors.Is(err, errGone) {
 		return nil, err
 	}
 	return starlark.None, nil

@@ -2,6 +2,8 @@ package builtins
 
 import (
 	"context"
+	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -163,8 +165,8 @@ def handler(session, args):
     session.hangup()
     session.setVariable("x", "y")
 `, nil)
-	if c.err == nil || !strings.Contains(c.err.Error(), "Session.setVariable: session hung up") {
-		t.Fatalf("err = %v", c.err)
+	if want := "Session.setVariable: " + c.session.UUID() + ": session hung up"; c.err == nil || !strings.Contains(c.err.Error(), want) || !errors.Is(c.err, ErrHungUp) {
+		t.Fatalf("err = %v, want %q matching ErrHungUp", c.err, want)
 	}
 	if c.ch.HangupCause() != "NORMAL_CLEARING" {
 		t.Fatalf("cause %q", c.ch.HangupCause())
@@ -518,8 +520,66 @@ def handler(session, args):
     b.sleep(10000)
     b.setVariable("x", "y")
 `, nil)
-	if c.err == nil || !strings.Contains(c.err.Error(), "Session.setVariable: session hung up") {
+	if c.err == nil || !regexp.MustCompile(`Session\.setVariable: [0-9a-f-]{36}: session hung up`).MatchString(c.err.Error()) || !errors.Is(c.err, ErrHungUp) {
 		t.Fatalf("err = %v", c.err)
+	}
+}
+
+// TestSessionHungUpErrors: each method that cannot act on a channel that
+// hung up fails with hungUpErr's error, which names the method and the
+// channel and matches ErrHungUp, on a leg of the outbound socket and on one
+// the script opened. A method that built its own error, or let the
+// package's errGone through, fails here.
+func TestSessionHungUpErrors(t *testing.T) {
+	r := newRig(t)
+	c := r.call(`
+def handler(session, args):
+    b = freeswitch.Session("user/1000")
+    b2 = freeswitch.Session("user/1001")
+    freeswitch.API().execute("uuid_kill", b2.uuid)
+    b2.sleep(10000)  # returns at the hangup
+    session.hangup()
+    e = freeswitch.Event("CUSTOM", "fsstar::gone")
+    got = {
+        "setVariable": sim.hung_up(session.setVariable, "x", "y"),
+        "transfer": sim.hung_up(session.transfer, "1000"),
+        "sendEvent": sim.hung_up(session.sendEvent, e),
+        "bridge": sim.hung_up(freeswitch.bridge, session, b),
+        "bridge b": sim.hung_up(freeswitch.bridge, b, b2),
+        "b2.setVariable": sim.hung_up(b2.setVariable, "x", "y"),
+        "b2.transfer": sim.hung_up(b2.transfer, "1000"),
+        "b2.sendEvent": sim.hung_up(b2.sendEvent, e),
+    }
+    b.hangup()
+    return [b.uuid, b2.uuid, got]
+`, nil)
+	if c.err != nil {
+		t.Fatalf("script error: %v", c.err)
+	}
+	out := c.value.(*starlark.List)
+	a, b, b2 := c.session.UUID(), string(out.Index(0).(starlark.String)), string(out.Index(1).(starlark.String))
+	want := map[string]string{
+		"setVariable":    "Session.setVariable: " + a,
+		"transfer":       "Session.transfer: " + a,
+		"sendEvent":      "Session.sendEvent: " + a,
+		"bridge":         "freeswitch.bridge: " + a,
+		"bridge b":       "freeswitch.bridge: " + b2,
+		"b2.setVariable": "Session.setVariable: " + b2,
+		"b2.transfer":    "Session.transfer: " + b2,
+		"b2.sendEvent":   "Session.sendEvent: " + b2,
+	}
+	got := out.Index(2).(*starlark.Dict)
+	if got.Len() != len(want) {
+		t.Fatalf("got %d errors, want %d: %s", got.Len(), len(want), got)
+	}
+	for k, w := range want {
+		v, _, _ := got.Get(starlark.String(k))
+		if s, _ := v.(starlark.String); string(s) != w+": session hung up" {
+			t.Errorf("%s: error %s, want %q", k, v, w+": session hung up")
+		}
+	}
+	if b == a || b == b2 {
+		t.Fatalf("leg uuids %s %s %s are not distinct", a, b, b2)
 	}
 }
 

@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -53,27 +54,18 @@ func (s *Session) setVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 		return nil, err
 	}
 	if err := s.begin(fn); err != nil {
-		if err == errGone {
-			return nil, fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, s.hungUpErr(fn, err)
 	}
 	// The value is quoted so that uuid_setvar (or the set app) stores it
 	// byte for byte, never evaluated.
 	if o, ok := s.ctl.(outboundCtl); ok {
 		if err := o.conn.SetVar(s.call.ctx(), name, value); err != nil {
-			if err = s.fail(fn, err); err == errGone {
-				err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-			}
-			return nil, err
+			return nil, s.hungUpErr(fn, s.fail(fn, err))
 		}
 		return starlark.None, nil
 	}
 	if _, err := s.api(fn, "uuid_setvar "+s.uuid+" "+esl.QuoteArg(name)+" "+esl.QuoteArg(value)); err != nil {
-		if err == errGone {
-			err = fmt.Errorf("%s: %w", fn.Name(), ErrHungUp)
-		}
-		return nil, err
+		return nil, s.hungUpErr(fn, err)
 	}
 	return starlark.None, nil
 }
@@ -87,7 +79,7 @@ func (s *Session) getVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
 	}
 	err := s.begin(fn)
-	if err == errGone {
+	if errors.Is(err, errGone) {
 		return s.finalVariable(name), nil
 	}
 	if err != nil {
@@ -96,7 +88,7 @@ func (s *Session) getVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 	if o, ok := s.ctl.(outboundCtl); ok && !o.conn.Full() {
 		v, ok, err := o.conn.GetVar(s.call.ctx(), name)
 		if err != nil {
-			if err = s.fail(fn, err); err == errGone {
+			if err = s.fail(fn, err); errors.Is(err, errGone) {
 				return s.finalVariable(name), nil
 			}
 			return nil, err
@@ -107,7 +99,7 @@ func (s *Session) getVariable(thread *starlark.Thread, fn *starlark.Builtin, arg
 		return starlark.String(v), nil
 	}
 	out, err := s.api(fn, "uuid_getvar "+s.uuid+" "+name)
-	if err == errGone {
+	if errors.Is(err, errGone) {
 		return s.finalVariable(name), nil
 	}
 	if err != nil {
@@ -184,7 +176,7 @@ func (s *Session) bridgedMethod(thread *starlark.Thread, fn *starlark.Builtin, a
 		return starlark.Bool(seen), nil
 	}
 	out, err := s.api(fn, "uuid_getvar "+uuid+" bridge_to")
-	if err == errGone {
+	if errors.Is(err, errGone) {
 		return starlark.False, nil
 	}
 	if err != nil {
