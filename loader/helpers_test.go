@@ -49,6 +49,45 @@ func waitFor(t testing.TB, q *evq, module string) loader.Event {
 	}
 }
 
+// waitUntil returns the first event about module for which ok holds,
+// waiting up to 5s. The events about module before it are dropped: they
+// are states the loader rightly saw while a file was still being written
+// (a file created empty and filled after the debounce compiles without its
+// names; a directory seen before its file is created reloads the module as
+// not found), each followed by the event of the next change.
+func waitUntil(t testing.TB, q *evq, module string, ok func(loader.Event) bool) loader.Event {
+	t.Helper()
+	var seen, keep []loader.Event
+	for i, ev := range q.backlog {
+		switch {
+		case ev.Module != module:
+			keep = append(keep, ev)
+		case ok(ev):
+			q.backlog = append(keep, q.backlog[i+1:]...)
+			return ev
+		default:
+			seen = append(seen, ev)
+		}
+	}
+	q.backlog = keep
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-q.ch:
+			switch {
+			case ev.Module != module:
+				q.backlog = append(q.backlog, ev)
+			case ok(ev):
+				return ev
+			default:
+				seen = append(seen, ev)
+			}
+		case <-deadline:
+			t.Fatalf("no event for %s as wanted within 5s; saw %+v", module, seen)
+		}
+	}
+}
+
 // newLoader creates a loader over a fresh temp dir holding files.
 func newLoader(t testing.TB, files map[string]string, opts ...loader.Option) (*loader.Loader, string) {
 	t.Helper()
