@@ -48,19 +48,21 @@ func (c *consumer) Type() string          { return "EventConsumer" }
 func (c *consumer) Freeze()               {}
 func (c *consumer) Truth() starlark.Bool  { return starlark.True }
 func (c *consumer) Hash() (uint32, error) { return 0, errors.New("unhashable type: EventConsumer") }
-func (c *consumer) AttrNames() []string   { return []string{"bind", "cleanup", "pop"} }
 
-func (c *consumer) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "bind":
-		return newMethod(c, "EventConsumer.bind", c.bind), nil
-	case "pop":
-		return newMethod(c, "EventConsumer.pop", c.pop), nil
-	case "cleanup":
-		return newMethod(c, "EventConsumer.cleanup", c.cleanup), nil
-	}
-	return nil, nil
+// consumerMethods are the Starlark methods of an EventConsumer.
+var consumerMethods = methods[*consumer]{
+	"bind":    (*consumer).bind,
+	"pop":     (*consumer).pop,
+	"cleanup": (*consumer).cleanup,
 }
+
+// Attr returns the method called name (consumerMethods).
+func (c *consumer) Attr(name string) (starlark.Value, error) {
+	return consumerMethods.attr(c, "EventConsumer", name)
+}
+
+// AttrNames lists the methods of consumerMethods.
+func (c *consumer) AttrNames() []string { return consumerMethods.names() }
 
 // newConsumer is freeswitch.EventConsumer(event_name="", subclass="", queue_len=5000).
 func (e *env) newConsumer(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -107,7 +107,9 @@ func (e *Event) CompareSameType(op syntax.Token, y starlark.Value, depth int) (b
 	return false, fmt.Errorf("%s not supported for Event", op)
 }
 
-var eventMethods = map[string]func(*Event, *starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+// eventMethods are the Starlark methods of an Event, with the reference's
+// names ESL cannot express (eventRefused).
+var eventMethods = withRefused(methods[*Event]{
 	"addHeader":   (*Event).addHeader,
 	"getHeader":   (*Event).getHeader,
 	"delHeader":   (*Event).delHeader,
@@ -118,7 +120,7 @@ var eventMethods = map[string]func(*Event, *starlark.Thread, *starlark.Builtin, 
 	"merge":       (*Event).merge,
 	"fire":        (*Event).fire,
 	"setPriority": (*Event).setPriority,
-}
+}, eventRefused)
 
 // setPriority is Event.setPriority(priority=0): switch_event_set_priority
 // (0 normal, 1 low, 2 high), the "priority" header the switch reads.
@@ -138,32 +140,11 @@ func (e *Event) setPriority(thread *starlark.Thread, fn *starlark.Builtin, args 
 	return starlark.True, nil
 }
 
-func (e *Event) Attr(name string) (starlark.Value, error) {
-	if why, ok := eventRefused[name]; ok {
-		return newMethod(e, "Event."+name, func(_ *starlark.Thread, fn *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-			return nil, fmt.Errorf("%s: not available over the event socket (%s)", fn.Name(), why)
-		}), nil
-	}
-	m, ok := eventMethods[name]
-	if !ok {
-		return nil, nil
-	}
-	return newMethod(e, "Event."+name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		return m(e, thread, fn, args, kwargs)
-	}), nil
-}
+// Attr returns the method called name (eventMethods).
+func (e *Event) Attr(name string) (starlark.Value, error) { return eventMethods.attr(e, "Event", name) }
 
-func (e *Event) AttrNames() []string {
-	names := make([]string, 0, len(eventMethods)+len(eventRefused))
-	for n := range eventMethods {
-		names = append(names, n)
-	}
-	for n := range eventRefused {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+// AttrNames lists the methods of eventMethods.
+func (e *Event) AttrNames() []string { return eventMethods.names() }
 
 func (e *Event) checkMutable(fn *starlark.Builtin) error {
 	if e.frozen {

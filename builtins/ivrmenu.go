@@ -128,19 +128,19 @@ func (m *IVRMenu) Freeze() {
 	}
 }
 
-// AttrNames lists bindAction and execute.
-func (m *IVRMenu) AttrNames() []string { return []string{"bindAction", "execute"} }
-
-// Attr returns the methods bindAction and execute.
-func (m *IVRMenu) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "bindAction":
-		return newMethod(m, "IVRMenu.bindAction", m.bindAction), nil
-	case "execute":
-		return newMethod(m, "IVRMenu.execute", m.execute), nil
-	}
-	return nil, nil
+// ivrMenuMethods are the Starlark methods of an IVRMenu.
+var ivrMenuMethods = methods[*IVRMenu]{
+	"bindAction": (*IVRMenu).bindAction,
+	"execute":    (*IVRMenu).execute,
 }
+
+// Attr returns the method called name (ivrMenuMethods).
+func (m *IVRMenu) Attr(name string) (starlark.Value, error) {
+	return ivrMenuMethods.attr(m, "IVRMenu", name)
+}
+
+// AttrNames lists the methods of ivrMenuMethods.
+func (m *IVRMenu) AttrNames() []string { return ivrMenuMethods.names() }
 
 // bindAction(action, arg, bind): as IVRMenu::bindAction, an unknown action
 // is logged and ignored; a bind starting with "/" is a regular expression

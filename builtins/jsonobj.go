@@ -41,46 +41,40 @@ func (j *jsonObject) Freeze()               { j.frozen = true }
 func (j *jsonObject) Truth() starlark.Bool  { return starlark.True }
 func (j *jsonObject) Hash() (uint32, error) { return 0, errors.New("unhashable type: JSON") }
 
-// AttrNames lists mod_lua's JSON methods.
-func (j *jsonObject) AttrNames() []string {
-	return []string{"decode", "encode", "encode_empty_table_as_object", "execute", "execute2", "return_unformatted_json"}
+// jsonMethods are mod_lua's JSON methods.
+var jsonMethods = methods[*jsonObject]{
+	"encode":   (*jsonObject).encode,
+	"decode":   (*jsonObject).decode,
+	"execute":  (*jsonObject).execute,
+	"execute2": (*jsonObject).execute2,
+	"encode_empty_table_as_object": func(j *jsonObject, _ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		return j.setFlag(&j.emptyObject, fn, args, kwargs)
+	},
+	"return_unformatted_json": func(j *jsonObject, _ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		return j.setFlag(&j.unformatted, fn, args, kwargs)
+	},
 }
 
-// Attr returns the method called name.
+// Attr returns the method called name (jsonMethods).
 func (j *jsonObject) Attr(name string) (starlark.Value, error) {
-	var impl builtinFunc
-	switch name {
-	case "encode":
-		impl = j.encode
-	case "decode":
-		impl = j.decode
-	case "execute":
-		impl = j.execute
-	case "execute2":
-		impl = j.execute2
-	case "encode_empty_table_as_object":
-		impl = j.flag(&j.emptyObject)
-	case "return_unformatted_json":
-		impl = j.flag(&j.unformatted)
-	default:
-		return nil, nil
-	}
-	return newMethod(j, "JSON."+name, impl), nil
+	return jsonMethods.attr(j, "JSON", name)
 }
 
-// flag sets one of the two options; None.
-func (j *jsonObject) flag(p *bool) builtinFunc {
-	return func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var v bool
-		if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "flag", &v); err != nil {
-			return nil, err
-		}
-		if j.frozen {
-			return nil, fmt.Errorf("%s: the JSON object is frozen (made while its module loaded)", fn.Name())
-		}
-		*p = v
-		return starlark.None, nil
+// AttrNames lists the methods of jsonMethods.
+func (j *jsonObject) AttrNames() []string { return jsonMethods.names() }
+
+// setFlag sets one of the two options (*p, a field of j) to the method's
+// one argument; None.
+func (j *jsonObject) setFlag(p *bool, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v bool
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "flag", &v); err != nil {
+		return nil, err
 	}
+	if j.frozen {
+		return nil, fmt.Errorf("%s: the JSON object is frozen (made while its module loaded)", fn.Name())
+	}
+	*p = v
+	return starlark.None, nil
 }
 
 // cjson is a cJSON value: nil (null), bool, float64, string, []cjson

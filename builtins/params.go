@@ -75,46 +75,67 @@ func (p *Params) Items() []starlark.Tuple {
 	return out
 }
 
-// Attr returns the dict-like methods, then the Event's.
+// paramsMethods are the dict-like methods of Params (params.get,
+// params.keys...); the Event's follow them.
+var paramsMethods = methods[*Params]{
+	"get":    (*Params).get,
+	"keys":   (*Params).keys,
+	"items":  (*Params).items,
+	"values": (*Params).values,
+}
+
+// Attr returns a method of paramsMethods, or else of the Event.
 func (p *Params) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "get":
-		return starlark.NewBuiltin("params.get", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var key string
-			var def starlark.Value = starlark.None
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "key", &key, "default?", &def); err != nil {
-				return nil, err
-			}
-			if v, ok := p.ev.Headers.Lookup(key); ok {
-				return starlark.String(v), nil
-			}
-			return def, nil
-		}), nil
-	case "keys", "items", "values":
-		return starlark.NewBuiltin("params."+name, func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
-				return nil, err
-			}
-			var l []starlark.Value
-			for _, it := range p.Items() {
-				switch name {
-				case "keys":
-					l = append(l, it[0])
-				case "values":
-					l = append(l, it[1])
-				default:
-					l = append(l, it)
-				}
-			}
-			return starlark.NewList(l), nil
-		}), nil
+	if _, ok := paramsMethods[name]; ok {
+		return paramsMethods.attr(p, "params", name)
 	}
 	return p.Event.Attr(name)
 }
 
-// AttrNames lists the dict-like methods and the Event's.
+// AttrNames lists the methods of paramsMethods and the Event's.
 func (p *Params) AttrNames() []string {
-	names := append([]string{"get", "items", "keys", "values"}, p.Event.AttrNames()...)
+	names := append(paramsMethods.names(), p.Event.AttrNames()...)
 	slices.Sort(names)
 	return names
+}
+
+// get is params.get(key, default=None): the first header called key, or
+// default.
+func (p *Params) get(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var key string
+	var def starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "key", &key, "default?", &def); err != nil {
+		return nil, err
+	}
+	if v, ok := p.ev.Headers.Lookup(key); ok {
+		return starlark.String(v), nil
+	}
+	return def, nil
+}
+
+// keys is params.keys(): the header names, in order.
+func (p *Params) keys(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return p.list(fn, args, kwargs, func(it starlark.Tuple) starlark.Value { return it[0] })
+}
+
+// values is params.values(): the first value of each name.
+func (p *Params) values(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return p.list(fn, args, kwargs, func(it starlark.Tuple) starlark.Value { return it[1] })
+}
+
+// items is params.items(): (name, value) pairs, as Items.
+func (p *Params) items(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return p.list(fn, args, kwargs, func(it starlark.Tuple) starlark.Value { return it })
+}
+
+// list is keys, values and items: a list of pick(item) for each of Items.
+func (p *Params) list(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, pick func(starlark.Tuple) starlark.Value) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	var l []starlark.Value
+	for _, it := range p.Items() {
+		l = append(l, pick(it))
+	}
+	return starlark.NewList(l), nil
 }

@@ -10,8 +10,13 @@ import (
 // with any arguments, fails with why and the alternative to use.
 func refusedBuiltin(name, why string) *starlark.Builtin {
 	return newBuiltin(name, func(_ *starlark.Thread, fn *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-		return nil, fmt.Errorf("%s: not available over the event socket (%s)", fn.Name(), why)
+		return nil, refusedError(fn, why)
 	})
+}
+
+// refusedError is the error of a refused builtin or method (withRefused).
+func refusedError(fn *starlark.Builtin, why string) error {
+	return fmt.Errorf("%s: not available over the event socket (%s)", fn.Name(), why)
 }
 
 // eventRefused are the Event methods of the reference that ESL cannot

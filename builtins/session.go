@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -290,6 +290,7 @@ func (s *Session) CompareSameType(op syntax.Token, y starlark.Value, depth int) 
 	return false, fmt.Errorf("%s not supported for Session", op)
 }
 
+// Attr returns uuid, a field of sessionFields or a method of sessionMethods.
 func (s *Session) Attr(name string) (starlark.Value, error) {
 	if name == "uuid" {
 		return starlark.String(s.UUID()), nil
@@ -302,31 +303,17 @@ func (s *Session) Attr(name string) (starlark.Value, error) {
 		defer s.mu.Unlock()
 		return f(s), nil
 	}
-	if m, ok := sessionMethods[name]; ok {
-		return newMethod(s, "Session."+name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			return m(s, thread, fn, args, kwargs)
-		}), nil
-	}
-	if why, ok := sessionRefused[name]; ok {
-		return newMethod(s, "Session."+name, func(_ *starlark.Thread, fn *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
-			return nil, fmt.Errorf("%s: not available over the event socket (%s)", fn.Name(), why)
-		}), nil
-	}
-	return nil, nil
+	return sessionMethods.attr(s, "Session", name)
 }
 
+// AttrNames lists uuid, the fields of sessionFields and the methods of
+// sessionMethods.
 func (s *Session) AttrNames() []string {
-	names := []string{"uuid"}
+	names := append([]string{"uuid"}, sessionMethods.names()...)
 	for n := range sessionFields {
 		names = append(names, n)
 	}
-	for n := range sessionMethods {
-		names = append(names, n)
-	}
-	for n := range sessionRefused {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 

@@ -3,6 +3,7 @@ package builtins
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
@@ -54,8 +55,18 @@ func (h *MediaHandle) Freeze()               {} // the call's own, as its Sessio
 func (h *MediaHandle) Truth() starlark.Bool  { return starlark.True }
 func (h *MediaHandle) Hash() (uint32, error) { return 0, errors.New("unhashable: MediaHandle") }
 
-// AttrNames implements starlark.HasAttrs.
-func (h *MediaHandle) AttrNames() []string { return []string{"active", "path", "stop"} }
+// mediaHandleMethods are the Starlark methods of a MediaHandle.
+var mediaHandleMethods = methods[*MediaHandle]{
+	"stop": (*MediaHandle).stop,
+}
+
+// AttrNames lists the fields active and path and the methods of
+// mediaHandleMethods.
+func (h *MediaHandle) AttrNames() []string {
+	names := append([]string{"active", "path"}, mediaHandleMethods.names()...)
+	slices.Sort(names)
+	return names
+}
 
 // ended reports whether the playback is over (or never started).
 func (h *MediaHandle) ended() bool {
@@ -67,7 +78,8 @@ func (h *MediaHandle) ended() bool {
 	}
 }
 
-// Attr implements starlark.HasAttrs.
+// Attr returns the field path or active, or a method of
+// mediaHandleMethods.
 func (h *MediaHandle) Attr(name string) (starlark.Value, error) {
 	switch name {
 	case "path":
@@ -76,21 +88,23 @@ func (h *MediaHandle) Attr(name string) (starlark.Value, error) {
 		h.s.mu.Lock()
 		defer h.s.mu.Unlock()
 		return starlark.Bool(h.s.bg == h && !h.stopped && !h.ended() && h.s.readyLocked()), nil
-	case "stop":
-		return newMethod(h, "MediaHandle.stop", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(fn, args, kwargs); err != nil {
-				return nil, err
-			}
-			h.s.mu.Lock()
-			mine := h.s.bg == h
-			h.s.mu.Unlock()
-			if !mine {
-				return starlark.False, nil
-			}
-			return h.s.stopBackground(fn)
-		}), nil
 	}
-	return nil, nil
+	return mediaHandleMethods.attr(h, "MediaHandle", name)
+}
+
+// stop is MediaHandle.stop(): it stops this background media, when it is
+// still the session's, and returns whether there was one to stop.
+func (h *MediaHandle) stop(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := noArgs(fn, args, kwargs); err != nil {
+		return nil, err
+	}
+	h.s.mu.Lock()
+	mine := h.s.bg == h
+	h.s.mu.Unlock()
+	if !mine {
+		return starlark.False, nil
+	}
+	return h.s.stopBackground(fn)
 }
 
 // startMedia is session.startMedia(path): the background media replaces

@@ -18,10 +18,10 @@ type sessionMethod = func(s *Session, thread *starlark.Thread, fn *starlark.Buil
 // and sessionRefused (session.go) adds the names ESL cannot express. The
 // table is filled by init because IVRMenu.execute calls Session methods
 // through it, a cycle a variable's initializer may not have.
-var sessionMethods map[string]sessionMethod
+var sessionMethods methods[*Session]
 
 func init() {
-	sessionMethods = map[string]sessionMethod{
+	sessionMethods = withRefused(methods[*Session]{
 		// The channel's state (stateMethod, below; session_vars.go).
 		// ready is switch_channel_ready: false once the channel is
 		// transferred away.
@@ -88,7 +88,7 @@ func init() {
 		"print":        (*Session).print,
 		"consoleLog":   (*Session).consoleLog,
 		"consoleLog2":  (*Session).consoleLog2,
-	}
+	}, sessionRefused)
 }
 
 // noArgs is UnpackArgs for a method without parameters.

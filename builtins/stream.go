@@ -46,19 +46,21 @@ func (s *Stream) Freeze()               { s.frozen = true }
 func (s *Stream) Truth() starlark.Bool  { return starlark.True }
 func (s *Stream) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: Stream") }
 
-func (s *Stream) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "write", "raw_write":
-		return newMethod(s, "Stream."+name, s.write), nil
-	case "get_data":
-		return newMethod(s, "Stream.get_data", s.getData), nil
-	case "read":
-		return newMethod(s, "Stream.read", s.read), nil
-	}
-	return nil, nil
+// streamMethods are the Starlark methods of a Stream.
+var streamMethods = methods[*Stream]{
+	"write":     (*Stream).write,
+	"raw_write": (*Stream).write,
+	"get_data":  (*Stream).getData,
+	"read":      (*Stream).read,
 }
 
-func (s *Stream) AttrNames() []string { return []string{"get_data", "raw_write", "read", "write"} }
+// Attr returns the method called name (streamMethods).
+func (s *Stream) Attr(name string) (starlark.Value, error) {
+	return streamMethods.attr(s, "Stream", name)
+}
+
+// AttrNames lists the methods of streamMethods.
+func (s *Stream) AttrNames() []string { return streamMethods.names() }
 
 // read is Stream.read(): what was written and its length, as mod_lua's
 // Stream:read returns them (data, len).

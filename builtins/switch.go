@@ -106,19 +106,19 @@ func (a apiValue) Type() string          { return "API" }
 func (a apiValue) Freeze()               {}
 func (a apiValue) Truth() starlark.Bool  { return starlark.True }
 func (a apiValue) Hash() (uint32, error) { return 0, errors.New("unhashable type: API") }
-func (a apiValue) AttrNames() []string   { return []string{"execute", "executeString", "getTime"} }
 
-func (a apiValue) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "execute":
-		return newMethod(a, "API.execute", a.execute), nil
-	case "executeString":
-		return newMethod(a, "API.executeString", a.executeString), nil
-	case "getTime":
-		return newMethod(a, "API.getTime", a.getTime), nil
-	}
-	return nil, nil
+// apiMethods are the Starlark methods of an API value.
+var apiMethods = methods[apiValue]{
+	"execute":       apiValue.execute,
+	"executeString": apiValue.executeString,
+	"getTime":       apiValue.getTime,
 }
+
+// Attr returns the method called name (apiMethods).
+func (a apiValue) Attr(name string) (starlark.Value, error) { return apiMethods.attr(a, "API", name) }
+
+// AttrNames lists the methods of apiMethods.
+func (a apiValue) AttrNames() []string { return apiMethods.names() }
 
 // newAPI is freeswitch.API(session=None). The session is accepted as in
 // mod_lua, but over ESL an api command runs without one: commands that read
