@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,81 +16,125 @@ const versionText = "FreeSWITCH Version 1.11.3-dev~64bit ( 64bit)\n"
 
 const noSuchChannel = "-ERR No such channel!\n"
 
+// apiFunc runs one api command: arg is what follows the command's name,
+// trimmed; the result is the body of the switch's api/response.
+type apiFunc func(ctx context.Context, sw *Switch, arg string) string
+
+// apiCommands are the api commands the simulated switch knows, by name;
+// uuidCommands are the uuid_* ones that act on a channel. Both are filled
+// in init (as cmd/go fills its commands' Run): commands such as eval and
+// uuid_transfer reach api again (through ${...} expansion and the
+// dialplan), which reads the tables, and a variable's initializer may not
+// refer to itself.
+var (
+	apiCommands  map[string]apiFunc
+	uuidCommands map[string]uuidCommand
+)
+
+func init() {
+	apiCommands, uuidCommands = apiCommandTable(), uuidCommandTable()
+}
+
+// apiCommandTable makes apiCommands.
+func apiCommandTable() map[string]apiFunc {
+	return map[string]apiFunc{
+		"status":        func(_ context.Context, sw *Switch, _ string) string { return sw.status() },
+		"version":       func(context.Context, *Switch, string) string { return versionText },
+		"hostname":      func(_ context.Context, sw *Switch, _ string) string { return sw.opts.hostname },
+		"echo":          func(_ context.Context, _ *Switch, arg string) string { return arg },
+		"eval":          apiEval,
+		"log":           apiLog,
+		"show":          func(_ context.Context, sw *Switch, arg string) string { return sw.show(arg) },
+		"global_getvar": apiGlobalGetvar,
+		"global_setvar": apiGlobalSetvar,
+		"originate":     func(ctx context.Context, sw *Switch, arg string) string { return sw.originate(ctx, arg) },
+		"hash":          func(_ context.Context, sw *Switch, arg string) string { return sw.hash.hashAPI(arg) },
+		"hash_dump":     func(_ context.Context, sw *Switch, arg string) string { return sw.hashDumpAPI(arg) },
+		"sched_del":     func(_ context.Context, sw *Switch, arg string) string { return sw.sched.del(arg) },
+		"uuid_exists":   apiUUIDExists,
+	}
+}
+
 // api runs one API command line ("status", "uuid_kill <uuid>", ...) and
 // returns its output as the switch would put it in an api/response body.
 func (sw *Switch) api(ctx context.Context, line string) string {
 	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	sw.apiEvent(cmd, arg)
-	switch cmd {
-	case "status":
-		return sw.status()
-	case "version":
-		return versionText
-	case "hostname":
-		return sw.opts.hostname
-	case "echo":
-		return arg
-	case "eval":
-		out := sw.expandVars(arg, nil, 0)
-		if out == "" {
-			return "-ERR no reply\n"
-		}
-		return out
-	case "log":
-		level, msg, _ := strings.Cut(arg, " ")
-		n, ok := esl.ParseLogLevel(level)
-		if !ok {
-			n, msg = 7, arg
-		}
-		sw.logLine(n, "mod_commands.c", msg+"\n")
-		return "+OK\n"
-	case "show":
-		return sw.show(arg)
-	case "global_getvar":
-		if arg == "" {
-			var b strings.Builder
-			sw.globals.each(func(k, v string) { fmt.Fprintf(&b, "%s=%s\n", k, v) })
-			return b.String()
-		}
-		v, _ := sw.globals.get(arg)
-		return v
-	case "global_setvar":
-		// switch_separate_string on '=' into var, value and a condition:
-		// with one, the value is set only when the current one equals it.
-		a := separateString(arg, '=', 3)
-		if len(a) == 0 || a[0] == "" {
-			return "-USAGE: <var>[=<value>]\n"
-		}
-		a = append(a, "", "")
-		if cond := a[2]; cond != "" {
-			if cur, _ := sw.globals.get(a[0]); cur != cond {
-				return "+OK"
-			}
-		}
-		if a[1] == "" {
-			sw.globals.unset(a[0])
-		} else {
-			// switch_core_set_variable disables variables in the value:
-			// the '$' of "${" becomes '%'.
-			sw.globals.set(a[0], disableVars(a[1]))
-		}
-		return "+OK"
-	case "originate":
-		return sw.originate(ctx, arg)
-	case "hash":
-		return sw.hash.hashAPI(arg)
-	case "hash_dump":
-		return sw.hashDumpAPI(arg)
-	case "sched_del":
-		return sw.sched.del(arg)
-	case "uuid_kill", "uuid_exists", "uuid_dump", "uuid_getvar", "uuid_setvar", "uuid_setvar_multi",
-		"uuid_break", "uuid_fileman", "uuid_send_dtmf", "uuid_recv_dtmf", "uuid_bridge",
-		"uuid_transfer", "uuid_answer", "uuid_hold", "uuid_park", "uuid_broadcast":
-		return sw.uuidCommand(cmd, arg)
-	default:
-		return "-ERR " + cmd + " Command not found!\n"
+	if fn, ok := apiCommands[cmd]; ok {
+		return fn(ctx, sw, arg)
 	}
+	if uc, ok := uuidCommands[cmd]; ok {
+		return sw.runUUIDCommand(uc, arg)
+	}
+	return "-ERR " + cmd + " Command not found!\n"
+}
+
+// apiUUIDExists is uuid_exists: "true" or "false" (it needs no channel,
+// unlike the uuidCommands).
+func apiUUIDExists(_ context.Context, sw *Switch, arg string) string {
+	f := strings.Fields(arg)
+	if len(f) == 0 {
+		return "-USAGE: <uuid>\n"
+	}
+	return strconv.FormatBool(sw.Channel(f[0]) != nil)
+}
+
+// apiEval is eval: the argument expanded, or "-ERR no reply" for nothing.
+func apiEval(_ context.Context, sw *Switch, arg string) string {
+	out := sw.expandVars(arg, nil, 0)
+	if out == "" {
+		return "-ERR no reply\n"
+	}
+	return out
+}
+
+// apiLog is log: "[<level>] <message>" to the switch's log (level debug
+// when the first word is not one).
+func apiLog(_ context.Context, sw *Switch, arg string) string {
+	level, msg, _ := strings.Cut(arg, " ")
+	n, ok := esl.ParseLogLevel(level)
+	if !ok {
+		n, msg = 7, arg
+	}
+	sw.logLine(n, "mod_commands.c", msg+"\n")
+	return "+OK\n"
+}
+
+// apiGlobalGetvar is global_getvar: one global, or all of them as
+// name=value lines.
+func apiGlobalGetvar(_ context.Context, sw *Switch, arg string) string {
+	if arg == "" {
+		var b strings.Builder
+		sw.globals.each(func(k, v string) { fmt.Fprintf(&b, "%s=%s\n", k, v) })
+		return b.String()
+	}
+	v, _ := sw.globals.get(arg)
+	return v
+}
+
+// apiGlobalSetvar is global_setvar: switch_separate_string on '=' into
+// var, value and a condition: with one, the value is set only when the
+// current one equals it.
+func apiGlobalSetvar(_ context.Context, sw *Switch, arg string) string {
+	a := separateString(arg, '=', 3)
+	if len(a) == 0 || a[0] == "" {
+		return "-USAGE: <var>[=<value>]\n"
+	}
+	a = append(a, "", "")
+	if cond := a[2]; cond != "" {
+		if cur, _ := sw.globals.get(a[0]); cur != cond {
+			return "+OK"
+		}
+	}
+	if a[1] == "" {
+		sw.globals.unset(a[0])
+	} else {
+		// switch_core_set_variable disables variables in the value:
+		// the '$' of "${" becomes '%'.
+		sw.globals.set(a[0], disableVars(a[1]))
+	}
+	return "+OK"
 }
 
 // apiEvent fires the API event FreeSWITCH sends for every api command.
@@ -191,173 +236,236 @@ func (sw *Switch) show(arg string) string {
 	return b.String()
 }
 
-var uuidUsage = map[string]string{
-	"uuid_kill": "-USAGE: <uuid> [cause]\n", "uuid_exists": "-USAGE: <uuid>\n", "uuid_dump": "-USAGE: <uuid> [format]\n",
-	"uuid_getvar": "-USAGE: <uuid> <var>\n", "uuid_setvar": "-USAGE: <uuid> <var> [value]\n",
-	"uuid_setvar_multi": "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n", "uuid_break": "-USAGE: <uuid> [all]\n",
-	"uuid_fileman": "-USAGE: <uuid> <cmd>:<val>\n", "uuid_send_dtmf": "-USAGE: <uuid> <dtmf_data>\n",
-	"uuid_recv_dtmf": "-USAGE: <uuid> <dtmf_data>\n", "uuid_bridge": "-USAGE: <uuid> <other_uuid>\n",
-	"uuid_transfer": "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n",
-	"uuid_answer":   "-USAGE: <uuid>\n", "uuid_hold": "-USAGE: [off|toggle] <uuid> [<display>]\n",
-	"uuid_park": "-USAGE: <uuid>\n", "uuid_broadcast": "-USAGE: <uuid> <path> [aleg|bleg|both]\n",
+// uuidCommand is one of the uuid_* api commands that act on a channel
+// named by the first word of their argument.
+type uuidCommand struct {
+	// usage is the reply to a command without a uuid (or without what
+	// else it needs).
+	usage string
+	// options are words that may come before the uuid (uuid_hold's).
+	options []string
+	// run acts on the channel, which exists.
+	run func(ch *Channel, a uuidArgs) string
 }
 
-// uuidCommand runs the uuid_* commands.
-func (sw *Switch) uuidCommand(cmd, arg string) string {
+// uuidArgs is what a uuidCommand's run is given.
+type uuidArgs struct {
+	arg   string // the whole argument, the uuid first
+	rest  string // what follows the uuid, trimmed
+	usage string // the command's usage reply
+}
+
+// uuidCommandTable makes uuidCommands (uuid_exists, which needs no
+// channel, is in apiCommands).
+func uuidCommandTable() map[string]uuidCommand {
+	return map[string]uuidCommand{
+		"uuid_kill": {usage: "-USAGE: <uuid> [cause]\n", run: func(ch *Channel, a uuidArgs) string {
+			ch.Hangup(a.rest)
+			return "+OK\n"
+		}},
+		"uuid_dump":         {usage: "-USAGE: <uuid> [format]\n", run: uuidDump},
+		"uuid_getvar":       {usage: "-USAGE: <uuid> <var>\n", run: uuidGetvar},
+		"uuid_setvar":       {usage: "-USAGE: <uuid> <var> [value]\n", run: uuidSetvar},
+		"uuid_setvar_multi": {usage: "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n", run: uuidSetvarMulti},
+		"uuid_break":        {usage: "-USAGE: <uuid> [all]\n", run: uuidBreak},
+		"uuid_fileman":      {usage: "-USAGE: <uuid> <cmd>:<val>\n", run: uuidFileman},
+		"uuid_send_dtmf":    {usage: "-USAGE: <uuid> <dtmf_data>\n", run: uuidSendDTMF},
+		"uuid_recv_dtmf":    {usage: "-USAGE: <uuid> <dtmf_data>\n", run: uuidRecvDTMF},
+		"uuid_bridge":       {usage: "-USAGE: <uuid> <other_uuid>\n", run: uuidBridge},
+		"uuid_transfer":     {usage: "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n", run: uuidTransfer},
+		"uuid_answer": {usage: "-USAGE: <uuid>\n", run: func(ch *Channel, _ uuidArgs) string {
+			ch.answer()
+			return "+OK\n"
+		}},
+		"uuid_hold": {usage: "-USAGE: [off|toggle] <uuid> [<display>]\n", options: []string{"off", "toggle"},
+			run: func(*Channel, uuidArgs) string { return "+OK\n" }},
+		"uuid_park": {usage: "-USAGE: <uuid>\n", run: func(ch *Channel, _ uuidArgs) string {
+			ch.transfer("park")
+			return "+OK\n"
+		}},
+		"uuid_broadcast": {usage: "-USAGE: <uuid> <path> [aleg|bleg|both]\n", run: uuidBroadcast},
+	}
+}
+
+// runUUIDCommand finds the channel a uuid_* command names and runs it there.
+func (sw *Switch) runUUIDCommand(uc uuidCommand, arg string) string {
 	f := strings.Fields(arg)
-	if cmd == "uuid_hold" && len(f) > 0 && (f[0] == "off" || f[0] == "toggle") {
+	if len(f) > 0 && slices.Contains(uc.options, f[0]) {
 		f = f[1:]
 	}
 	if len(f) == 0 {
-		return uuidUsage[cmd]
+		return uc.usage
 	}
 	ch := sw.Channel(f[0])
-	if cmd == "uuid_exists" {
-		return strconv.FormatBool(ch != nil)
-	}
 	if ch == nil {
 		return noSuchChannel
 	}
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(arg), f[0]))
-	switch cmd {
-	case "uuid_kill":
-		ch.Hangup(rest)
-		return "+OK\n"
-	case "uuid_dump":
-		ev := ch.event("CHANNEL_DATA", "switch_ivr.c", "switch_ivr_uuid_dump", 1)
-		ev.Headers.Set("Event-Sequence", strconv.FormatUint(sw.seq.Add(1), 10))
-		if rest == "json" {
-			b, _ := ev.MarshalJSON()
-			return string(b)
-		}
-		return string(ev.MarshalPlain())
-	case "uuid_getvar":
-		if rest == "" {
-			return uuidUsage[cmd]
-		}
-		// switch_channel_get_variable: the variables, then the caller
-		// profile's fields, then the globals.
-		if v, ok := sw.lookupVar(rest, ch); ok {
-			return v
-		}
-		return "_undef_"
-	case "uuid_setvar":
-		// switch_separate_string on blanks: uuid, name, and the rest as
-		// the value (quotes removed, escapes read); none or "" unsets.
-		a := separateString(arg, ' ', 3)
-		if len(a) < 2 || a[1] == "" {
-			return "-ERR No variable specified\n"
-		}
-		if len(a) < 3 || a[2] == "" {
-			ch.vars.unset(a[1])
-		} else {
-			ch.vars.set(a[1], a[2])
-		}
-		return "+OK\n"
-	case "uuid_setvar_multi":
-		// switch_separate_string on ';' (quotes removed, escapes read),
-		// then each part cut at its first '='.
-		for _, kv := range separateString(rest, ';', 64) {
-			k, v, _ := strings.Cut(kv, "=")
-			if k = strings.TrimSpace(k); k != "" {
-				if v == "" {
-					ch.vars.unset(k)
-				} else {
-					ch.vars.set(k, v)
-				}
+	return uc.run(ch, uuidArgs{arg: arg, rest: rest, usage: uc.usage})
+}
+
+// uuidDump is uuid_dump: the channel's variables as a CHANNEL_DATA event,
+// plain or json.
+func uuidDump(ch *Channel, a uuidArgs) string {
+	ev := ch.event("CHANNEL_DATA", "switch_ivr.c", "switch_ivr_uuid_dump", 1)
+	ev.Headers.Set("Event-Sequence", strconv.FormatUint(ch.sw.seq.Add(1), 10))
+	if a.rest == "json" {
+		b, _ := ev.MarshalJSON()
+		return string(b)
+	}
+	return string(ev.MarshalPlain())
+}
+
+// uuidGetvar is uuid_getvar, as switch_channel_get_variable: the
+// variables, then the caller profile's fields, then the globals.
+func uuidGetvar(ch *Channel, a uuidArgs) string {
+	if a.rest == "" {
+		return a.usage
+	}
+	if v, ok := ch.sw.lookupVar(a.rest, ch); ok {
+		return v
+	}
+	return "_undef_"
+}
+
+// uuidSetvar is uuid_setvar: switch_separate_string on blanks: uuid, name,
+// and the rest as the value (quotes removed, escapes read); none or ""
+// unsets.
+func uuidSetvar(ch *Channel, a uuidArgs) string {
+	f := separateString(a.arg, ' ', 3)
+	if len(f) < 2 || f[1] == "" {
+		return "-ERR No variable specified\n"
+	}
+	if len(f) < 3 || f[2] == "" {
+		ch.vars.unset(f[1])
+	} else {
+		ch.vars.set(f[1], f[2])
+	}
+	return "+OK\n"
+}
+
+// uuidSetvarMulti is uuid_setvar_multi: switch_separate_string on ';'
+// (quotes removed, escapes read), then each part cut at its first '='.
+func uuidSetvarMulti(ch *Channel, a uuidArgs) string {
+	for _, kv := range separateString(a.rest, ';', 64) {
+		k, v, _ := strings.Cut(kv, "=")
+		if k = strings.TrimSpace(k); k != "" {
+			if v == "" {
+				ch.vars.unset(k)
+			} else {
+				ch.vars.set(k, v)
 			}
 		}
-		return "+OK\n"
-	case "uuid_break":
-		ch.recordMedia(strings.TrimSpace("break " + rest))
-		if rest == "all" {
-			for {
-				select {
-				case x := <-ch.queue:
-					close(x.done)
-					continue
-				default:
-				}
-				break
+	}
+	return "+OK\n"
+}
+
+// uuidBreak is uuid_break: it stops the app playing media, and with "all"
+// drops the queued ones too.
+func uuidBreak(ch *Channel, a uuidArgs) string {
+	ch.recordMedia(strings.TrimSpace("break " + a.rest))
+	if a.rest == "all" {
+		for {
+			select {
+			case x := <-ch.queue:
+				close(x.done)
+				continue
+			default:
 			}
+			break
 		}
+	}
+	select {
+	case ch.brk <- struct{}{}:
+	default:
+	}
+	return "+OK\n"
+}
+
+// uuidFileman is uuid_fileman: stop, pause and restart of the file
+// playing (others are accepted and do nothing here).
+func uuidFileman(ch *Channel, a uuidArgs) string {
+	ch.recordMedia("fileman " + a.rest)
+	c, _, _ := strings.Cut(a.rest, ":")
+	switch c {
+	case "stop":
 		select {
 		case ch.brk <- struct{}{}:
 		default:
 		}
-		return "+OK\n"
-	case "uuid_fileman":
-		ch.recordMedia("fileman " + rest)
-		c, _, _ := strings.Cut(rest, ":")
-		switch c {
-		case "stop":
-			select {
-			case ch.brk <- struct{}{}:
-			default:
-			}
-		case "pause", "restart":
-			select {
-			case ch.fman <- c:
-			default:
-			}
+	case "pause", "restart":
+		select {
+		case ch.fman <- c:
+		default:
 		}
-		return "+OK\n"
-	case "uuid_send_dtmf", "uuid_recv_dtmf":
-		if rest == "" {
-			return uuidUsage[cmd]
-		}
-		target := ch
-		ch.mu.Lock()
-		if cmd == "uuid_send_dtmf" {
-			if ch.peer != nil {
-				target = ch.peer
-			} else if ch.bridged != nil {
-				target = ch.bridged
-			}
-		}
-		ch.mu.Unlock()
-		target.SendDTMF(rest)
-		if cmd == "uuid_recv_dtmf" {
-			return "+OK\n"
-		}
-		digits, _, _ := strings.Cut(rest, "@")
-		return "+OK " + ch.uuid + " sent DTMF " + digits + ".\n"
-	case "uuid_bridge":
-		other := sw.Channel(rest)
-		if other == nil {
-			return "-ERR Invalid uuid " + rest + "\n"
-		}
-		if other == ch || other.isHungup() {
-			return "-ERR Invalid uuid " + rest + "\n"
-		}
-		ch.answer()
-		other.answer()
-		ch.startUUIDBridge(other)
-		return "+OK " + other.uuid + "\n"
-	case "uuid_transfer":
-		ext := separateString(arg, ' ', 5)[1:]
-		if len(ext) > 0 && strings.HasPrefix(ext[0], "-") {
-			ext = ext[1:]
-		}
-		if len(ext) == 0 {
-			return uuidUsage[cmd]
-		}
-		ext = append(ext, "", "")
-		ch.sessionTransfer(ext[0], ext[1], ext[2])
-		return "+OK\n"
-	case "uuid_answer":
-		ch.answer()
-		return "+OK\n"
-	case "uuid_park":
-		ch.transfer("park")
-		return "+OK\n"
-	case "uuid_broadcast":
-		path, _, _ := strings.Cut(rest, " ")
-		if err := ch.enqueue(&execution{app: App{"playback", path}, uuid: newUUID(), loops: 1}); err != nil {
-			return "-ERR " + err.Error() + "\n"
-		}
-		return "+OK Message sent\n"
-	default: // uuid_hold
-		return "+OK\n"
 	}
+	return "+OK\n"
+}
+
+// uuidSendDTMF is uuid_send_dtmf: the digits go to the other leg (the
+// peer, else the bridged channel), as if sent from this one.
+func uuidSendDTMF(ch *Channel, a uuidArgs) string {
+	if a.rest == "" {
+		return a.usage
+	}
+	target := ch
+	ch.mu.Lock()
+	if ch.peer != nil {
+		target = ch.peer
+	} else if ch.bridged != nil {
+		target = ch.bridged
+	}
+	ch.mu.Unlock()
+	target.SendDTMF(a.rest)
+	digits, _, _ := strings.Cut(a.rest, "@")
+	return "+OK " + ch.uuid + " sent DTMF " + digits + ".\n"
+}
+
+// uuidRecvDTMF is uuid_recv_dtmf: the digits arrive on the channel itself.
+func uuidRecvDTMF(ch *Channel, a uuidArgs) string {
+	if a.rest == "" {
+		return a.usage
+	}
+	ch.SendDTMF(a.rest)
+	return "+OK\n"
+}
+
+// uuidBridge is uuid_bridge: both channels are answered and bridged.
+func uuidBridge(ch *Channel, a uuidArgs) string {
+	other := ch.sw.Channel(a.rest)
+	if other == nil {
+		return "-ERR Invalid uuid " + a.rest + "\n"
+	}
+	if other == ch || other.isHungup() {
+		return "-ERR Invalid uuid " + a.rest + "\n"
+	}
+	ch.answer()
+	other.answer()
+	ch.startUUIDBridge(other)
+	return "+OK " + other.uuid + "\n"
+}
+
+// uuidTransfer is uuid_transfer: [-bleg|-both] <dest-exten> [<dialplan>]
+// [<context>] after the uuid.
+func uuidTransfer(ch *Channel, a uuidArgs) string {
+	ext := separateString(a.arg, ' ', 5)[1:]
+	if len(ext) > 0 && strings.HasPrefix(ext[0], "-") {
+		ext = ext[1:]
+	}
+	if len(ext) == 0 {
+		return a.usage
+	}
+	ext = append(ext, "", "")
+	ch.sessionTransfer(ext[0], ext[1], ext[2])
+	return "+OK\n"
+}
+
+// uuidBroadcast is uuid_broadcast: the file is queued for playback on the
+// channel.
+func uuidBroadcast(ch *Channel, a uuidArgs) string {
+	path, _, _ := strings.Cut(a.rest, " ")
+	if err := ch.enqueue(&execution{app: App{"playback", path}, uuid: newUUID(), loops: 1}); err != nil {
+		return "-ERR " + err.Error() + "\n"
+	}
+	return "+OK Message sent\n"
 }

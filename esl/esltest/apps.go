@@ -16,91 +16,84 @@ import (
 // ("" becomes "_none_"). ctx ends at hangup, transfer or break of the app.
 type appFunc func(ctx context.Context, ch *Channel, arg string) string
 
-// lookupApp returns the implementation of a dialplan application.
-func lookupApp(name string) (appFunc, bool) {
-	switch name {
-	case "answer":
-		return func(_ context.Context, ch *Channel, _ string) string { ch.answer(); return "" }, true
-	case "pre_answer":
-		return func(_ context.Context, ch *Channel, _ string) string { ch.progress(true); return "" }, true
-	case "ring_ready":
-		return func(_ context.Context, ch *Channel, _ string) string { ch.progress(false); return "" }, true
-	case "playback":
-		return appPlayback, true
-	case "endless_playback":
-		return appEndlessPlayback, true
-	case "play_and_get_digits":
-		return appPlayAndGetDigits, true
-	case "read":
-		return appRead, true
-	case "set":
-		return appSet, true
-	case "export":
-		return appExport, true
-	case "unset":
-		return func(_ context.Context, ch *Channel, arg string) string {
-			ch.vars.unset(strings.TrimSpace(arg))
-			return ""
-		}, true
-	case "multiset":
-		return appMultiset, true
-	case "sleep":
-		return appSleep, true
-	case "hangup":
-		return func(_ context.Context, ch *Channel, arg string) string { ch.Hangup(strings.TrimSpace(arg)); return "" }, true
-	case "bridge":
-		return appBridge, true
-	case "transfer":
-		return func(ctx context.Context, ch *Channel, arg string) string {
-			a := separateString(arg, ' ', 4)
-			gotArgs(ctx, a)
-			if len(a) > 0 && strings.HasPrefix(a[0], "-") { // -bleg / -both
-				a = a[1:]
-			}
-			f := append(a, "", "", "")
-			ch.sessionTransfer(f[0], f[1], f[2])
-			return ""
-		}, true
-	case "park":
-		return appPark, true
-	case "sched_hangup":
-		return appSchedHangup, true
-	case "sched_transfer":
-		return appSchedTransfer, true
-	case "echo":
-		return func(ctx context.Context, _ *Channel, _ string) string { <-ctx.Done(); return "" }, true
-	case "log":
-		return appLog, true
-	case "info":
-		return func(_ context.Context, ch *Channel, _ string) string {
-			ch.sw.logLine(6, "mod_dptools.c", "CHANNEL_DATA:\n"+string(ch.event("CHANNEL_DATA", "mod_dptools.c", "info_function", 1).MarshalPlain()))
-			return ""
-		}, true
-	case "speak":
-		return appSpeak, true
-	case "say":
-		return appSay, true
-	case "phrase":
-		return appPhrase, true
-	case "record":
-		return appRecord, true
-	case "event":
-		return appEvent, true
-	case "socket":
-		return appSocket, true
-	case "flush_dtmf":
-		return func(_ context.Context, ch *Channel, _ string) string {
-			ch.dropDigits()
-			return ""
-		}, true
-	case "play_and_detect_speech":
-		return appPlayAndDetectSpeech, true
-	case "detect_speech":
-		return appDetectSpeech, true
-	case "start_dtmf", "stop_dtmf", "ring_ready_mark", "privacy", "system_noop", "hash", "db", "limit":
-		return func(context.Context, *Channel, string) string { return "" }, true
+// apps are the dialplan applications the simulated switch knows, by name.
+// It is filled in init, as apiCommands: apps such as park run the
+// channel's queue, which reads the table.
+var apps map[string]appFunc
+
+func init() { apps = appTable() }
+
+// appTable makes apps.
+func appTable() map[string]appFunc {
+	return map[string]appFunc{
+		"answer":                 func(_ context.Context, ch *Channel, _ string) string { ch.answer(); return "" },
+		"pre_answer":             func(_ context.Context, ch *Channel, _ string) string { ch.progress(true); return "" },
+		"ring_ready":             func(_ context.Context, ch *Channel, _ string) string { ch.progress(false); return "" },
+		"playback":               appPlayback,
+		"endless_playback":       appEndlessPlayback,
+		"play_and_get_digits":    appPlayAndGetDigits,
+		"read":                   appRead,
+		"set":                    appSet,
+		"export":                 appExport,
+		"unset":                  appUnset,
+		"multiset":               appMultiset,
+		"sleep":                  appSleep,
+		"hangup":                 func(_ context.Context, ch *Channel, arg string) string { ch.Hangup(strings.TrimSpace(arg)); return "" },
+		"bridge":                 appBridge,
+		"transfer":               appTransfer,
+		"park":                   appPark,
+		"sched_hangup":           appSchedHangup,
+		"sched_transfer":         appSchedTransfer,
+		"echo":                   func(ctx context.Context, _ *Channel, _ string) string { <-ctx.Done(); return "" },
+		"log":                    appLog,
+		"info":                   appInfo,
+		"speak":                  appSpeak,
+		"say":                    appSay,
+		"phrase":                 appPhrase,
+		"record":                 appRecord,
+		"event":                  appEvent,
+		"socket":                 appSocket,
+		"flush_dtmf":             func(_ context.Context, ch *Channel, _ string) string { ch.dropDigits(); return "" },
+		"play_and_detect_speech": appPlayAndDetectSpeech,
+		"detect_speech":          appDetectSpeech,
+		// Apps whose effect the simulated switch does not model.
+		"start_dtmf":      appNoop,
+		"stop_dtmf":       appNoop,
+		"ring_ready_mark": appNoop,
+		"privacy":         appNoop,
+		"system_noop":     appNoop,
+		"hash":            appNoop,
+		"db":              appNoop,
+		"limit":           appNoop,
 	}
-	return nil, false
+}
+
+// appNoop is an app that succeeds and does nothing here.
+func appNoop(context.Context, *Channel, string) string { return "" }
+
+// appUnset is unset: the variable named by the data goes.
+func appUnset(_ context.Context, ch *Channel, arg string) string {
+	ch.vars.unset(strings.TrimSpace(arg))
+	return ""
+}
+
+// appTransfer is transfer: [-bleg|-both] <dest-exten> [<dialplan>]
+// [<context>].
+func appTransfer(ctx context.Context, ch *Channel, arg string) string {
+	a := separateString(arg, ' ', 4)
+	gotArgs(ctx, a)
+	if len(a) > 0 && strings.HasPrefix(a[0], "-") { // -bleg / -both
+		a = a[1:]
+	}
+	f := append(a, "", "", "")
+	ch.sessionTransfer(f[0], f[1], f[2])
+	return ""
+}
+
+// appInfo is info: the channel's variables to the log, as CHANNEL_DATA.
+func appInfo(_ context.Context, ch *Channel, _ string) string {
+	ch.sw.logLine(6, "mod_dptools.c", "CHANNEL_DATA:\n"+string(ch.event("CHANNEL_DATA", "mod_dptools.c", "info_function", 1).MarshalPlain()))
+	return ""
 }
 
 // appSet is base_set (mod_dptools.c): the name runs to the first '=' (or

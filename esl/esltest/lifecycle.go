@@ -264,7 +264,7 @@ func (ch *Channel) setStateForce(state string) {
 // CHANNEL_EXECUTE_COMPLETE events and records it.
 func (ch *Channel) execute(x *execution) {
 	defer close(x.done0())
-	fn, ok := lookupApp(x.app.Name)
+	fn, ok := apps[x.app.Name]
 	if x.fn != nil {
 		fn, ok = x.fn, true
 	}
