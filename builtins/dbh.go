@@ -95,7 +95,8 @@ func (h *Dbh) Freeze()               {}
 func (h *Dbh) Truth() starlark.Bool  { return starlark.True }
 func (h *Dbh) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: Dbh") }
 
-var dbhMethods = map[string]func(*Dbh, *starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+// dbhMethods are the Starlark methods of a Dbh.
+var dbhMethods = methods[*Dbh]{
 	"query":          (*Dbh).query,
 	"query_rows":     (*Dbh).queryRows,
 	"affected_rows":  (*Dbh).affectedRows,
@@ -107,19 +108,11 @@ var dbhMethods = map[string]func(*Dbh, *starlark.Thread, *starlark.Builtin, star
 	"load_extension": (*Dbh).loadExtension,
 }
 
-func (h *Dbh) Attr(name string) (starlark.Value, error) {
-	m, ok := dbhMethods[name]
-	if !ok {
-		return nil, nil
-	}
-	return newMethod(h, "Dbh."+name, func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		return m(h, thread, fn, args, kwargs)
-	}), nil
-}
+// Attr returns the method called name (dbhMethods).
+func (h *Dbh) Attr(name string) (starlark.Value, error) { return dbhMethods.attr(h, "Dbh", name) }
 
-func (h *Dbh) AttrNames() []string {
-	return []string{"affected_rows", "clear_error", "connected", "last_error", "load_extension", "query", "query_rows", "release", "test_reactive"}
-}
+// AttrNames lists the methods of dbhMethods.
+func (h *Dbh) AttrNames() []string { return dbhMethods.names() }
 
 func (h *Dbh) setErr(err error) {
 	h.lastErr, h.hasErr = err.Error(), true
