@@ -2,27 +2,23 @@ package builtins
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	gotime "time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/fsstar/fsstar/sqlpool"
 	"go.starlark.net/lib/time"
 	"go.starlark.net/starlark"
 )
 
 // Dbh is the Starlark value of a database handle (freeswitch.Dbh): one
-// connection taken from the server's DBPool until release() or the end of
-// the call.
+// connection taken from the server's sqlpool.Pool until release() or the end
+// of the call.
 type Dbh struct {
 	env     *env
-	ds      DataSource
-	conn    *sql.Conn // nil when not connected or released
-	connErr string    // why it is not connected
+	ds      sqlpool.DataSource
+	conn    *sqlpool.Conn // nil when not connected or released
+	connErr string        // why it is not connected
 	lastErr string
 	hasErr  bool
 	changed int64
@@ -53,7 +49,7 @@ func (e *env) newDbh(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	if len(e.opts.Roots) > 0 {
 		root = e.opts.Roots[0]
 	}
-	ds, err := ParseDSN(dsn, user, pass, root)
+	ds, err := sqlpool.ParseDSN(dsn, user, pass, root)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
 	}
@@ -61,11 +57,6 @@ func (e *env) newDbh(thread *starlark.Thread, fn *starlark.Builtin, args starlar
 	ctx := c.ctx()
 	h := &Dbh{env: e, ds: ds, typed: typed}
 	conn, err := e.opts.DB.Conn(ctx, ds)
-	if err == nil {
-		if err = conn.PingContext(ctx); err != nil {
-			conn.Close()
-		}
-	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %s: %w", fn.Name(), ds.Display, context.Cause(ctx))
@@ -204,11 +195,11 @@ func (h *Dbh) query(thread *starlark.Thread, fn *starlark.Builtin, args starlark
 		return h.fail(ctx, fn, fmt.Errorf("not connected: %s", h.connErr))
 	}
 	if callback == nil {
-		res, err := h.conn.ExecContext(ctx, stmt, sqlParams...)
+		changed, err := h.conn.Exec(ctx, stmt, sqlParams...)
 		if err != nil {
 			return h.fail(ctx, fn, err)
 		}
-		h.changed, _ = res.RowsAffected()
+		h.changed = changed
 		return starlark.True, nil
 	}
 	h.changed = 0
@@ -236,83 +227,35 @@ type callbackError struct{ err error }
 
 func (e *callbackError) Error() string { return e.err.Error() }
 
-// eachRow runs stmt and calls f with each row as a dict until f returns true.
+// eachRow runs stmt and calls f with each row as a dict until f returns
+// true: values as the database's text (mod_lua's rows), or typed.
 func (h *Dbh) eachRow(ctx context.Context, stmt string, params []any, f func(*starlark.Dict) (stop bool, err error)) error {
-	if h.ds.Driver == "pgx" && !h.typed {
-		return h.eachRowPgText(ctx, stmt, params, f)
-	}
-	rows, err := h.conn.QueryContext(ctx, stmt, params...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		row := starlark.NewDict(len(cols))
-		for i, c := range cols {
-			v := sqlText(vals[i])
-			if h.typed {
-				v = sqlValue(vals[i])
-			}
-			if err := row.SetKey(starlark.String(c), v); err != nil {
-				return err
-			}
-		}
+	call := func(row *starlark.Dict) (bool, error) {
 		stop, err := f(row)
 		if err != nil {
-			return &callbackError{err}
+			return false, &callbackError{err}
 		}
-		if stop {
-			return nil
-		}
+		return stop, nil
 	}
-	return rows.Err()
-}
-
-// eachRowPgText is eachRow on PostgreSQL without typed: it asks the server
-// for every column in text format and gives the row values as the server
-// wrote them (2 for a float8 2.0, \x0102 for a bytea, t for true, the
-// session's time zone on a timestamptz), "" for NULL, as mod_lua's pgsql
-// handles give them; database/sql would decode them to Go values first.
-func (h *Dbh) eachRowPgText(ctx context.Context, stmt string, params []any, f func(*starlark.Dict) (stop bool, err error)) error {
-	return h.conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("postgres connection of type %T, want pgx's", dc)
-		}
-		rows, err := sc.Conn().Query(ctx, stmt, append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, params...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		fields := rows.FieldDescriptions()
-		for rows.Next() {
-			row := starlark.NewDict(len(fields))
-			for i, raw := range rows.RawValues() {
-				if err := row.SetKey(starlark.String(fields[i].Name), starlark.String(raw)); err != nil {
-					return err
+	if h.typed {
+		return h.conn.Rows(ctx, stmt, params, func(cols []string, vals []any) (bool, error) {
+			row := starlark.NewDict(len(cols))
+			for i, c := range cols {
+				if err := row.SetKey(starlark.String(c), sqlValue(vals[i])); err != nil {
+					return false, err
 				}
 			}
-			stop, err := f(row)
-			if err != nil {
-				return &callbackError{err}
-			}
-			if stop {
-				return nil
+			return call(row)
+		})
+	}
+	return h.conn.TextRows(ctx, stmt, params, func(cols, vals []string) (bool, error) {
+		row := starlark.NewDict(len(cols))
+		for i, c := range cols {
+			if err := row.SetKey(starlark.String(c), starlark.String(vals[i])); err != nil {
+				return false, err
 			}
 		}
-		return rows.Err()
+		return call(row)
 	})
 }
 
@@ -334,35 +277,6 @@ func sqlValue(v any) starlark.Value {
 		return starlark.Bytes(v)
 	case gotime.Time:
 		return time.Time(v)
-	}
-	return starlark.String(fmt.Sprint(v))
-}
-
-// sqlText converts a column value as mod_lua gives it: the text the
-// database writes for it (SQLite's for a real: "2.0", "0.1"), "" for NULL.
-func sqlText(v any) starlark.Value {
-	switch v := v.(type) {
-	case nil:
-		return starlark.String("")
-	case int64:
-		return starlark.String(strconv.FormatInt(v, 10))
-	case float64:
-		t := strconv.FormatFloat(v, 'g', 15, 64)
-		if !strings.ContainsAny(t, ".eEnN") { // SQLite writes 2.0, not 2
-			t += ".0"
-		}
-		return starlark.String(t)
-	case bool:
-		if v {
-			return starlark.String("t") // PostgreSQL's text for true
-		}
-		return starlark.String("f")
-	case string:
-		return starlark.String(v)
-	case []byte:
-		return starlark.String(v)
-	case gotime.Time:
-		return starlark.String(v.Format("2006-01-02 15:04:05.999999999Z07"))
 	}
 	return starlark.String(fmt.Sprint(v))
 }
@@ -445,30 +359,15 @@ func (h *Dbh) connected(_ *starlark.Thread, fn *starlark.Builtin, args starlark.
 	return starlark.Bool(h.conn != nil), nil
 }
 
-// release gives the connection back to the pool; the Call runs it at the end.
-// A transaction the script left open is rolled back first: the next call
-// that takes the connection must not run inside it (nor wait on its locks).
+// release gives the connection back to the pool (which rolls back a
+// transaction the script left open); the Call runs it at the end.
 func (h *Dbh) release() error {
 	if h.conn == nil {
 		return nil
 	}
-	h.rollbackOpen()
-	err := h.conn.Close()
+	err := h.conn.Release()
 	h.conn, h.connErr = nil, ""
 	return err
-}
-
-// rollbackOpen rolls back a transaction left open on an SQLite connection
-// (bounded: the call's context may be gone already). pgx's driver itself
-// discards a PostgreSQL connection with an open transaction when the pool
-// hands it out again.
-func (h *Dbh) rollbackOpen() {
-	if h.ds.Driver != "sqlite" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*gotime.Second)
-	defer cancel()
-	h.conn.ExecContext(ctx, "ROLLBACK") // "no transaction is active" when there is none
 }
 
 func (h *Dbh) releaseMethod(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -509,9 +408,9 @@ func (h *Dbh) testReactive(thread *starlark.Thread, fn *starlark.Builtin, args s
 		return starlark.True, nil
 	}
 	if drop != "" {
-		h.conn.ExecContext(ctx, drop) // may fail: the table may not exist
+		h.conn.Exec(ctx, drop) // may fail: the table may not exist
 	}
-	if _, err := h.conn.ExecContext(ctx, reactive); err != nil {
+	if _, err := h.conn.Exec(ctx, reactive); err != nil {
 		return h.fail(ctx, fn, err)
 	}
 	return starlark.True, nil

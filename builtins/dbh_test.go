@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsstar/fsstar/sqlpool"
 	"github.com/google/uuid"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -27,10 +28,10 @@ func dbOptions(t *testing.T) Options {
 	if err := os.Mkdir(filepath.Join(root, "db"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pool := NewDBPool()
+	pool := sqlpool.New()
 	t.Cleanup(func() {
 		if err := pool.Close(); err != nil {
-			t.Errorf("DBPool.Close: %v", err)
+			t.Errorf("sqlpool.Pool.Close: %v", err)
 		}
 	})
 	return Options{Roots: []string{root}, DB: pool, MaxRows: 5}
@@ -185,11 +186,11 @@ func TestDbhReleasedAtCallEnd(t *testing.T) {
 			t.Fatalf("call %d: Close: %v", i, err)
 		}
 	}
-	db, err := opts.DB.db(DataSource{Driver: "sqlite", Source: ":memory:?" + sqliteBusyTimeout, Single: true})
+	ds, err := sqlpool.ParseDSN("sqlite://:memory:", "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := db.Stats().InUse; n != 0 {
+	if n := opts.DB.Stats(ds).InUse; n != 0 {
 		t.Fatalf("%d connections still in use after the calls closed", n)
 	}
 	// A closed call cannot take a new handle.
@@ -261,42 +262,6 @@ insert()`, i))
 	}
 }
 
-func TestParseDSN(t *testing.T) {
-	for _, tc := range []struct {
-		dsn, user, pass, root string
-		want                  DataSource
-		wantErr               string
-	}{
-		{dsn: "sqlite://calls", root: "/srv/scripts", want: DataSource{Driver: "sqlite", Source: "/srv/scripts/calls.db?_pragma=busy_timeout(5000)", Display: "sqlite://calls"}},
-		{dsn: "sqlite://data/calls.sqlite?_txlock=immediate", root: "/srv/scripts", want: DataSource{Driver: "sqlite", Source: "/srv/scripts/data/calls.sqlite?_pragma=busy_timeout(5000)&_txlock=immediate", Display: "sqlite://data/calls.sqlite?_txlock=immediate"}},
-		{dsn: "sqlite:///var/lib/fs/x.db", want: DataSource{Driver: "sqlite", Source: "/var/lib/fs/x.db?_pragma=busy_timeout(5000)", Display: "sqlite:///var/lib/fs/x.db"}},
-		{dsn: "sqlite://:memory:", want: DataSource{Driver: "sqlite", Source: ":memory:?_pragma=busy_timeout(5000)", Single: true, Display: "sqlite://:memory:"}},
-		{dsn: "sqlite://x.db", wantErr: "needs a script directory"},
-		{dsn: "sqlite://", wantErr: "names no database file"},
-		{dsn: "postgres://fs:secret@db.local:5432/calls?sslmode=disable", want: DataSource{Driver: "pgx", Source: "postgres://fs:secret@db.local:5432/calls?sslmode=disable", Display: "postgres://fs:xxxxx@db.local:5432/calls?sslmode=disable"}},
-		{dsn: "postgresql://db.local/calls", user: "fs", pass: "p w", want: DataSource{Driver: "pgx", Source: "postgresql://fs:p%20w@db.local/calls", Display: "postgresql://fs:xxxxx@db.local/calls"}},
-		{dsn: "postgres://old:pw@db.local/calls", user: "new", want: DataSource{Driver: "pgx", Source: "postgres://new:pw@db.local/calls", Display: "postgres://new:xxxxx@db.local/calls"}},
-		{dsn: "pgsql://host=db.local dbname=calls password=secret", want: DataSource{Driver: "pgx", Source: "host=db.local dbname=calls password=secret", Display: "pgsql://host=db.local dbname=calls password=xxxxx"}},
-		{dsn: "pgsql://host=db.local", user: "fs", pass: "it's", want: DataSource{Driver: "pgx", Source: `host=db.local user='fs' password='it\'s'`, Display: "pgsql://host=db.local"}},
-		{dsn: "mysql://x", wantErr: `unsupported scheme "mysql"`},
-		{dsn: "postgres://u:secret@h/db\x7f", wantErr: "postgres://u:xxxxx@h/db"},
-	} {
-		got, err := ParseDSN(tc.dsn, tc.user, tc.pass, tc.root)
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("ParseDSN(%q): got %v, want error with %q", tc.dsn, err, tc.wantErr)
-			}
-			if err != nil && strings.Contains(err.Error(), "secret") {
-				t.Errorf("ParseDSN(%q): the error shows the password: %v", tc.dsn, err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("ParseDSN(%q, %q, %q):\n got %+v, %v\nwant %+v", tc.dsn, tc.user, tc.pass, got, err, tc.want)
-		}
-	}
-}
-
 // postgresDSN returns the DSN of the real PostgreSQL server the tests run
 // against (FSSTAR_TEST_POSTGRES, a postgres:// URL: tools/postgres/start.sh
 // starts one and prints it), or skips saying so.
@@ -304,7 +269,7 @@ func postgresDSN(t *testing.T) string {
 	t.Helper()
 	dsn := os.Getenv("FSSTAR_TEST_POSTGRES")
 	if dsn == "" {
-		t.Skip("FSSTAR_TEST_POSTGRES is not set: no PostgreSQL server to test Dbh against (only the DSN parsing is tested); tools/postgres/start.sh starts one")
+		t.Skip("FSSTAR_TEST_POSTGRES is not set: no PostgreSQL server to test Dbh against; tools/postgres/start.sh starts one")
 	}
 	return dsn
 }
@@ -325,7 +290,7 @@ dbh.query("insert into callers (number, name, calls) values ($1, $2, $3)", None,
 // pgsql handles give them) and its own messages.
 func TestDbhPostgres(t *testing.T) {
 	dsn := postgresDSN(t)
-	ds, err := ParseDSN(dsn, "", "", "")
+	ds, err := sqlpool.ParseDSN(dsn, "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,7 +580,7 @@ dbh.query_rows("select pg_sleep(60)")`, dsn), pre)
 
 // With MaxOpenConns, a Dbh waits for a free connection within the call's
 // context, and fails when the call ends first.
-func TestDBPoolMaxOpenConns(t *testing.T) {
+func TestDbhMaxOpenConns(t *testing.T) {
 	opts := dbOptions(t)
 	opts.DB.MaxOpenConns = 1
 	holder := newCall(t)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fsstar/fsstar/builtins"
 	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/sqlpool"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -101,11 +102,11 @@ e.fire()
 }
 
 // Dbh on SQLite: a file under the first script directory, handles pooled by
-// a DBPool the server owns.
-func ExampleDBPool() {
+// a sqlpool.Pool the server owns.
+func ExampleDbh() {
 	dir, _ := os.MkdirTemp("", "fsstar-example")
 	defer os.RemoveAll(dir)
-	pool := builtins.NewDBPool()
+	pool := sqlpool.New()
 	defer pool.Close()
 	opts := builtins.Options{Roots: []string{dir}, DB: pool}
 

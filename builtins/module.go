@@ -5,6 +5,7 @@ import (
 	scriptmetrics "github.com/fsstar/fsstar/builtins/lib/metrics"
 	"github.com/fsstar/fsstar/builtins/lib/state"
 	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/sqlpool"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/lib/json"
 	"go.starlark.net/lib/math"
@@ -31,7 +32,7 @@ type Options struct {
 	// DB pools the database handles of freeswitch.Dbh. It is owned by the
 	// caller (the server closes it at shutdown). Without one, Dbh fails with
 	// an error saying so.
-	DB *DBPool
+	DB *sqlpool.Pool
 
 	// Logger is used by consoleLog when the thread has no Call or the Call
 	// no Logger. Nil means discard.

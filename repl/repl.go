@@ -38,6 +38,7 @@ import (
 	"github.com/fsstar/fsstar/builtins"
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/loader"
+	"github.com/fsstar/fsstar/sqlpool"
 )
 
 // Options configure a REPL.
@@ -68,7 +69,7 @@ type Options struct {
 type REPL struct {
 	opts     Options
 	ld       *loader.Loader
-	db       *builtins.DBPool
+	db       *sqlpool.Pool
 	ctx      *chunkContext
 	stop     context.CancelFunc
 	call     *builtins.Call // the session's: what chunks make lives as long
@@ -90,7 +91,7 @@ func New(opts Options) (*REPL, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.New(&hclog.LoggerOptions{Name: "fsstar", Level: hclog.Info, Output: opts.Stderr})
 	}
-	db := builtins.NewDBPool()
+	db := sqlpool.New()
 	bopts := builtinsOptions(opts)
 	bopts.DB = db
 	predeclared := builtins.Predeclared(bopts)
