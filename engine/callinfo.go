@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/fsstar/fsstar/membudget"
 	"go.starlark.net/starlark"
 )
 
@@ -37,6 +39,8 @@ type callState struct {
 	// stepLimited is set by the thread's OnMaxSteps: the call was
 	// stopped by the step limit.
 	stepLimited atomic.Bool
+	// meter accounts the memory the call holds (nil without a budget).
+	meter *membudget.Meter
 }
 
 // logger builds the call's logger on first use; safe from any goroutine

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/loader"
+	"github.com/fsstar/fsstar/membudget"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
 )
@@ -17,6 +18,7 @@ type Engine struct {
 	ld       *loader.Loader
 	log      hclog.Logger
 	maxSteps uint64
+	memory   *membudget.Pool
 	setup    []func(*starlark.Thread, CallInfo)
 	m        metrics
 }
@@ -68,10 +70,8 @@ func (e *Engine) run(ctx context.Context, kind Entry, info CallInfo, module, fun
 	for k, v := range info.Locals {
 		thread.SetLocal(k, v)
 	}
-	if e.maxSteps > 0 {
-		thread.SetMaxExecutionSteps(e.maxSteps)
-		thread.OnMaxSteps = onMaxSteps
-	}
+	cs.meter = e.memory.Attach(thread, e.maxSteps, onMaxSteps)
+	defer cs.meter.Release()
 	for _, f := range e.setup {
 		f(thread, info)
 	}
@@ -105,6 +105,14 @@ func (e *Engine) fail(ctx context.Context, c *entryCounters, cs *callState, err 
 		c.stepLimited.Add(1)
 		err = fmt.Errorf("%w (%w)", err, ErrStepLimit)
 		log.Error("call stopped by the step limit", OutcomeKey, "step_limit", "max_steps", e.maxSteps, "backtrace", Backtrace(err))
+	case cs.meter.Err() != nil:
+		be := cs.meter.Err()
+		c.memoryLimited.Add(1)
+		if !errors.Is(err, membudget.ErrBudget) {
+			err = fmt.Errorf("%w (%w)", err, be)
+		}
+		log.Error("call stopped by the memory budget", OutcomeKey, "memory_budget", "error", be.Error(),
+			"held_bytes", be.Held, "budget_bytes", be.Budget, "process", be.Process, "backtrace", Backtrace(err))
 	default:
 		args := []any{OutcomeKey, "failed", "error", err.Error()}
 		if bt := Backtrace(err); bt != "" {

@@ -8,8 +8,8 @@ import (
 )
 
 // OutcomeKey is the log field on the engine's report of a call that did
-// not succeed, with one of the values "failed", "cancelled", "step_limit"
-// and "not_started". A tool that reports the error itself (fsstar run, api)
+// not succeed, with one of the values "failed", "cancelled", "step_limit",
+// "memory_budget" and "not_started". A tool that reports the error itself (fsstar run, api)
 // leaves those lines out by this field, never by their message.
 const OutcomeKey = "outcome"
 

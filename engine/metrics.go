@@ -36,7 +36,7 @@ var durationBuckets = [...]time.Duration{
 }
 
 type entryCounters struct {
-	calls, errors, cancelled, stepLimited atomic.Uint64
+	calls, errors, cancelled, stepLimited, memoryLimited atomic.Uint64
 }
 
 // metrics are plain atomic counters; Stats copies them.
@@ -72,6 +72,9 @@ type EntryStats struct {
 	Cancelled uint64
 	// StepLimited counts calls stopped by the step limit.
 	StepLimited uint64
+	// MemoryLimited counts calls stopped by the memory budget
+	// (WithMemoryBudget).
+	MemoryLimited uint64
 }
 
 // Stats is a snapshot of the engine's counters, in a shape a Prometheus
@@ -99,6 +102,7 @@ func (s Stats) Total() EntryStats {
 		t.Errors += e.Errors
 		t.Cancelled += e.Cancelled
 		t.StepLimited += e.StepLimited
+		t.MemoryLimited += e.MemoryLimited
 	}
 	return t
 }
@@ -108,7 +112,7 @@ func (e *Engine) Stats() Stats {
 	var s Stats
 	for i := range s.Entries {
 		c := &e.m.entries[i]
-		s.Entries[i] = EntryStats{Calls: c.calls.Load(), Errors: c.errors.Load(), Cancelled: c.cancelled.Load(), StepLimited: c.stepLimited.Load()}
+		s.Entries[i] = EntryStats{Calls: c.calls.Load(), Errors: c.errors.Load(), Cancelled: c.cancelled.Load(), StepLimited: c.stepLimited.Load(), MemoryLimited: c.memoryLimited.Load()}
 	}
 	s.InFlight = e.m.inFlight.Load()
 	s.DurationCount = e.m.durCount.Load()

@@ -3,6 +3,8 @@ package engine
 import (
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
+
+	"github.com/fsstar/fsstar/membudget"
 )
 
 // Option configures an Engine.
@@ -26,4 +28,12 @@ func WithMaxSteps(n uint64) Option {
 // the call's session and API client with thread.SetLocal.
 func WithThreadSetup(f func(*starlark.Thread, CallInfo)) Option {
 	return func(e *Engine) { e.setup = append(e.setup, f) }
+}
+
+// WithMemoryBudget meters every call's thread against pool's budgets (see
+// package membudget): a call that holds, or is about to build, more than
+// its share fails with an error that wraps membudget.ErrBudget, while
+// other calls go on. Nil, the default, sets no budget.
+func WithMemoryBudget(pool *membudget.Pool) Option {
+	return func(e *Engine) { e.memory = pool }
 }

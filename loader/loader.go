@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sort"
 	"sync"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/fsstar/fsstar/membudget"
 )
 
 // Loader turns dotted module names into loaded, frozen modules, caches
@@ -60,6 +64,13 @@ func New(dirs []string, opts ...Option) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every module is compiled with the memory guards (membudget.Rewrite),
+	// so they are among its predeclared names.
+	guards := membudget.Predeclared()
+	predeclared := make(starlark.StringDict, len(cfg.predeclared)+len(guards))
+	maps.Copy(predeclared, cfg.predeclared)
+	maps.Copy(predeclared, guards)
+	cfg.predeclared = predeclared
 	l := &Loader{
 		cfg:        cfg,
 		roots:      roots,
@@ -213,8 +224,7 @@ func (l *Loader) compile(b *batch, name string) (*Module, failure) {
 	key := progKey{path: path, hash: hash, predeclared: l.predeclKey, options: l.cfg.fileOptions}
 	prog := l.progs.get(key)
 	if prog == nil {
-		opts := l.cfg.fileOptions
-		_, prog, err = starlark.SourceProgramOptions(&opts, path, src, l.cfg.predeclared.Has)
+		prog, err = Compile(l.cfg.fileOptions, path, src, l.cfg.predeclared.Has)
 		if err != nil {
 			return nil, failure{err: err, path: path}
 		}
@@ -281,9 +291,8 @@ func (l *Loader) exec(name string, prog *starlark.Program, deps map[string]*Modu
 			return nil, fmt.Errorf("module %q was not resolved before execution", dn)
 		},
 	}
-	if l.cfg.maxSteps > 0 {
-		thread.SetMaxExecutionSteps(l.cfg.maxSteps)
-	}
+	meter := l.cfg.memory.Attach(thread, l.cfg.maxSteps, nil)
+	defer meter.Release()
 	if l.cfg.threadSetup != nil {
 		l.cfg.threadSetup(thread)
 	}
@@ -292,6 +301,9 @@ func (l *Loader) exec(name string, prog *starlark.Program, deps map[string]*Modu
 		defer t.Stop()
 	}
 	globals, err := prog.Init(thread, l.cfg.predeclared)
+	if be := meter.Err(); be != nil && err != nil {
+		err = fmt.Errorf("%w (%w)", err, be)
+	}
 	if err != nil {
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) && len(ee.CallStack) > 0 {
@@ -375,4 +387,18 @@ func (l *Loader) Stats() Stats {
 		Compiles:  l.stats.compiles.Load(),
 		CacheHits: l.stats.cacheHits.Load(),
 	}
+}
+
+// Compile parses, rewrites with the memory guards (membudget.Rewrite),
+// resolves and compiles one module's source, as the loader does: the
+// program must run with membudget.Predeclared among its predeclared
+// values, which a Loader adds itself.
+func Compile(opts syntax.FileOptions, path string, src []byte, isPredeclared func(string) bool) (*starlark.Program, error) {
+	f, err := opts.Parse(path, src, 0)
+	if err != nil {
+		return nil, err
+	}
+	membudget.Rewrite(f)
+	guards := membudget.Predeclared()
+	return starlark.FileProgram(f, func(name string) bool { return guards.Has(name) || isPredeclared(name) })
 }

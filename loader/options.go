@@ -3,6 +3,7 @@ package loader
 import (
 	"time"
 
+	"github.com/fsstar/fsstar/membudget"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -51,6 +52,7 @@ type config struct {
 	debounce     time.Duration
 	pollInterval time.Duration
 	threadSetup  func(*starlark.Thread)
+	memory       *membudget.Pool
 }
 
 func defaultConfig() config {
@@ -141,4 +143,11 @@ func WithPollInterval(d time.Duration) Option {
 // module's top-level code executes, so builtins can attach thread locals.
 func WithThreadSetup(f func(*starlark.Thread)) Option {
 	return func(c *config) { c.threadSetup = f }
+}
+
+// WithMemoryBudget meters the memory that a module's top-level code holds
+// while it runs against pool's per-call budget (and, while it runs, the
+// process budget). Nil, the default, sets no budget.
+func WithMemoryBudget(pool *membudget.Pool) Option {
+	return func(c *config) { c.memory = pool }
 }
