@@ -14,6 +14,7 @@ import (
 	starhttp "github.com/fsstar/fsstar/builtins/lib/http"
 	scriptmetrics "github.com/fsstar/fsstar/builtins/lib/metrics"
 	"github.com/fsstar/fsstar/loader"
+	"github.com/fsstar/fsstar/membudget"
 )
 
 // Config is everything `fsstar serve` can be told. Each field is one param of
@@ -54,6 +55,11 @@ type Config struct {
 	RequestTimeout       time.Duration
 	XMLFetchTimeout      time.Duration
 	MaxSteps             uint64
+	// MaxCallMemoryBytes and MaxScriptMemoryBytes are the memory budgets
+	// of one call's script and of all scripts together (package
+	// membudget); 0 means no limit.
+	MaxCallMemoryBytes   int64
+	MaxScriptMemoryBytes int64
 	Recursion            bool
 	Reload               string
 	PollInterval         time.Duration
@@ -291,6 +297,14 @@ func Params() []Param {
 				c.MaxSteps = n
 				return nil
 			}},
+		{Name: "max-call-memory-bytes", Default: strconv.Itoa(membudget.DefaultPerCall),
+			live:  func(d *Config, s Config) { d.MaxCallMemoryBytes = s.MaxCallMemoryBytes },
+			Usage: "memory one call's script may hold, in bytes, before it is stopped (0 = no limit)",
+			set:   bytesParam(func(c *Config) *int64 { return &c.MaxCallMemoryBytes })},
+		{Name: "max-script-memory-bytes", Default: strconv.Itoa(membudget.DefaultProcess),
+			live:  func(d *Config, s Config) { d.MaxScriptMemoryBytes = s.MaxScriptMemoryBytes },
+			Usage: "memory all running scripts together may hold, in bytes; the script that would pass it is stopped (0 = no limit)",
+			set:   bytesParam(func(c *Config) *int64 { return &c.MaxScriptMemoryBytes })},
 		{Name: "recursion", Default: "false",
 			Usage: "allow recursive functions in scripts (off, as in the Starlark spec)",
 			set: func(c *Config, v string) error {
@@ -658,4 +672,16 @@ func ParseOnError(v string) (OnError, error) {
 		return OnError{Action: "transfer", Target: arg}, nil
 	}
 	return OnError{}, fmt.Errorf("on-error %q: want hangup:<CAUSE> or transfer:<extension> [dialplan] [context]", v)
+}
+
+// bytesParam sets a byte count that may be 0 (no limit).
+func bytesParam(field func(*Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a number of bytes (0 = no limit), got %q", v)
+		}
+		*field(c) = n
+		return nil
+	}
 }

@@ -82,6 +82,8 @@ var (
 	descEntryErrors    = prometheus.NewDesc("fsstar_entry_errors_total", "Failed entry-point runs, by entry.", []string{"entry"}, nil)
 	descEntryCancelled = prometheus.NewDesc("fsstar_entry_cancelled_total", "Entry-point runs stopped by hangup, timeout or shutdown.", []string{"entry"}, nil)
 	descEntrySteps     = prometheus.NewDesc("fsstar_entry_step_limited_total", "Entry-point runs stopped by the step limit.", []string{"entry"}, nil)
+	descEntryMemory    = prometheus.NewDesc("fsstar_entry_memory_limited_total", "Entry-point runs stopped by the memory budget.", []string{"entry"}, nil)
+	descScriptMemory   = prometheus.NewDesc("fsstar_script_memory_bytes", "Memory the running scripts hold, as last measured (estimate).", nil, nil)
 	descInFlight       = prometheus.NewDesc("fsstar_script_runs_in_flight", "Starlark runs in progress.", nil, nil)
 	descRunSeconds     = prometheus.NewDesc("fsstar_script_run_duration_seconds", "Duration of Starlark runs.", nil, nil)
 	descModules        = prometheus.NewDesc("fsstar_modules_loaded", "Modules loaded.", nil, nil)
@@ -100,7 +102,7 @@ var (
 )
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descEntryCalls, descEntryErrors, descEntryCancelled, descEntrySteps,
+	for _, d := range []*prometheus.Desc{descEntryCalls, descEntryErrors, descEntryCancelled, descEntrySteps, descEntryMemory, descScriptMemory,
 		descInFlight, descRunSeconds, descModules, descLoads, descReloads, descLoadFailures,
 		descESLUp, descESLReconnects, descESLQueue, descESLOverflows, descESLPending,
 		descParkUp, descParkCalls, descParkQueue, descParkPending} {
@@ -117,8 +119,10 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descEntryErrors, prometheus.CounterValue, float64(e.Errors), name)
 		ch <- prometheus.MustNewConstMetric(descEntryCancelled, prometheus.CounterValue, float64(e.Cancelled), name)
 		ch <- prometheus.MustNewConstMetric(descEntrySteps, prometheus.CounterValue, float64(e.StepLimited), name)
+		ch <- prometheus.MustNewConstMetric(descEntryMemory, prometheus.CounterValue, float64(e.MemoryLimited), name)
 	}
 	ch <- prometheus.MustNewConstMetric(descInFlight, prometheus.GaugeValue, float64(st.InFlight))
+	ch <- prometheus.MustNewConstMetric(descScriptMemory, prometheus.GaugeValue, float64(c.s.memory.Used()))
 	buckets := map[float64]uint64{}
 	for i, b := range engine.DurationBuckets() {
 		buckets[b.Seconds()] = st.DurationBuckets[i]

@@ -26,6 +26,7 @@ func (s *Server) Reconfigure(cfg Config) error {
 	if cfg.LogLevel != old.LogLevel {
 		s.log.SetLevel(hclog.LevelFromString(cfg.LogLevel))
 	}
+	s.memory.SetLimits(next.MaxCallMemoryBytes, next.MaxScriptMemoryBytes)
 	s.live.Store(&liveConfig{cfg: next, onError: oe})
 	if restart := changedFields(next, cfg); len(restart) > 0 {
 		s.log.Warn("configuration reloaded; some changes need a restart", "ignored", fmt.Sprint(redactLines(restart, old.ESLPassword, cfg.ESLPassword, old.SMTPPassword, cfg.SMTPPassword, old.StateDSN, cfg.StateDSN)))

@@ -18,6 +18,7 @@ import (
 	"github.com/fsstar/fsstar/engine"
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/loader"
+	"github.com/fsstar/fsstar/membudget"
 	"github.com/fsstar/fsstar/sqlpool"
 )
 
@@ -34,10 +35,13 @@ type Server struct {
 	// noOrphanScan skips the orphan scan (WithoutOrphanScan).
 	noOrphanScan bool
 
-	ld   *loader.Loader
-	eng  *engine.Engine
-	db   *sqlpool.Pool
-	opts builtins.Options
+	ld  *loader.Loader
+	eng *engine.Engine
+	// memory is the scripts' memory account (max-call-memory-bytes,
+	// max-script-memory-bytes), shared by calls and module loads.
+	memory *membudget.Pool
+	db     *sqlpool.Pool
+	opts   builtins.Options
 
 	client atomic.Pointer[esl.Client] // the first switch's; set by Start; connects in the background
 	park   *parkMode                  // the first switch's park mode; nil unless cfg.Park
@@ -105,6 +109,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		s.log = NewLogger(cfg, nil)
 	}
 	s.live.Store(&liveConfig{cfg: cfg, onError: oe})
+	s.memory = membudget.NewPool(cfg.MaxCallMemoryBytes, cfg.MaxScriptMemoryBytes)
 	s.base, s.cancelBase = context.WithCancelCause(context.Background())
 
 	s.metrics = newMetrics(s) // before the builtins: scripts' metrics are registered on it
@@ -129,6 +134,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		loader.WithPredeclared(s.predeclared()),
 		loader.WithRecursion(cfg.Recursion),
 		loader.WithMaxSteps(cfg.MaxSteps),
+		loader.WithMemoryBudget(s.memory),
 		loader.WithWatch(watch),
 	}
 	if cfg.PollInterval > 0 {
@@ -141,6 +147,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	s.eng = engine.New(s.ld,
 		engine.WithLogger(s.log.Named("engine")),
 		engine.WithMaxSteps(cfg.MaxSteps),
+		engine.WithMemoryBudget(s.memory),
 		engine.WithThreadSetup(s.setupThread))
 	s.jobs = newJobs()
 	s.ld.Subscribe(func(ev loader.Event) { s.metrics.reload(ev) })
