@@ -32,6 +32,7 @@ import (
 
 	"github.com/fsstar/fsstar/builtins"
 	"github.com/fsstar/fsstar/loader"
+	"github.com/fsstar/fsstar/membudget"
 )
 
 // Problem is one finding, at a position in a script.
@@ -62,6 +63,9 @@ type Options struct {
 	MaxSteps uint64
 	// LoadTimeout bounds each module's top-level code in wall time (0: 5s).
 	LoadTimeout time.Duration
+	// MaxMemoryBytes bounds what each module's top-level code holds, as
+	// the server's max-call-memory-bytes (0: membudget.DefaultPerCall).
+	MaxMemoryBytes int64
 }
 
 // Check validates every .star file under dirs (the script directories, in
@@ -74,6 +78,9 @@ func Check(dirs []string, opts Options) (Result, error) {
 	if opts.LoadTimeout == 0 {
 		opts.LoadTimeout = 5 * time.Second
 	}
+	if opts.MaxMemoryBytes == 0 {
+		opts.MaxMemoryBytes = membudget.DefaultPerCall
+	}
 	files, err := findFiles(dirs)
 	if err != nil {
 		return Result{}, err
@@ -85,6 +92,7 @@ func Check(dirs []string, opts Options) (Result, error) {
 		loader.WithRecursion(opts.Recursion),
 		loader.WithMaxSteps(opts.MaxSteps),
 		loader.WithLoadTimeout(opts.LoadTimeout),
+		loader.WithMemoryBudget(membudget.NewPool(opts.MaxMemoryBytes, 0)),
 		loader.WithLogger(hclog.NewNullLogger()),
 		loader.WithThreadSetup(func(th *starlark.Thread) {
 			// Builtins that block (msleep) end with the load timeout too.

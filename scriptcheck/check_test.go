@@ -104,3 +104,27 @@ func TestCheckBlockingTopLevel(t *testing.T) {
 		t.Log(p)
 	}
 }
+
+// TestCheckMemoryBudget: top-level code that builds more than the budget
+// is reported as a problem of its module, without the checker building it.
+func TestCheckMemoryBudget(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "huge.star"), []byte("x = \"x\" * 1000000000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "table.star"), []byte("rows = [str(i) for i in range(100000)]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check([]string{dir}, Options{MaxMemoryBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 2 {
+		t.Fatalf("problems = %v, want one per module", res.Problems)
+	}
+	for _, p := range res.Problems {
+		if !strings.Contains(p.String(), "memory budget") {
+			t.Errorf("problem %v does not name the memory budget", p)
+		}
+	}
+}

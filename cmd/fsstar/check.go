@@ -37,7 +37,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		dirs = fs.Args()
 	}
-	res, err := scriptcheck.Check(dirs, scriptcheck.Options{Recursion: cfg.Recursion, MaxSteps: cfg.MaxSteps})
+	res, err := scriptcheck.Check(dirs, scriptcheck.Options{Recursion: cfg.Recursion, MaxSteps: cfg.MaxSteps, MaxMemoryBytes: cfg.MaxCallMemoryBytes})
 	if err != nil {
 		fmt.Fprintln(stderr, "fsstar check:", err)
 		return 2
