@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -11,15 +11,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // allowServer is a Config edit allowing the host:port of srv.
-func allowServer(t *testing.T, srv *httptest.Server, more func(*Config)) func(*Config) {
+func allowServer(t *testing.T, srv *httptest.Server, more func(*server.Config)) func(*server.Config) {
 	u, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(c *Config) {
+	return func(c *server.Config) {
 		c.HTTPAllowHosts = []string{u.Host}
 		if more != nil {
 			more(c)
@@ -29,23 +32,23 @@ func allowServer(t *testing.T, srv *httptest.Server, more func(*Config)) func(*C
 
 // waitForLog waits until the log has want, and shows the log when it never
 // does.
-func waitForLog(t *testing.T, h *harness, want string) {
+func waitForLog(t *testing.T, h *servertest.Server, want string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(h.logs.String(), want) {
+	for !strings.Contains(h.Logs(), want) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the log never said %q:\n%s", want, h.logs)
+			t.Fatalf("the log never said %q:\n%s", want, h.Logs())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
 // metricsText is the server's /metrics page.
-func (h *harness) metricsText() string {
-	h.t.Helper()
-	code, body, _ := do(h.t, "GET", h.url("/metrics"), "", nil)
+func metricsText(t *testing.T, h *servertest.Server) string {
+	t.Helper()
+	code, body, _ := do(t, "GET", h.URL("/metrics"), "", nil)
 	if code != 200 {
-		h.t.Fatalf("/metrics: %d %s", code, body)
+		t.Fatalf("/metrics: %d %s", code, body)
 	}
 	return body
 }
@@ -70,20 +73,20 @@ func TestCRMLookupExample(t *testing.T) {
 		}
 	}))
 	defer crm.Close()
-	h := start(t, map[string]string{"examples/crm_lookup.star": string(src)}, allowServer(t, crm, nil))
+	h := servertest.NewServer(t, map[string]string{"examples/crm_lookup.star": string(src)}, servertest.WithConfig(allowServer(t, crm, nil)))
 	vars := func(number string) map[string]string {
 		return map[string]string{"fsstar_app": "examples.crm_lookup", "caller_id_number": number, "crm_url": crm.URL + "/api/callers"}
 	}
-	ch, _ := h.call(vars("1000"))
+	ch, _ := h.Call(t, vars("1000"))
 	if got := [2]string{ch.Var("effective_caller_id_name"), ch.Var("crm_route")}; got != [2]string{"Alice Example", "sales"} {
-		t.Errorf("known caller: name and route %q; logs:\n%s", got, h.logs)
+		t.Errorf("known caller: name and route %q; logs:\n%s", got, h.Logs())
 	}
-	ch, _ = h.call(vars("999"))
+	ch, _ = h.Call(t, vars("999"))
 	if ch.Var("effective_caller_id_name") != "" || ch.Var("crm_route") != "" {
 		t.Errorf("unknown caller got %q %q", ch.Var("effective_caller_id_name"), ch.Var("crm_route"))
 	}
-	h.call(vars("1001"))
-	m := h.metricsText()
+	h.Call(t, vars("1001"))
+	m := metricsText(t, h)
 	for _, want := range []string{
 		`fsstar_script_crm_lookups_total{module="examples.crm_lookup",outcome="found"} 1`,
 		`fsstar_script_crm_lookups_total{module="examples.crm_lookup",outcome="unknown"} 1`,
@@ -96,7 +99,7 @@ func TestCRMLookupExample(t *testing.T) {
 		}
 	}
 	if t.Failed() {
-		t.Logf("logs:\n%s", h.logs)
+		t.Logf("logs:\n%s", h.Logs())
 	}
 }
 
@@ -120,23 +123,23 @@ def handler(session, args):
     session.answer()
     http.get(%q, timeout=50)
 `, slow.URL+"/slow")
-	h := start(t, map[string]string{"h.star": script}, allowServer(t, slow, func(c *Config) { c.HangupGrace = 50 * time.Millisecond }))
+	h := servertest.NewServer(t, map[string]string{"h.star": script}, servertest.WithConfig(allowServer(t, slow, func(c *server.Config) { c.HangupGrace = 50 * time.Millisecond })))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "h"})
+	ch, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-reached:
 	case <-ctx.Done():
-		t.Fatalf("the request never reached the server; logs:\n%s", h.logs)
+		t.Fatalf("the request never reached the server; logs:\n%s", h.Logs())
 	}
 	ch.Hangup("NORMAL_CLEARING")
 	select {
 	case <-ended:
 	case <-ctx.Done():
-		t.Fatalf("the request was not cancelled after the hangup; logs:\n%s", h.logs)
+		t.Fatalf("the request was not cancelled after the hangup; logs:\n%s", h.Logs())
 	}
 	waitForLog(t, h, "http.get "+slow.URL+"/slow: cancelled: esl: call "+ch.UUID()+" hung up (NORMAL_CLEARING)")
 }
@@ -167,14 +170,14 @@ def handler(session, args):
         metrics.counter("third", "one name too many")
 `,
 	}
-	h := start(t, scripts, func(c *Config) {
+	h := servertest.NewServer(t, scripts, servertest.WithConfig(func(c *server.Config) {
 		c.ScriptMetricsMaxNames = 2
 		c.ScriptMetricsMaxSeries = 2
-	})
+	}))
 	for _, route := range []string{"sales", "sales", "support", "billing"} {
-		h.call(map[string]string{"fsstar_app": "ivr.route " + route})
+		h.Call(t, map[string]string{"fsstar_app": "ivr.route " + route})
 	}
-	m := h.metricsText()
+	m := metricsText(t, h)
 	for _, want := range []string{
 		`fsstar_script_calls_routed_total{module="ivr.route",route="sales"} 4`,
 		`fsstar_script_calls_routed_total{module="ivr.route",route="support"} 2`,
@@ -193,10 +196,10 @@ def handler(session, args):
 		"own":      "fsstar_script_errors_total: scripts declared 2 metric names already",
 		"":         "fsstar_script_third_total: scripts declared 2 metric names already, the most script-metrics-max-names allows",
 	} {
-		h.call(map[string]string{"fsstar_app": strings.TrimSpace("bad " + args)})
+		h.Call(t, map[string]string{"fsstar_app": strings.TrimSpace("bad " + args)})
 		waitForLog(t, h, want)
 	}
-	if !strings.Contains(h.logs.String(), "script metric has too many label sets") {
+	if !strings.Contains(h.Logs(), "script metric has too many label sets") {
 		t.Errorf("the dropped label set was not logged")
 	}
 }
@@ -204,13 +207,13 @@ def handler(session, args):
 // TestScriptMetricNamesOfFsstarRefused: a script cannot declare a name
 // fsstar exports itself.
 func TestScriptMetricNamesOfFsstarRefused(t *testing.T) {
-	h := start(t, map[string]string{"m.star": `
+	h := servertest.NewServer(t, map[string]string{"m.star": `
 def handler(session, args):
     metrics.counter("errors", "mine")
-`}, nil)
-	h.call(map[string]string{"fsstar_app": "m"})
+`})
+	h.Call(t, map[string]string{"fsstar_app": "m"})
 	waitForLog(t, h, "fsstar_script_errors_total: the name is fsstar's own or taken")
-	if m := h.metricsText(); strings.Contains(m, `fsstar_script_errors_total{module=`) {
+	if m := metricsText(t, h); strings.Contains(m, `fsstar_script_errors_total{module=`) {
 		t.Errorf("a script's fsstar_script_errors_total is on /metrics")
 	}
 }
@@ -223,14 +226,14 @@ func TestHTTPConfigErrors(t *testing.T) {
 		`<param name="http-timeout" value="0s"/>`:                          `param "http-timeout": want a duration above 0`,
 		`<param name="script-metrics-max-series" value="0"/>`:              `param "script-metrics-max-series": want a positive number`,
 	} {
-		c := DefaultConfig()
-		err := LoadConfig(&c, strings.NewReader(`<configuration name="fsstar.conf"><settings>`+doc+`</settings></configuration>`))
+		c := server.DefaultConfig()
+		err := server.LoadConfig(&c, strings.NewReader(`<configuration name="fsstar.conf"><settings>`+doc+`</settings></configuration>`))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", doc, err, want)
 		}
 	}
-	c := DefaultConfig()
-	if err := LoadConfig(&c, strings.NewReader(`<configuration name="fsstar.conf"><settings>
+	c := server.DefaultConfig()
+	if err := server.LoadConfig(&c, strings.NewReader(`<configuration name="fsstar.conf"><settings>
 <param name="http-allow-hosts" value="crm.example.com, *.svc.example.org:8443"/>
 <param name="http-allow-hosts" value="127.0.0.1:9000"/>
 </settings></configuration>`)); err != nil {
@@ -239,10 +242,10 @@ func TestHTTPConfigErrors(t *testing.T) {
 	if got := strings.Join(c.HTTPAllowHosts, "|"); got != "crm.example.com, *.svc.example.org:8443|127.0.0.1:9000" {
 		t.Errorf("http-allow-hosts: %q", got)
 	}
-	c = DefaultConfig()
+	c = server.DefaultConfig()
 	c.ScriptDirs = []string{t.TempDir()}
 	c.HTTPTimeout, c.HTTPMaxTimeout = time.Minute, time.Second
-	if _, err := New(c); err == nil || !strings.Contains(err.Error(), "http-timeout 1m0s is above http-max-timeout 1s") {
+	if _, err := server.New(c); err == nil || !strings.Contains(err.Error(), "http-timeout 1m0s is above http-max-timeout 1s") {
 		t.Errorf("http-timeout above http-max-timeout: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 const eventHookScript = `
@@ -23,13 +25,13 @@ def slow(event):
 // lua.conf's <hook>; with every slot busy an event is dropped and counted,
 // and the hooks that run are not held up.
 func TestEventHooks(t *testing.T) {
-	h := start(t, map[string]string{"hooks.star": eventHookScript}, func(c *Config) {
+	h := servertest.NewServer(t, map[string]string{"hooks.star": eventHookScript}, servertest.WithConfig(func(c *server.Config) {
 		c.EventHooks = []string{"CUSTOM/fsstar::ping hooks", "CUSTOM/fsstar::slow hooks::slow"}
 		c.EventHookConcurrency = 1
-	})
+	}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := esl.Dial(ctx, h.sw.Addr())
+	c, err := esl.Dial(ctx, h.Switch.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestEventHooks(t *testing.T) {
 		}
 		return v
 	}
-	waitFor(t, "the hooks' subscription", func() bool { return strings.Contains(h.logs.String(), "event hook started") })
+	waitFor(t, "the hooks' subscription", func() bool { return strings.Contains(h.Logs(), "event hook started") })
 	fire("fsstar::other", "0")
 	fire("fsstar::ping", "1")
 	waitFor(t, "the hook", func() bool { return global("hooked_1") == "fsstar::ping" })
@@ -63,7 +65,7 @@ func TestEventHooks(t *testing.T) {
 	fire("fsstar::slow", "c")
 	waitFor(t, "the slow hook", func() bool { return global("slow_a") == "done" })
 	waitFor(t, "the dropped count", func() bool {
-		_, m, _ := do(t, "GET", h.url("/metrics"), "", nil)
+		_, m, _ := do(t, "GET", h.URL("/metrics"), "", nil)
 		return strings.Contains(m, `fsstar_event_hooks_total{module="hooks::slow",outcome="dropped"}`)
 	})
 }

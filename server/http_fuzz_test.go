@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -14,15 +14,19 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 const fuzzSecret = "TOPSECRET-outside-the-roots"
 
-// fuzzServer is a Server that was never started (no listeners, no switch):
-// its Handler() runs scripts that echo what they get, one that fails, one
-// that reads files, and an xml_fetch handler. A file outside the root holds
-// fuzzSecret and is reachable only through a symlink in the root.
-func fuzzServer(f *testing.F) *Server {
+// fuzzServer is a Server that was never started (servertest.Unstarted: no
+// listeners, the switch never dialled): its Handler() runs scripts that echo
+// what they get, one that fails, one that reads files, and an xml_fetch
+// handler. A file outside the root holds fuzzSecret and is reachable only
+// through a symlink in the root.
+func fuzzServer(f *testing.F) *server.Server {
 	dir := f.TempDir()
 	outside := f.TempDir()
 	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte(fuzzSecret), 0o644); err != nil {
@@ -63,33 +67,16 @@ def xml_fetch(params):
 `,
 		"data/ok.txt": "readable\n",
 	}
-	for name, src := range scripts {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			f.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			f.Fatal(err)
-		}
-	}
-	cfg := DefaultConfig()
-	cfg.ScriptDirs = []string{dir}
-	cfg.Reload = "off"
-	cfg.RequestTimeout = 3 * time.Second
-	cfg.XMLFetchTimeout = 2 * time.Second
-	cfg.XMLHandlerScript = "rel.xml"
-	cfg.XMLHandlerBindings = []string{"dialplan", "fail"}
-	cfg.MaxBodyBytes = 64 << 10
-	srv, err := New(cfg, WithLogger(hclog.NewNullLogger()))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return srv
+	h := servertest.NewServer(f, scripts, servertest.Unstarted(), servertest.WithDir(dir),
+		servertest.WithLogger(hclog.NewNullLogger()),
+		servertest.WithConfig(func(cfg *server.Config) {
+			cfg.RequestTimeout = 3 * time.Second
+			cfg.XMLFetchTimeout = 2 * time.Second
+			cfg.XMLHandlerScript = "rel.xml"
+			cfg.XMLHandlerBindings = []string{"dialplan", "fail"}
+			cfg.MaxBodyBytes = 64 << 10
+		}))
+	return h.Server
 }
 
 var fuzzPrefixes = []string{"/api/", "/xml", "/run/", "/metrics", "/healthz", "/", "/api/rel.", "/api/rel.read?", "/run/rel."}

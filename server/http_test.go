@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bufio"
@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 const toolsScript = `
@@ -67,15 +70,15 @@ func do(t *testing.T, method, u, body string, hdr map[string]string) (int, strin
 }
 
 func TestAPI(t *testing.T) {
-	h := start(t, gatewayScripts(), func(c *Config) {
+	h := servertest.NewServer(t, gatewayScripts(), servertest.WithConfig(func(c *server.Config) {
 		c.RequestTimeout = 300 * time.Millisecond
 		c.MaxBodyBytes = 100000
-	})
-	code, body, hdr := do(t, "GET", h.url("/api/tools?greet%201000"), "", map[string]string{"User-Agent": "freeswitch-curl/1.0"})
+	}))
+	code, body, hdr := do(t, "GET", h.URL("/api/tools?greet%201000"), "", map[string]string{"User-Agent": "freeswitch-curl/1.0"})
 	if code != 200 || body != "args=greet 1000 caller=None ua=freeswitch-curl/1.0" || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
 		t.Errorf("GET: %d %q %q", code, body, hdr.Get("Content-Type"))
 	}
-	code, body, _ = do(t, "POST", h.url("/api/tools"), "caller=1000&lang=en", map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	code, body, _ = do(t, "POST", h.URL("/api/tools"), "caller=1000&lang=en", map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	if code != 200 || !strings.Contains(body, "caller=1000") {
 		t.Errorf("POST form: %d %q", code, body)
 	}
@@ -92,7 +95,7 @@ func TestAPI(t *testing.T) {
 		{"POST", "/api/tools", strings.Repeat("a", 200000), 413, "too large"},
 		{"PUT", "/api/tools", "", 405, "use GET or POST"},
 	} {
-		code, body, _ := do(t, c.method, h.url(c.path), c.body, nil)
+		code, body, _ := do(t, c.method, h.URL(c.path), c.body, nil)
 		if code != c.code || !strings.Contains(body, c.want) {
 			t.Errorf("%s %s: %d %q, want %d %q", c.method, c.path, code, body, c.code, c.want)
 		}
@@ -100,19 +103,19 @@ func TestAPI(t *testing.T) {
 			t.Errorf("%s %s: backtrace leaked into the response: %q", c.method, c.path, body)
 		}
 	}
-	if !strings.Contains(h.logs.String(), "kaboom") {
+	if !strings.Contains(h.Logs(), "kaboom") {
 		t.Errorf("the script error is not logged")
 	}
-	code, body, _ = do(t, "GET", h.url("/api/tools?big"), "", nil)
-	if code != 200 || len(body) != 70000 || !strings.Contains(h.logs.String(), "larger than mod_curl reads") {
+	code, body, _ = do(t, "GET", h.URL("/api/tools?big"), "", nil)
+	if code != 200 || len(body) != 70000 || !strings.Contains(h.Logs(), "larger than mod_curl reads") {
 		t.Errorf("big: %d, %d bytes; want 70000 and a warning", code, len(body))
 	}
 }
 
 // TestAPIRawSpace sends the request line a URL with a literal space makes.
 func TestAPIRawSpace(t *testing.T) {
-	h := start(t, gatewayScripts(), nil)
-	c, err := net.Dial("tcp", h.srv.HTTPAddr())
+	h := servertest.NewServer(t, gatewayScripts())
+	c, err := net.Dial("tcp", h.Server.HTTPAddr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,25 +132,25 @@ func TestAPIRawSpace(t *testing.T) {
 }
 
 func TestToken(t *testing.T) {
-	h := start(t, gatewayScripts(), func(c *Config) { c.HTTPToken = "s3cret" })
+	h := servertest.NewServer(t, gatewayScripts(), servertest.WithConfig(func(c *server.Config) { c.HTTPToken = "s3cret" }))
 	for _, auth := range []string{"", "Bearer wrong", "s3cret", "Bearer s3cret0"} {
-		if code, _, _ := do(t, "GET", h.url("/api/tools?x"), "", map[string]string{"Authorization": auth}); code != 401 {
+		if code, _, _ := do(t, "GET", h.URL("/api/tools?x"), "", map[string]string{"Authorization": auth}); code != 401 {
 			t.Errorf("Authorization %q: %d, want 401", auth, code)
 		}
 	}
-	if code, _, _ := do(t, "GET", h.url("/api/tools?x"), "", map[string]string{"Authorization": "Bearer s3cret"}); code != 200 {
+	if code, _, _ := do(t, "GET", h.URL("/api/tools?x"), "", map[string]string{"Authorization": "Bearer s3cret"}); code != 200 {
 		t.Errorf("right token: %d", code)
 	}
-	if code, _, _ := do(t, "GET", h.url("/healthz"), "", nil); code != 200 {
+	if code, _, _ := do(t, "GET", h.URL("/healthz"), "", nil); code != 200 {
 		t.Errorf("healthz needs no token: %d", code)
 	}
 	// SIGHUP-style reconfiguration changes the token live.
-	cfg := h.srv.Config()
+	cfg := h.Server.Config()
 	cfg.HTTPToken = "other"
-	if err := h.srv.Reconfigure(cfg); err != nil {
+	if err := h.Server.Reconfigure(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := do(t, "GET", h.url("/api/tools?x"), "", map[string]string{"Authorization": "Bearer other"}); code != 200 {
+	if code, _, _ := do(t, "GET", h.URL("/api/tools?x"), "", map[string]string{"Authorization": "Bearer other"}); code != 200 {
 		t.Errorf("token after Reconfigure: %d", code)
 	}
 }
@@ -176,13 +179,13 @@ func transcriptForm(t *testing.T, section, dest string) string {
 }
 
 func TestXML(t *testing.T) {
-	h := start(t, gatewayScripts(), func(c *Config) {
+	h := servertest.NewServer(t, gatewayScripts(), servertest.WithConfig(func(c *server.Config) {
 		c.XMLHandlerScript = "xmlh"
 		c.XMLHandlerBindings = []string{"dialplan", "directory"}
 		c.XMLFetchTimeout = 200 * time.Millisecond
-	})
+	}))
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "freeswitch-xml/1.0"}
-	code, body, hdr := do(t, "POST", h.url("/xml"), transcriptForm(t, "dialplan", "7001"), form)
+	code, body, hdr := do(t, "POST", h.URL("/xml"), transcriptForm(t, "dialplan", "7001"), form)
 	if code != 200 || !strings.Contains(body, `<section name="dialplan"><context name="`) || hdr.Get("Content-Type") != "text/xml" {
 		t.Errorf("dialplan: %d %q %q", code, body, hdr.Get("Content-Type"))
 	}
@@ -192,36 +195,36 @@ func TestXML(t *testing.T) {
 		"None":            "section=phrases",
 		"timeout":         transcriptForm(t, "dialplan", "slow"),
 	} {
-		code, body, _ := do(t, "POST", h.url("/xml"), b, form)
-		if code != 200 || body != NotFoundXML {
+		code, body, _ := do(t, "POST", h.URL("/xml"), b, form)
+		if code != 200 || body != server.NotFoundXML {
 			t.Errorf("%s: %d %q, want the not-found document", name, code, body)
 		}
 	}
-	if !strings.Contains(h.logs.String(), "xml-fetch-timeout reached") {
-		t.Errorf("the slow xml_fetch was not ended by the xml-fetch-timeout:\n%s", h.logs)
+	if !strings.Contains(h.Logs(), "xml-fetch-timeout reached") {
+		t.Errorf("the slow xml_fetch was not ended by the xml-fetch-timeout:\n%s", h.Logs())
 	}
 }
 
 func TestRunJobAndMetrics(t *testing.T) {
-	h := start(t, gatewayScripts(), nil)
-	code, body, _ := do(t, "POST", h.url("/run/jobs.clean?now"), "", nil)
+	h := servertest.NewServer(t, gatewayScripts())
+	code, body, _ := do(t, "POST", h.URL("/run/jobs.clean?now"), "", nil)
 	var r struct{ Job string }
 	if code != 202 || json.Unmarshal([]byte(body), &r) != nil || r.Job == "" {
 		t.Fatalf("run: %d %q", code, body)
 	}
-	waitFor(t, "the job", func() bool { return strings.Contains(h.logs.String(), "JOB now") })
-	if code, body, _ := do(t, "POST", h.url("/run/jobs.none"), "", nil); code != 404 {
+	waitFor(t, "the job", func() bool { return strings.Contains(h.Logs(), "JOB now") })
+	if code, body, _ := do(t, "POST", h.URL("/run/jobs.none"), "", nil); code != 404 {
 		t.Errorf("missing job module: %d %q", code, body)
 	}
-	if code, _, _ := do(t, "POST", h.url("/run/a/b"), "", nil); code != 400 {
+	if code, _, _ := do(t, "POST", h.URL("/run/a/b"), "", nil); code != 400 {
 		t.Errorf("bad job module: %d", code)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
-	if err := h.srv.WaitConnected(ctx); err != nil {
+	if err := h.Server.WaitConnected(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, m, _ := do(t, "GET", h.url("/metrics"), "", nil)
+	_, m, _ := do(t, "GET", h.URL("/metrics"), "", nil)
 	for _, want := range []string{`fsstar_entry_calls_total{entry="runtime"} 1`, "fsstar_esl_connected 1", "fsstar_active_calls 0", "fsstar_esl_reconnects_total 0"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %q", want)

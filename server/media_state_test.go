@@ -1,10 +1,12 @@
-package server
+package server_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/fsstar/fsstar/builtins/lib/state"
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 var mediaStateScripts = map[string]string{
@@ -25,15 +27,15 @@ def handler(session, args):
 // broadcast and stopped over the park connection, and the hash state
 // backend counts across calls in the switch's mod_hash.
 func TestParkModeMediaAndHashState(t *testing.T) {
-	h := start(t, mediaStateScripts, func(c *Config) {
+	h := servertest.NewServer(t, mediaStateScripts, servertest.WithConfig(func(c *server.Config) {
 		parkOn(c)
 		c.StateBackend = "hash"
-	})
+	}))
 	waitPark(t, h)
 	for i := 1; i <= 2; i++ {
-		ch := parked(t, h.sw, "hold", map[string]string{"caller_id_number": "1000"})
-		if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
-			t.Fatalf("hangup cause %q\n%s", cause, h.logs)
+		ch := parked(t, h.Switch, "hold", map[string]string{"caller_id_number": "1000"})
+		if cause := waitHangup(t, ch, h); cause != "NORMAL_CLEARING" {
+			t.Fatalf("hangup cause %q\n%s", cause, h.Logs())
 		}
 		var plays []string
 		for _, a := range ch.Apps() {
@@ -42,7 +44,7 @@ func TestParkModeMediaAndHashState(t *testing.T) {
 			}
 		}
 		if strings.Join(plays, " ") != "silence_stream://-1 result.wav" || ch.Var("hold_active") != "True" {
-			t.Fatalf("playbacks %q, hold_active %q\n%s", plays, ch.Var("hold_active"), h.logs)
+			t.Fatalf("playbacks %q, hold_active %q\n%s", plays, ch.Var("hold_active"), h.Logs())
 		}
 		if got := strings.Join(ch.MediaCommands(), ","); got != "break all" {
 			t.Fatalf("media commands %q, want one break all", got)
@@ -51,17 +53,17 @@ func TestParkModeMediaAndHashState(t *testing.T) {
 			t.Fatalf("call %d: calls_seen = %q", i, got)
 		}
 	}
-	if raw := h.sw.HashValue(state.DefaultHashRealm, "calls:1000"); !strings.Contains(raw, ".") {
-		out, _ := h.srv.Client().API(t.Context(), "hash_dump db")
+	if raw := h.Switch.HashValue(state.DefaultHashRealm, "calls:1000"); !strings.Contains(raw, ".") {
+		out, _ := h.Server.Client().API(t.Context(), "hash_dump db")
 		t.Fatalf("mod_hash value %q, want <expiry>.<base64>; %s", raw, out)
 	}
 }
 
 func TestConfigStateBackend(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.ScriptDirs = []string{t.TempDir()}
 	cfg.StateBackend = "postgres"
-	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "state-backend postgres needs state-dsn") {
+	if _, err := server.New(cfg); err == nil || !strings.Contains(err.Error(), "state-backend postgres needs state-dsn") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -75,18 +77,18 @@ def handler(session, args):
     session.answer()
     session.startMedia("silence_stream://-1")
 `}
-	h := start(t, scripts, parkOn)
+	h := servertest.NewServer(t, scripts, servertest.WithConfig(parkOn))
 	waitPark(t, h)
-	ch := parked(t, h.sw, "left", nil)
-	if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
-		t.Fatalf("park: hangup cause %q\n%s", cause, h.logs)
+	ch := parked(t, h.Switch, "left", nil)
+	if cause := waitHangup(t, ch, h); cause != "NORMAL_CLEARING" {
+		t.Fatalf("park: hangup cause %q\n%s", cause, h.Logs())
 	}
 	if got := strings.Join(ch.MediaCommands(), ","); !strings.HasPrefix(got, "break all") {
 		t.Fatalf("park: media commands %q, want the server's break all", got)
 	}
-	s := start(t, scripts, nil)
-	sch, cause := s.call(map[string]string{"fsstar_app": "left"})
+	s := servertest.NewServer(t, scripts)
+	sch, cause := s.Call(t, map[string]string{"fsstar_app": "left"})
 	if cause != "NORMAL_CLEARING" || !strings.HasPrefix(strings.Join(sch.MediaCommands(), ","), "break all") {
-		t.Fatalf("socket: cause %q, media commands %q\n%s", cause, sch.MediaCommands(), s.logs)
+		t.Fatalf("socket: cause %q, media commands %q\n%s", cause, sch.MediaCommands(), s.Logs())
 	}
 }

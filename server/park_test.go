@@ -1,17 +1,15 @@
-package server
+package server_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // parkScripts are the scripts of the park-mode tests.
@@ -89,18 +87,20 @@ func ranCount(ch *esltest.Channel) int {
 	return n
 }
 
-func waitHangup(t *testing.T, ch *esltest.Channel, logs fmt.Stringer) string {
+// waitHangup waits until ch hangs up and returns the cause; it shows h's
+// log when the call does not end.
+func waitHangup(t *testing.T, ch *esltest.Channel, h *servertest.Server) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cause, err := ch.WaitHangup(ctx)
 	if err != nil {
-		t.Fatalf("call %s did not end: %v\nlogs:\n%s", ch.UUID(), err, logs)
+		t.Fatalf("call %s did not end: %v\nlogs:\n%s", ch.UUID(), err, h.Logs())
 	}
 	return cause
 }
 
-func parkOn(c *Config) {
+func parkOn(c *server.Config) {
 	c.Park = true
 	c.HeartbeatInterval = 200 * time.Millisecond
 	c.OnError = "hangup:SYSTEM_SHUTDOWN"
@@ -110,11 +110,11 @@ func parkOn(c *Config) {
 // the park connection exactly as a socket call (the module's args, app
 // execution, variables, hangup), and its claim is gone once it ended.
 func TestParkModeRunsScript(t *testing.T) {
-	h := start(t, parkScripts, parkOn)
+	h := servertest.NewServer(t, parkScripts, servertest.WithConfig(parkOn))
 	waitPark(t, h)
-	ch := parked(t, h.sw, "flow a b", map[string]string{"flow_in": "it's ${x}"})
-	if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
-		t.Fatalf("hangup cause %q, want NORMAL_CLEARING\n%s", cause, h.logs)
+	ch := parked(t, h.Switch, "flow a b", map[string]string{"flow_in": "it's ${x}"})
+	if cause := waitHangup(t, ch, h); cause != "NORMAL_CLEARING" {
+		t.Fatalf("hangup cause %q, want NORMAL_CLEARING\n%s", cause, h.Logs())
 	}
 	if got := ranCount(ch); got != 1 {
 		t.Fatalf("script ran %d times, want 1; apps %q", got, appNames(ch))
@@ -122,15 +122,15 @@ func TestParkModeRunsScript(t *testing.T) {
 	if got := ch.Var("flow_seen"); got != "it's ${x}" {
 		t.Errorf("flow_seen = %q, want the variable read back unexpanded", got)
 	}
-	if got := ch.Var(slotVar); !strings.HasPrefix(got, h.srv.instance+"/") {
-		t.Errorf("%s = %q, want this instance's slot", slotVar, got)
+	if got := ch.Var(server.SlotVar); !strings.HasPrefix(got, h.Server.Instance()+"/") {
+		t.Errorf("%s = %q, want this instance's slot", server.SlotVar, got)
 	}
-	waitFor(t, "the claim to go", func() bool { return h.sw.HashValue(claimRealm, ch.UUID()) == "" })
-	if n := counterValue(h.srv.metrics.parkClaims.WithLabelValues("won")); n != 1 {
+	waitFor(t, "the claim to go", func() bool { return h.Switch.HashValue(server.ClaimRealm, ch.UUID()) == "" })
+	if n := h.Server.ParkClaims("won"); n != 1 {
 		t.Errorf("claims won = %v, want 1", n)
 	}
-	_, m, _ := do(t, "GET", h.url("/metrics"), "", nil)
-	for _, want := range []string{`fsstar_park_connection_up{connection="0",switch="` + h.sw.Addr() + `"} 1`, `fsstar_park_connection_calls{connection="0",switch="` + h.sw.Addr() + `"} 0`, `fsstar_park_claims_total{outcome="won"} 1`} {
+	_, m, _ := do(t, "GET", h.URL("/metrics"), "", nil)
+	for _, want := range []string{`fsstar_park_connection_up{connection="0",switch="` + h.Switch.Addr() + `"} 1`, `fsstar_park_connection_calls{connection="0",switch="` + h.Switch.Addr() + `"} 0`, `fsstar_park_claims_total{outcome="won"} 1`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics has no %s", want)
 		}
@@ -140,14 +140,10 @@ func TestParkModeRunsScript(t *testing.T) {
 // TestParkModeExactlyOnce: three instances serve one switch; every parked
 // call runs exactly once, and the calls are shared among them.
 func TestParkModeExactlyOnce(t *testing.T) {
-	a := start(t, parkScripts, func(c *Config) { parkOn(c); c.ParkConnections = 2 })
-	edit := func(c *Config) {
-		parkOn(c)
-		c.ScriptDirs = a.srv.cfg.ScriptDirs
-	}
-	b := startWithSwitch(t, a.sw, edit)
-	c := startWithSwitch(t, a.sw, edit)
-	for _, h := range []*harness{a, b, c} {
+	a := servertest.NewServer(t, parkScripts, servertest.WithConfig(func(c *server.Config) { parkOn(c); c.ParkConnections = 2 }))
+	b := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(parkOn))
+	c := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(parkOn))
+	for _, h := range []*servertest.Server{a, b, c} {
 		waitPark(t, h)
 	}
 	time.Sleep(300 * time.Millisecond) // every instance subscribed
@@ -158,21 +154,21 @@ func TestParkModeExactlyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			chans[i] = parked(t, a.sw, "flow", nil)
+			chans[i] = parked(t, a.Switch, "flow", nil)
 		}()
 	}
 	wg.Wait()
 	for _, ch := range chans {
-		waitHangup(t, ch, a.logs)
+		waitHangup(t, ch, a)
 		if got := ranCount(ch); got != 1 {
 			t.Errorf("call %s: script ran %d times, want 1", ch.UUID(), got)
 		}
 	}
 	total := 0.0
-	for _, h := range []*harness{a, b, c} {
-		won := counterValue(h.srv.metrics.parkClaims.WithLabelValues("won"))
-		lost := counterValue(h.srv.metrics.parkClaims.WithLabelValues("lost"))
-		t.Logf("instance %s: won %v lost %v", h.srv.instance[:8], won, lost)
+	for _, h := range []*servertest.Server{a, b, c} {
+		won := h.Server.ParkClaims("won")
+		lost := h.Server.ParkClaims("lost")
+		t.Logf("instance %s: won %v lost %v", h.Server.Instance()[:8], won, lost)
 		total += won
 	}
 	if total != calls {
@@ -189,14 +185,14 @@ func TestParkModePickup(t *testing.T) {
 	time.Sleep(1200 * time.Millisecond)
 	fresh := parked(t, sw, "flow", nil)
 	time.Sleep(2100 * time.Millisecond) // the sweep leaves calls younger than 2s to the dispatch
-	h := startOn(t, sw, parkScripts, func(c *Config) { parkOn(c); c.ParkClaimTimeout = 2700 * time.Millisecond }, nil)
-	if cause := waitHangup(t, fresh, h.logs); cause != "NORMAL_CLEARING" || ranCount(fresh) != 1 {
-		t.Errorf("fresh call: cause %q, runs %d; want its script once\n%s", cause, ranCount(fresh), h.logs)
+	h := servertest.NewServer(t, parkScripts, servertest.WithSwitch(sw), servertest.WithConfig(func(c *server.Config) { parkOn(c); c.ParkClaimTimeout = 2700 * time.Millisecond }))
+	if cause := waitHangup(t, fresh, h); cause != "NORMAL_CLEARING" || ranCount(fresh) != 1 {
+		t.Errorf("fresh call: cause %q, runs %d; want its script once\n%s", cause, ranCount(fresh), h.Logs())
 	}
-	if cause := waitHangup(t, old, h.logs); cause != "SYSTEM_SHUTDOWN" || ranCount(old) != 0 {
-		t.Errorf("late call: cause %q, runs %d; want on-error and no script\n%s", cause, ranCount(old), h.logs)
+	if cause := waitHangup(t, old, h); cause != "SYSTEM_SHUTDOWN" || ranCount(old) != 0 {
+		t.Errorf("late call: cause %q, runs %d; want on-error and no script\n%s", cause, ranCount(old), h.Logs())
 	}
-	if n := counterValue(h.srv.metrics.parkClaims.WithLabelValues("late")); n != 1 {
+	if n := h.Server.ParkClaims("late"); n != 1 {
 		t.Errorf("late claims = %v, want 1", n)
 	}
 }
@@ -206,67 +202,58 @@ func TestParkModePickup(t *testing.T) {
 // with on-error, once; the hangup hook of the survivor's own calls still
 // runs on the survivor.
 func TestParkModeTakeover(t *testing.T) {
-	a := start(t, parkScripts, parkOn)
+	a := servertest.NewServer(t, parkScripts, servertest.WithConfig(parkOn))
 	waitPark(t, a)
-	ch := parked(t, a.sw, "slow", nil)
-	waitFor(t, "a's claim", func() bool { return a.sw.HashValue(claimRealm, ch.UUID()) == a.srv.instance })
+	ch := parked(t, a.Switch, "slow", nil)
+	waitFor(t, "a's claim", func() bool { return a.Switch.HashValue(server.ClaimRealm, ch.UUID()) == a.Server.Instance() })
 	waitFor(t, "the script", func() bool { return ranCount(ch) == 1 })
 
 	// a dies: its connections drop and its heartbeat stops (no drain).
-	a.srv.closeAll()
+	a.Server.Kill()
 
-	b := startWithSwitch(t, a.sw, func(c *Config) { parkOn(c); c.ScriptDirs = a.srv.cfg.ScriptDirs })
-	c := startWithSwitch(t, a.sw, func(c *Config) { parkOn(c); c.ScriptDirs = a.srv.cfg.ScriptDirs })
-	if cause := waitHangup(t, ch, b.logs); cause != "SYSTEM_SHUTDOWN" {
-		t.Fatalf("dead instance's call: cause %q, want on-error (SYSTEM_SHUTDOWN)\nb:\n%s\nc:\n%s", cause, b.logs, c.logs)
+	b := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(parkOn))
+	c := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(parkOn))
+	if cause := waitHangup(t, ch, b); cause != "SYSTEM_SHUTDOWN" {
+		t.Fatalf("dead instance's call: cause %q, want on-error (SYSTEM_SHUTDOWN)\nb:\n%s\nc:\n%s", cause, b.Logs(), c.Logs())
 	}
 	if got := ranCount(ch); got != 1 {
 		t.Errorf("script ran %d times, want 1", got)
 	}
-	tb := counterValue(b.srv.metrics.parkClaims.WithLabelValues("takeover"))
-	tc := counterValue(c.srv.metrics.parkClaims.WithLabelValues("takeover"))
+	tb := b.Server.ParkClaims("takeover")
+	tc := c.Server.ParkClaims("takeover")
 	if tb+tc != 1 {
 		t.Errorf("takeovers: b %v, c %v; want one in all", tb, tc)
 	}
 
 	// The survivors serve new calls, hooks included.
-	hooked := parked(t, a.sw, "hooked", nil)
+	hooked := parked(t, a.Switch, "hooked", nil)
 	waitFor(t, "answer", func() bool {
 		return hooked.Var("answer_epoch") != "" || strings.Contains(strings.Join(appNames(hooked), ","), "answer")
 	})
 	hooked.Hangup("USER_BUSY")
-	waitFor(t, "the hangup hook", func() bool { return a.sw.HashValue("test", hooked.UUID()) == "hangup" })
+	waitFor(t, "the hangup hook", func() bool { return a.Switch.HashValue("test", hooked.UUID()) == "hangup" })
 }
 
 // TestParkModeResume: a script that ends with setAutoHangup(False) sends the
 // parked call to fsstar_resume, and lets go of it.
 func TestParkModeResume(t *testing.T) {
-	h := start(t, parkScripts, parkOn)
-	h.sw.RouteApps("after", esltest.App{Name: "hangup", Arg: "CALL_REJECTED"})
+	h := servertest.NewServer(t, parkScripts, servertest.WithConfig(parkOn))
+	h.Switch.RouteApps("after", esltest.App{Name: "hangup", Arg: "CALL_REJECTED"})
 	waitPark(t, h)
-	ch := parked(t, h.sw, "resume", map[string]string{resumeVar: "after"})
-	if cause := waitHangup(t, ch, h.logs); cause != "CALL_REJECTED" {
-		t.Fatalf("cause %q, want the resume extension's CALL_REJECTED\n%s", cause, h.logs)
+	ch := parked(t, h.Switch, "resume", map[string]string{server.ResumeVar: "after"})
+	if cause := waitHangup(t, ch, h); cause != "CALL_REJECTED" {
+		t.Fatalf("cause %q, want the resume extension's CALL_REJECTED\n%s", cause, h.Logs())
 	}
-	if v := ch.Var(slotVar); v != "" {
-		t.Errorf("%s = %q after the call left fsstar, want it removed", slotVar, v)
+	if v := ch.Var(server.SlotVar); v != "" {
+		t.Errorf("%s = %q after the call left fsstar, want it removed", server.SlotVar, v)
 	}
-	waitFor(t, "the claim to go", func() bool { return h.sw.HashValue(claimRealm, ch.UUID()) == "" })
-}
-
-// counterValue reads a counter.
-func counterValue(c prometheus.Counter) float64 {
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		return -1
-	}
-	return m.GetCounter().GetValue()
+	waitFor(t, "the claim to go", func() bool { return h.Switch.HashValue(server.ClaimRealm, ch.UUID()) == "" })
 }
 
 // waitPark waits until h's park mode has subscribed.
-func waitPark(t *testing.T, h *harness) {
+func waitPark(t *testing.T, h *servertest.Server) {
 	t.Helper()
-	waitFor(t, "park mode", func() bool { return h.srv.park != nil && h.srv.park.started.Load() })
+	waitFor(t, "park mode", func() bool { return h.Server.ParkStarted(0) })
 }
 
 // TestParkModeTransfers: the app variable is consumed by the claim. A
@@ -275,11 +262,11 @@ func waitPark(t *testing.T, h *harness) {
 // extension that sets the app variable and parks starts a new run, as a
 // socket call transferred to another socket extension does.
 func TestParkModeTransfers(t *testing.T) {
-	h := start(t, parkScripts, parkOn)
-	h.sw.RouteApps("again", esltest.App{Name: "set", Arg: "fsstar_app=flow again"}, esltest.App{Name: "park"})
+	h := servertest.NewServer(t, parkScripts, servertest.WithConfig(parkOn))
+	h.Switch.RouteApps("again", esltest.App{Name: "set", Arg: "fsstar_app=flow again"}, esltest.App{Name: "park"})
 	waitPark(t, h)
 
-	plain := parked(t, h.sw, "xfer park", nil)
+	plain := parked(t, h.Switch, "xfer park", nil)
 	waitFor(t, "the transfer", func() bool { return plain.Var("transfer_history") != "" })
 	time.Sleep(500 * time.Millisecond) // a wrong second run would have started by now
 	if got := ranCount(plain); got != 1 {
@@ -288,12 +275,12 @@ func TestParkModeTransfers(t *testing.T) {
 	if v := plain.Var("fsstar_app"); v != "" {
 		t.Errorf("fsstar_app = %q after the claim, want it consumed", v)
 	}
-	waitFor(t, "the claim to go", func() bool { return h.sw.HashValue(claimRealm, plain.UUID()) == "" })
+	waitFor(t, "the claim to go", func() bool { return h.Switch.HashValue(server.ClaimRealm, plain.UUID()) == "" })
 	plain.Hangup("NORMAL_CLEARING")
 
-	chained := parked(t, h.sw, "xfer again", nil)
-	if cause := waitHangup(t, chained, h.logs); cause != "NORMAL_CLEARING" {
-		t.Fatalf("chained call: cause %q\n%s", cause, h.logs)
+	chained := parked(t, h.Switch, "xfer again", nil)
+	if cause := waitHangup(t, chained, h); cause != "NORMAL_CLEARING" {
+		t.Fatalf("chained call: cause %q\n%s", cause, h.Logs())
 	}
 	if got := ranCount(chained); got != 2 {
 		t.Errorf("transferred into an extension for fsstar: %d runs, want 2 (xfer, then flow); apps %q", got, appNames(chained))
@@ -304,9 +291,9 @@ func TestParkModeTransfers(t *testing.T) {
 // events while the caller floods it with DTMF; the other calls on the same
 // park connection go on unhindered, and the busy one ends normally.
 func TestParkModeSlowScript(t *testing.T) {
-	h := start(t, parkScripts, func(c *Config) { parkOn(c); c.MaxSteps = 1 << 40 })
+	h := servertest.NewServer(t, parkScripts, servertest.WithConfig(func(c *server.Config) { parkOn(c); c.MaxSteps = 1 << 40 }))
 	waitPark(t, h)
-	busy := parked(t, h.sw, "busy", nil)
+	busy := parked(t, h.Switch, "busy", nil)
 	waitFor(t, "the busy script", func() bool { return ranCount(busy) == 1 })
 	stop := make(chan struct{})
 	go func() {
@@ -322,10 +309,10 @@ func TestParkModeSlowScript(t *testing.T) {
 	}()
 	var others []*esltest.Channel
 	for range 20 {
-		others = append(others, parked(t, h.sw, "flow", nil))
+		others = append(others, parked(t, h.Switch, "flow", nil))
 	}
 	for _, ch := range others {
-		if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" || ranCount(ch) != 1 {
+		if cause := waitHangup(t, ch, h); cause != "NORMAL_CLEARING" || ranCount(ch) != 1 {
 			t.Errorf("call %s beside a busy script: cause %q, runs %d", ch.UUID(), cause, ranCount(ch))
 		}
 	}
@@ -335,7 +322,7 @@ func TestParkModeSlowScript(t *testing.T) {
 	default:
 	}
 	close(stop)
-	if cause := waitHangup(t, busy, h.logs); cause != "NORMAL_CLEARING" {
+	if cause := waitHangup(t, busy, h); cause != "NORMAL_CLEARING" {
 		t.Errorf("busy call: cause %q, want its own hangup", cause)
 	}
 }
@@ -344,30 +331,30 @@ func TestParkModeSlowScript(t *testing.T) {
 // park (the last resort when no fsstar is up) is cancelled by the claim;
 // a sched_hangup bounding the call's length is not.
 func TestParkModeCancelsLastResort(t *testing.T) {
-	h := start(t, map[string]string{"waits.star": `
+	h := servertest.NewServer(t, map[string]string{"waits.star": `
 def handler(session, args):
     session.answer()
     session.sleep(int(args))
     session.hangup("NORMAL_CLEARING")
-`}, parkOn)
-	h.sw.RouteApps("fallback", esltest.App{Name: "hangup", Arg: "NO_ROUTE_DESTINATION"})
+`}, servertest.WithConfig(parkOn))
+	h.Switch.RouteApps("fallback", esltest.App{Name: "hangup", Arg: "NO_ROUTE_DESTINATION"})
 	waitPark(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	timer := []esltest.App{{Name: "sched_transfer", Arg: "+1 fallback"}}
-	ch, err := h.sw.ParkCall(ctx, map[string]string{"fsstar_app": "waits 1500"}, timer)
+	ch, err := h.Switch.ParkCall(ctx, map[string]string{"fsstar_app": "waits 1500"}, timer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cause := waitHangup(t, ch, h.logs); cause != "NORMAL_CLEARING" {
+	if cause := waitHangup(t, ch, h); cause != "NORMAL_CLEARING" {
 		t.Errorf("cause %q: the 1 s sched_transfer was not cancelled by the claim", cause)
 	}
 	bound := append([]esltest.App{{Name: "sched_hangup", Arg: "+1 ALLOTTED_TIMEOUT"}}, timer...)
-	ch, err = h.sw.ParkCall(ctx, map[string]string{"fsstar_app": "waits 3000"}, bound)
+	ch, err = h.Switch.ParkCall(ctx, map[string]string{"fsstar_app": "waits 3000"}, bound)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cause := waitHangup(t, ch, h.logs); cause != "ALLOTTED_TIMEOUT" {
+	if cause := waitHangup(t, ch, h); cause != "ALLOTTED_TIMEOUT" {
 		t.Errorf("cause %q: the dialplan's sched_hangup should still end the call", cause)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"io"
@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"go.starlark.net/starlark"
+
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // A builtin that panics (a raw starlark.Builtin, without the builtins
@@ -19,7 +22,7 @@ func TestReliabilityBuiltinPanic(t *testing.T) {
 		m["nil map"]++ // a real runtime panic, not a panic(string)
 		return starlark.None, nil
 	})
-	h := startWith(t, map[string]string{
+	h := servertest.NewServer(t, map[string]string{
 		"rel/panic.star": `
 def handler(session, args):
     session.answer()
@@ -29,12 +32,12 @@ def handler(session, args):
 
 def fsapi(session, stream, env, args):
     boom()
-`}, nil, withPredeclared(starlark.StringDict{"boom": boom}))
-	ch, cause := h.call(map[string]string{"fsstar_app": "rel.panic boom"})
+`}, servertest.WithServerOptions(server.WithPredeclared(starlark.StringDict{"boom": boom})))
+	ch, cause := h.Call(t, map[string]string{"fsstar_app": "rel.panic boom"})
 	if cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("call with a panicking builtin ended with %q, want the on-error cause", cause)
 	}
-	logs := h.logs.String()
+	logs := h.Logs()
 	if !strings.Contains(logs, "panic") || !strings.Contains(logs, "assignment to entry in nil map") {
 		t.Errorf("the panic is not in the log")
 	}
@@ -48,11 +51,11 @@ def fsapi(session, stream, env, args):
 		t.Errorf("no log line of the panic carries the call's uuid %s", ch.UUID())
 	}
 	// Still serving.
-	ch2, cause := h.call(map[string]string{"fsstar_app": "rel.panic fine"})
+	ch2, cause := h.Call(t, map[string]string{"fsstar_app": "rel.panic fine"})
 	if ch2.Var("survived") != "yes" || cause != "NORMAL_CLEARING" {
 		t.Errorf("next call after the panic: survived=%q cause=%q", ch2.Var("survived"), cause)
 	}
-	resp, err := http.Get(h.url("/api/rel.panic"))
+	resp, err := http.Get(h.URL("/api/rel.panic"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +64,7 @@ def fsapi(session, stream, env, args):
 	if resp.StatusCode != 500 || !strings.HasPrefix(string(b), "script error in rel.panic") {
 		t.Errorf("fsapi with a panicking builtin: %d %q", resp.StatusCode, b)
 	}
-	resp, err = http.Get(h.url("/healthz"))
+	resp, err = http.Get(h.URL("/healthz"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // TestSeveralSwitches: one instance serves two switches. A call's
@@ -25,36 +27,36 @@ def handler(session, args):
     session.hangup()
 `
 	sw2 := esltest.NewSwitch(t, esltest.WithCoreUUID("22222222-2222-4222-8222-222222222222"))
-	h := start(t, map[string]string{"two.star": script}, func(c *Config) {
+	h := servertest.NewServer(t, map[string]string{"two.star": script}, servertest.WithConfig(func(c *server.Config) {
 		parkOn(c)
 		c.ESLAddresses = []string{c.ESLAddress, sw2.Addr()}
-	})
-	if got := len(h.srv.links); got != 2 {
+	}))
+	if got := h.Server.Switches(); got != 2 {
 		t.Fatalf("%d switches served, want 2", got)
 	}
 	waitFor(t, "park mode on both switches", func() bool {
-		for _, l := range h.srv.links {
-			if l.park == nil || !l.park.started.Load() || l.coreUUID() == "" {
+		for i := range h.Server.Switches() {
+			if !h.Server.ParkStarted(i) || h.Server.CoreUUID(i) == "" {
 				return false
 			}
 		}
 		return true
 	})
-	for _, sw := range []*esltest.Switch{h.sw, sw2} {
+	for _, sw := range []*esltest.Switch{h.Switch, sw2} {
 		other := sw2
 		if sw == sw2 {
-			other = h.sw
+			other = h.Switch
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		sock, err := sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "two"})
+		sock, err := sw.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "two"})
 		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, ch := range []*esltest.Channel{sock, parked(t, sw, "two", nil)} {
-			waitHangup(t, ch, h.logs)
+			waitHangup(t, ch, h)
 			if ranCount(ch) != 1 {
-				t.Errorf("%s: script ran %d times, want 1; apps %q\n%s", ch.UUID(), ranCount(ch), appNames(ch), h.logs)
+				t.Errorf("%s: script ran %d times, want 1; apps %q\n%s", ch.UUID(), ranCount(ch), appNames(ch), h.Logs())
 			}
 			leg := ch.Var("leg_uuid")
 			if leg == "" || sw.Channel(leg) == nil || other.Channel(leg) != nil {
@@ -62,7 +64,7 @@ def handler(session, args):
 			}
 		}
 	}
-	_, body, _ := do(t, "GET", h.url("/healthz"), "", nil)
+	_, body, _ := do(t, "GET", h.URL("/healthz"), "", nil)
 	if !strings.Contains(body, "esl "+sw2.Addr()+": connected") || !strings.Contains(body, "park "+sw2.Addr()+": ready") {
 		t.Errorf("healthz does not report the second switch:\n%s", body)
 	}

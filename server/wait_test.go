@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // TestWaitConnected: WaitConnected returns once the inbound connection is
@@ -22,13 +24,13 @@ func TestWaitConnected(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	h := start(t, nil, func(c *Config) { c.ESLAddress = addr })
-	if h.srv.Client() == nil {
+	h := servertest.NewServer(t, nil, servertest.WithConfig(func(c *server.Config) { c.ESLAddress = addr }))
+	if h.Server.Client() == nil {
 		t.Fatal("no client after Start")
 	}
 	gone := errors.New("the test gave up")
 	ctx, cancel := context.WithTimeoutCause(context.Background(), 200*time.Millisecond, gone)
-	err = h.srv.WaitConnected(ctx)
+	err = h.Server.WaitConnected(ctx)
 	cancel()
 	if !errors.Is(err, gone) || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("WaitConnected with no switch = %v, want the context's cause and %s", err, addr)
@@ -42,17 +44,17 @@ func TestWaitConnected(t *testing.T) {
 	t.Cleanup(sw.Close)
 	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := h.srv.WaitConnected(ctx); err != nil {
+	if err := h.Server.WaitConnected(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if !h.srv.Client().Stats().Connected {
+	if !h.Server.Client().Stats().Connected {
 		t.Error("WaitConnected returned before the connection was up")
 	}
 
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
-	h.srv.Shutdown(sctx)
-	if err := h.srv.WaitConnected(context.Background()); !errors.Is(err, ErrShutdown) {
+	h.Server.Shutdown(sctx)
+	if err := h.Server.WaitConnected(context.Background()); !errors.Is(err, server.ErrShutdown) {
 		t.Errorf("WaitConnected after Shutdown = %v, want ErrShutdown", err)
 	}
 }

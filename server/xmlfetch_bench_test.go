@@ -1,16 +1,15 @@
-package server
+package server_test
 
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/fsstar/fsstar/esl/esltest"
+	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 const benchXML = `
@@ -24,26 +23,13 @@ def xml_fetch(params):
 // handler, in process: form parsing, the xml_fetch call, the response.
 // The benchmark harness (tests/bench) measures the same over loopback.
 func BenchmarkXMLFetch(b *testing.B) {
-	dir := b.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "bench"), 0o755); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bench", "xml.star"), []byte(benchXML), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	sw := esltest.NewSwitch(b)
-	cfg := DefaultConfig()
-	cfg.ScriptDirs = []string{dir}
-	cfg.Listen, cfg.HTTPListen = "127.0.0.1:0", ""
-	cfg.ESLAddress, cfg.ESLPassword = sw.Addr(), sw.Password()
-	cfg.Reload = "off"
-	cfg.XMLHandlerScript = "bench.xml"
-	cfg.XMLHandlerBindings = []string{"directory"}
-	srv, err := New(cfg, WithLogger(hclog.NewNullLogger()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	handler := srv.Handler()
+	h := servertest.NewServer(b, map[string]string{"bench/xml.star": benchXML}, servertest.Unstarted(),
+		servertest.WithLogger(hclog.NewNullLogger()),
+		servertest.WithConfig(func(c *server.Config) {
+			c.XMLHandlerScript = "bench.xml"
+			c.XMLHandlerBindings = []string{"directory"}
+		}))
+	handler := h.Server.Handler()
 	form := "section=directory&tag_name=domain&key_name=name&key_value=bench&domain=bench"
 	b.ReportAllocs()
 	for b.Loop() {

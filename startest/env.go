@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // DefaultTimeScale is how fast simulated time runs unless told otherwise:
@@ -20,7 +21,8 @@ const DefaultTimeScale = 0.01
 // Env is one simulated FreeSWITCH and one in-process fsstar server serving
 // the scripts under Root, wired together as in production: the switch places
 // calls into the server's outbound listener and the server's inbound ESL
-// connection reaches the switch.
+// connection reaches the switch. It is a servertest.Server with the time
+// scale, the log lines and the local web server fsstar test needs.
 type Env struct {
 	// Root is the script directory the server serves.
 	Root string
@@ -31,6 +33,7 @@ type Env struct {
 	// Scale is the switch's time scale (simulated time × Scale = real time).
 	Scale float64
 
+	h    *servertest.Server
 	logs *logSink
 	web  *web // the run's local web server (t.http), in http-allow-hosts
 }
@@ -46,7 +49,9 @@ type EnvOptions struct {
 }
 
 // NewEnv starts a simulated switch and a server over the scripts in root,
-// both on 127.0.0.1 ports of their own. Close stops both.
+// both on 127.0.0.1 ports of their own (servertest.New), and waits until
+// the server's inbound connection is up, so that API() works at once.
+// Close stops both.
 func NewEnv(root string, o EnvOptions) (*Env, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -54,10 +59,6 @@ func NewEnv(root string, o EnvOptions) (*Env, error) {
 	}
 	if o.Scale <= 0 {
 		o.Scale = DefaultTimeScale
-	}
-	sw, err := esltest.New(esltest.WithTimeScale(o.Scale))
-	if err != nil {
-		return nil, fmt.Errorf("start the simulated switch: %w", err)
 	}
 	sink := newLogSink()
 	out := o.Log
@@ -67,48 +68,37 @@ func NewEnv(root string, o EnvOptions) (*Env, error) {
 	log := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: "fsstar", Output: out, Level: hclog.Info})
 	log.RegisterSink(sink)
 
-	cfg := server.DefaultConfig()
-	cfg.ScriptDirs = []string{abs}
-	cfg.Listen = "127.0.0.1:0"
-	cfg.HTTPListen = "127.0.0.1:0"
-	cfg.ESLAddress = sw.Addr()
-	cfg.ESLPassword = sw.Password()
-	cfg.Reload = "off"
-	cfg.DrainTimeout = 2 * time.Second
-	cfg.LogLevel = "debug"
 	w := newWeb()
-	cfg.HTTPAllowHosts = []string{w.hostPort()}
-	if o.Config != nil {
-		o.Config(&cfg)
-	}
-	srv, err := server.New(cfg, server.WithLogger(log))
+	h, err := servertest.New(nil,
+		servertest.WithDir(abs),
+		servertest.WithSwitchOptions(esltest.WithTimeScale(o.Scale)),
+		servertest.WithLogger(log),
+		servertest.WithConfig(func(cfg *server.Config) {
+			cfg.DrainTimeout = 2 * time.Second
+			cfg.LogLevel = "debug"
+			cfg.HTTPAllowHosts = []string{w.hostPort()}
+			if o.Config != nil {
+				o.Config(cfg)
+			}
+		}))
 	if err != nil {
 		w.close()
-		sw.Close()
 		return nil, err
 	}
-	if err := srv.Start(); err != nil {
-		w.close()
-		sw.Close()
-		return nil, err
-	}
-	e := &Env{Root: abs, Switch: sw, Server: srv, Scale: o.Scale, logs: sink, web: w}
-	// Wait for the inbound connection, so API() works at once.
+	e := &Env{Root: abs, Switch: h.Switch, Server: h.Server, Scale: o.Scale, h: h, logs: sink, web: w}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.WaitConnected(ctx); err != nil {
+	if err := h.Server.WaitConnected(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("the server's inbound connection to the simulated switch: %w", err)
 	}
 	return e, nil
 }
 
-// Close shuts the server down and stops the switch.
+// Close shuts the server down (for up to its drain-timeout) and stops the
+// switch and the local web server.
 func (e *Env) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	e.Server.Shutdown(ctx)
-	e.Switch.Close()
+	e.h.Close()
 	e.web.close()
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // With http-token set, every gateway endpoint but /healthz needs
@@ -27,7 +28,7 @@ def fsapi(session, stream, env, args):
     stream.write("ran")
 `}, func(c *server.Config) { c.HTTPToken = token })
 	do := func(method, path, auth string) (int, string) {
-		req, _ := http.NewRequest(method, "http://"+h.srv.HTTPAddr()+path, nil)
+		req, _ := http.NewRequest(method, "http://"+h.Server.HTTPAddr()+path, nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
@@ -52,7 +53,7 @@ def fsapi(session, stream, env, args):
 			}
 		}
 	}
-	if h.count("SCRIPT-RAN") != 0 {
+	if count(h, "SCRIPT-RAN") != 0 {
 		t.Fatal("a script ran without the right token")
 	}
 	if code, body := do("GET", "/api/rel.api", "Bearer "+token); code != 200 || body != "ran" {
@@ -61,8 +62,8 @@ def fsapi(session, stream, env, args):
 	if code, _ := do("GET", "/healthz", ""); code != 200 {
 		t.Errorf("/healthz without token: %d (it is for probes)", code)
 	}
-	h.stop()
-	if strings.Contains(h.logs.String(), token) {
+	h.Close()
+	if strings.Contains(h.Logs(), token) {
 		t.Error("the HTTP token appears in the log")
 	}
 }
@@ -75,23 +76,23 @@ func TestReliabilityPasswordNeverLogged(t *testing.T) {
 	t.Run("in-process", func(t *testing.T) {
 		noLeaks(t)
 		sw := esltest.NewSwitch(t, esltest.WithPassword(pw))
-		h := startRelWith(t, sw, map[string]string{"rel/api.star": `
+		h := startRel(t, map[string]string{"rel/api.star": `
 def fsapi(session, stream, env, args):
     stream.write(freeswitch.API().executeString(args or "status"))
-`}, func(c *server.Config) { c.LogLevel = "trace" })
-		h.waitConnected()
+`}, func(c *server.Config) { c.LogLevel = "trace" }, servertest.WithSwitch(sw))
+		h.WaitConnected(t)
 		relGet(t, h, "/api/rel.api?bogus_command")
 		sw.RefuseAuth(true)
 		sw.Drop(esltest.Inbound)
-		waitUntil(t, 10*time.Second, "a refused auth", func() bool { return strings.Contains(h.logs.String(), "authentication refused") })
+		waitUntil(t, 10*time.Second, "a refused auth", func() bool { return strings.Contains(h.Logs(), "authentication refused") })
 		code, body := relGet(t, h, "/api/rel.api")
 		if strings.Contains(body, pw) {
 			t.Errorf("the password is in an HTTP answer (%d)", code)
 		}
 		sw.RefuseAuth(false)
-		h.waitConnected()
-		h.stop()
-		if strings.Contains(h.logs.String(), pw) {
+		h.WaitConnected(t)
+		h.Close()
+		if strings.Contains(h.Logs(), pw) {
 			t.Error("the ESL password appears in the log")
 		}
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/fsstar/fsstar/esl"
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // The outbound connection of a call drops while the script waits in an
@@ -31,28 +32,28 @@ func TestReliabilityOutboundDropDuringExecute(t *testing.T) {
 `)}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "rel.drop m1"})
+	ch, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "rel.drop m1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "playback to start", func() bool { return h.count("PLAYING") > 0 })
+	waitUntil(t, 5*time.Second, "playback to start", func() bool { return count(h, "PLAYING") > 0 })
 	time.Sleep(50 * time.Millisecond)
-	if n := h.sw.Drop(esltest.Outbound); n != 1 {
+	if n := h.Switch.Drop(esltest.Outbound); n != 1 {
 		t.Fatalf("dropped %d connections, want 1", n)
 	}
 	if _, err := ch.WaitHangup(ctx); err != nil {
 		t.Fatalf("call did not end after its connection dropped: %v", err)
 	}
-	waitUntil(t, 5*time.Second, "the hangup hook", func() bool { return h.count("HOOK-RAN m1") > 0 })
+	waitUntil(t, 5*time.Second, "the hangup hook", func() bool { return count(h, "HOOK-RAN m1") > 0 })
 	waitUntil(t, 5*time.Second, "the call to finish in fsstar", func() bool { return metricLine(t, h, "fsstar_active_calls") == "fsstar_active_calls 0" })
 	time.Sleep(200 * time.Millisecond)
-	if n := h.count("HOOK-RAN m1"); n != 1 {
+	if n := count(h, "HOOK-RAN m1"); n != 1 {
 		t.Errorf("hangup hook ran %d times, want 1", n)
 	}
-	if h.count("NOT-REACHED") != 0 {
+	if count(h, "NOT-REACHED") != 0 {
 		t.Error("the script went on after its Execute failed")
 	}
-	if !strings.Contains(h.logs.String(), "connection to the switch lost") && !strings.Contains(h.logs.String(), "hung up") {
+	if !strings.Contains(h.Logs(), "connection to the switch lost") && !strings.Contains(h.Logs(), "hung up") {
 		t.Errorf("no clear error for the dropped connection in the log")
 	}
 	if code, _ := relGet(t, h, "/healthz"); code != 200 {
@@ -70,8 +71,8 @@ func TestReliabilityInboundDropAndReconnect(t *testing.T) {
 def fsapi(session, stream, env, args):
     stream.write(freeswitch.API().executeString("status"))
 `}, func(c *server.Config) { c.RequestTimeout = 20 * time.Second })
-	h.waitConnected()
-	c := h.srv.Client()
+	h.WaitConnected(t)
+	c := h.Server.Client()
 	sub := c.Listen(esl.Match{Names: []string{"rel::ping"}, Buffer: 8})
 	defer sub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -81,7 +82,7 @@ def fsapi(session, stream, env, args):
 	}
 
 	// An API() in flight: the switch stalls, then the connection drops.
-	h.sw.Stall(true)
+	h.Switch.Stall(true)
 	type result struct {
 		code int
 		body string
@@ -94,8 +95,8 @@ def fsapi(session, stream, env, args):
 		done <- result{code, body, time.Since(start)}
 	}()
 	waitUntil(t, 5*time.Second, "the api command to be pending", func() bool { return c.Stats().Pending > 0 })
-	h.sw.RejectConnections(true) // the switch is down for a moment
-	h.sw.Drop(esltest.Inbound)
+	h.Switch.RejectConnections(true) // the switch is down for a moment
+	h.Switch.Drop(esltest.Inbound)
 	var r result
 	select {
 	case r = <-done:
@@ -105,12 +106,12 @@ def fsapi(session, stream, env, args):
 	if r.code != http.StatusInternalServerError || r.took > 5*time.Second {
 		t.Errorf("in-flight fsapi: %d %q after %v, want a prompt 500", r.code, r.body, r.took)
 	}
-	if !strings.Contains(h.logs.String(), "connection to the switch lost") {
+	if !strings.Contains(h.Logs(), "connection to the switch lost") {
 		t.Errorf("the script's error does not say the switch connection was lost")
 	}
-	h.sw.Stall(false)
+	h.Switch.Stall(false)
 	time.Sleep(300 * time.Millisecond)
-	h.sw.RejectConnections(false) // the switch is back
+	h.Switch.RejectConnections(false) // the switch is back
 	waitUntil(t, 15*time.Second, "the client to reconnect", func() bool {
 		st := c.Stats()
 		return st.Connected && st.Reconnects >= 1
@@ -161,9 +162,9 @@ def xml_fetch(params):
 		c.XMLHandlerScript = "rel.xml"
 		c.XMLHandlerBindings = []string{"dialplan"}
 	})
-	h.waitConnected()
-	h.sw.Stall(true)
-	defer h.sw.Stall(false)
+	h.WaitConnected(t)
+	h.Switch.Stall(true)
+	defer h.Switch.Stall(false)
 	start := time.Now()
 	code, body := relGet(t, h, "/api/rel.api")
 	took := time.Since(start)
@@ -171,7 +172,7 @@ def xml_fetch(params):
 		t.Errorf("stalled fsapi: %d %q after %v, want 504 near 700ms", code, body, took)
 	}
 	start = time.Now()
-	resp, err := http.PostForm("http://"+h.srv.HTTPAddr()+"/xml", url.Values{"section": {"dialplan"}})
+	resp, err := http.PostForm("http://"+h.Server.HTTPAddr()+"/xml", url.Values{"section": {"dialplan"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,27 +185,27 @@ def xml_fetch(params):
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	h.sw.Stall(false)
-	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "rel.stall s1"})
+	h.Switch.Stall(false)
+	ch, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "rel.stall s1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the answer", func() bool { return h.count("ANSWERED") > 0 })
+	waitUntil(t, 5*time.Second, "the answer", func() bool { return count(h, "ANSWERED") > 0 })
 	time.Sleep(50 * time.Millisecond)
-	h.sw.Stall(true) // the next command is never answered
+	h.Switch.Stall(true) // the next command is never answered
 	time.Sleep(300 * time.Millisecond)
 	// The caller gives up on the silence. (esltest sends a connection's
 	// events from the goroutine the stall holds, so the hangup reaches
 	// fsstar when the stall ends.)
 	go ch.Hangup("NORMAL_CLEARING")
 	time.Sleep(300 * time.Millisecond)
-	h.sw.Stall(false)
+	h.Switch.Stall(false)
 	if _, err := ch.WaitHangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the hangup hook", func() bool { return h.count("HOOK-RAN s1") > 0 })
+	waitUntil(t, 5*time.Second, "the hangup hook", func() bool { return count(h, "HOOK-RAN s1") > 0 })
 	time.Sleep(200 * time.Millisecond)
-	if n := h.count("HOOK-RAN s1"); n != 1 {
+	if n := count(h, "HOOK-RAN s1"); n != 1 {
 		t.Errorf("hangup hook ran %d times, want 1", n)
 	}
 	waitUntil(t, 5*time.Second, "the call to finish in fsstar", func() bool { return metricLine(t, h, "fsstar_active_calls") == "fsstar_active_calls 0" })
@@ -226,14 +227,14 @@ def fsapi(session, stream, env, args):
     for i in range(2000):
         session.sleep(1000)
 `)}, nil)
-	h.waitConnected()
-	h.sw.CorruptNextFrame(esltest.Inbound)
+	h.WaitConnected(t)
+	h.Switch.CorruptNextFrame(esltest.Inbound)
 	code, _ := relGet(t, h, "/api/rel.api") // its reply is the garbage
 	if code == 200 {
 		t.Log("the corrupted frame was not the api reply (an event took it)")
 	}
 	waitUntil(t, 15*time.Second, "the client to be connected again", func() bool {
-		st := h.srv.Client().Stats()
+		st := h.Server.Client().Stats()
 		return st.Connected && st.Reconnects >= 1
 	})
 	if code, body := relGet(t, h, "/api/rel.api"); code != 200 {
@@ -242,12 +243,12 @@ def fsapi(session, stream, env, args):
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "rel.garbage g1"})
+	ch, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "rel.garbage g1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the script to run", func() bool { return h.count("LOOPING g1") > 0 })
-	h.sw.CorruptNextFrame(esltest.Outbound)
+	waitUntil(t, 5*time.Second, "the script to run", func() bool { return count(h, "LOOPING g1") > 0 })
+	h.Switch.CorruptNextFrame(esltest.Outbound)
 	select {
 	case <-ch.Done():
 	case <-time.After(5 * time.Second):
@@ -257,22 +258,22 @@ def fsapi(session, stream, env, args):
 	if _, err := ch.WaitHangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the hangup hook", func() bool { return h.count("HOOK-RAN g1") > 0 })
+	waitUntil(t, 5*time.Second, "the hangup hook", func() bool { return count(h, "HOOK-RAN g1") > 0 })
 	time.Sleep(200 * time.Millisecond)
-	if n := h.count("HOOK-RAN g1"); n != 1 {
+	if n := count(h, "HOOK-RAN g1"); n != 1 {
 		t.Errorf("hangup hook ran %d times, want 1", n)
 	}
-	if !strings.Contains(strings.ToLower(h.logs.String()), "frame") {
+	if !strings.Contains(strings.ToLower(h.Logs()), "frame") {
 		t.Errorf("no log line names the bad frame")
 	}
 	// Still serving calls.
-	ch2, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "rel.garbage g2"})
+	ch2, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "rel.garbage g2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the second call's script", func() bool { return h.count("LOOPING g2") > 0 })
+	waitUntil(t, 5*time.Second, "the second call's script", func() bool { return count(h, "LOOPING g2") > 0 })
 	ch2.Hangup("NORMAL_CLEARING")
-	waitUntil(t, 5*time.Second, "the second call's hook", func() bool { return h.count("HOOK-RAN g2") == 1 })
+	waitUntil(t, 5*time.Second, "the second call's hook", func() bool { return count(h, "HOOK-RAN g2") == 1 })
 }
 
 // Auth is refused: the log says so clearly without the password, the
@@ -282,12 +283,12 @@ func TestReliabilityAuthRefused(t *testing.T) {
 	const pw = "Zq7-distinctive-PASSWORD-81xk"
 	sw := esltest.NewSwitch(t, esltest.WithPassword(pw))
 	sw.RefuseAuth(true)
-	h := startRelWith(t, sw, map[string]string{"rel/api.star": `
+	h := startRel(t, map[string]string{"rel/api.star": `
 def fsapi(session, stream, env, args):
     stream.write(freeswitch.API().executeString("status"))
-`}, nil)
+`}, nil, servertest.WithSwitch(sw))
 	waitUntil(t, 10*time.Second, "an auth failure in the log", func() bool {
-		return strings.Contains(h.logs.String(), "authentication refused")
+		return strings.Contains(h.Logs(), "authentication refused")
 	})
 	if code, body := relGet(t, h, "/healthz"); code != 200 || !strings.Contains(body, "not connected") {
 		t.Errorf("healthz while auth is refused: %d %q", code, body)
@@ -296,19 +297,19 @@ def fsapi(session, stream, env, args):
 		t.Errorf("fsapi while auth is refused answered %d, want 500", code)
 	}
 	sw.RefuseAuth(false)
-	h.waitConnected()
+	h.WaitConnected(t)
 	if code, body := relGet(t, h, "/api/rel.api"); code != 200 {
 		t.Errorf("fsapi after auth works again: %d %q", code, body)
 	}
-	h.stop()
-	if strings.Contains(h.logs.String(), pw) {
+	h.Close()
+	if strings.Contains(h.Logs(), pw) {
 		t.Errorf("the ESL password appears in the log")
 	}
 }
 
-func relGet(t *testing.T, h *relHarness, path string) (int, string) {
+func relGet(t *testing.T, h *servertest.Server, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + h.srv.HTTPAddr() + path)
+	resp, err := http.Get("http://" + h.Server.HTTPAddr() + path)
 	if err != nil {
 		t.Errorf("GET %s: %v", path, err)
 		return 0, ""
@@ -318,7 +319,7 @@ func relGet(t *testing.T, h *relHarness, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func metricLine(t *testing.T, h *relHarness, name string) string {
+func metricLine(t *testing.T, h *servertest.Server, name string) string {
 	_, m := relGet(t, h, "/metrics")
 	for _, l := range strings.Split(m, "\n") {
 		if strings.HasPrefix(l, name+" ") || strings.HasPrefix(l, name+"{") {
@@ -344,18 +345,18 @@ def fsapi(session, stream, env, args):
 		"rel/call.star": hookScript(`
     session.answer()
     session.setVariable("rel_served", "yes")
-`)}, func(c *server.Config) { c.RequestTimeout = 20 * time.Second }, esltest.WithHostname("switch-one"))
-	h.waitConnected()
-	c := h.srv.Client()
-	addr := h.sw.Addr()
-	h.sw.Stall(true)
+`)}, func(c *server.Config) { c.RequestTimeout = 20 * time.Second }, servertest.WithSwitchOptions(esltest.WithHostname("switch-one")))
+	h.WaitConnected(t)
+	c := h.Server.Client()
+	addr := h.Switch.Addr()
+	h.Switch.Stall(true)
 	done := make(chan int, 1)
 	go func() {
 		code, _ := relGet(t, h, "/api/rel.api")
 		done <- code
 	}()
 	waitUntil(t, 5*time.Second, "the api command to be pending", func() bool { return c.Stats().Pending > 0 })
-	h.sw.Close() // the switch process dies
+	h.Switch.Close() // the switch process dies
 	select {
 	case code := <-done:
 		if code != http.StatusInternalServerError {
@@ -378,7 +379,7 @@ def fsapi(session, stream, env, args):
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ch, err := sw2.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "rel.call r1"})
+	ch, err := sw2.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "rel.call r1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,6 +389,6 @@ def fsapi(session, stream, env, args):
 	if ch.Var("rel_served") != "yes" {
 		t.Error("a call from the restarted switch was not served")
 	}
-	waitUntil(t, 5*time.Second, "the hook", func() bool { return h.count("HOOK-RAN r1") == 1 })
-	h.stop()
+	waitUntil(t, 5*time.Second, "the hook", func() bool { return count(h, "HOOK-RAN r1") == 1 })
+	h.Close()
 }

@@ -47,13 +47,13 @@ def fsapi(session, stream, env, args):
 		{filepath.Join(outside, "secret.txt"), "data/secret.txt"},
 		{filepath.Join(outside, "mod.star"), "rel/evil.star"},
 	} {
-		if err := os.Symlink(link[0], filepath.Join(h.dir, filepath.FromSlash(link[1]))); err != nil {
+		if err := os.Symlink(link[0], filepath.Join(h.Dir, filepath.FromSlash(link[1]))); err != nil {
 			t.Skip("no symlinks:", err)
 		}
 	}
 	raw := func(target string) (int, string) {
 		t.Helper()
-		nc, err := net.DialTimeout("tcp", h.srv.HTTPAddr(), 5*time.Second)
+		nc, err := net.DialTimeout("tcp", h.Server.HTTPAddr(), 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ def fsapi(session, stream, env, args):
 			t.Errorf("GET %s: %d %q", target, code, body)
 		}
 	}
-	if strings.Contains(h.logs.String(), secret) {
+	if strings.Contains(h.Logs(), secret) {
 		t.Error("content from outside the root reached the log")
 	}
 	if code, _ := raw("/healthz"); code != 200 {
@@ -121,7 +121,7 @@ def runtime(args):
 			if chunked {
 				body = io.MultiReader(strings.NewReader(big)) // no length: sent chunked
 			}
-			req, _ := http.NewRequest("POST", "http://"+h.srv.HTTPAddr()+path, body)
+			req, _ := http.NewRequest("POST", "http://"+h.Server.HTTPAddr()+path, body)
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -133,7 +133,7 @@ def runtime(args):
 			}
 		}
 	}
-	if h.count("SCRIPT-RAN") != 0 {
+	if count(h, "SCRIPT-RAN") != 0 {
 		t.Error("a script ran for an oversized request")
 	}
 	if code, body := relGet(t, h, "/api/rel.api"); code != 200 || body != "ran" {

@@ -32,14 +32,14 @@ def runtime(args):
 def fsapi(session, stream, env, args):
     stream.write(freeswitch.API().executeString("status"))
 `}, nil)
-	h.waitConnected()
-	c := h.srv.Client()
+	h.WaitConnected(t)
+	c := h.Server.Client()
 	other := c.Listen(esl.Match{Names: []string{"rel::flood"}, Buffer: 1000})
 	defer other.Close()
-	if _, err := h.srv.StartJob("rel.flood", ""); err != nil {
+	if _, err := h.Server.StartJob("rel.flood", ""); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the consumer", func() bool { return h.count("CONSUMER-READY") > 0 })
+	waitUntil(t, 5*time.Second, "the consumer", func() bool { return count(h, "CONSUMER-READY") > 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	const n = 200
@@ -59,11 +59,11 @@ def fsapi(session, stream, env, args):
 			t.Fatalf("the other subscriber got event %s in place %d", got, i)
 		}
 	}
-	waitUntil(t, 10*time.Second, "the job to end", func() bool { return h.count("QUEUE-DRAINED") > 0 })
-	if !strings.Contains(h.logs.String(), "EventConsumer queue was full: events were dropped") {
+	waitUntil(t, 10*time.Second, "the job to end", func() bool { return count(h, "QUEUE-DRAINED") > 0 })
+	if !strings.Contains(h.Logs(), "EventConsumer queue was full: events were dropped") {
 		t.Error("the dropped events were not logged")
 	}
-	if got := h.count("POPPED "); got != 10 {
+	if got := count(h, "POPPED "); got != 10 {
 		t.Errorf("the consumer popped %d queued events, want its 10", got)
 	}
 	if code, body := relGet(t, h, "/api/rel.api"); code != 200 {

@@ -25,11 +25,11 @@ def fsapi(session, stream, env, args):
 	if code, body := relGet(t, h, "/api/rel.ver"); code != 200 || body != "v1" {
 		t.Fatalf("v1: %d %q", code, body)
 	}
-	p := filepath.Join(h.dir, "rel", "ver.star")
+	p := filepath.Join(h.Dir, "rel", "ver.star")
 	if err := os.WriteFile(p, []byte("def fsapi(session, stream, env, args)\n    stream.write(\"broken\")\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the syntax error in the log", func() bool { return strings.Contains(h.logs.String(), "ver.star:2:1: got newline, want ':'") })
+	waitUntil(t, 5*time.Second, "the syntax error in the log", func() bool { return strings.Contains(h.Logs(), "ver.star:2:1: got newline, want ':'") })
 	for range 3 {
 		if code, body := relGet(t, h, "/api/rel.ver"); code != 200 || body != "v1" {
 			t.Fatalf("after a broken save: %d %q, want the last good v1", code, body)
@@ -106,29 +106,29 @@ def fsapi(session, stream, env, args):
 	})
 
 	// Runtime error in a call: the on-error policy hangs it up.
-	_, cause := h.place(map[string]string{"fsstar_app": "rel.err e1"}, 15*time.Second)
+	_, cause := h.Call(t, map[string]string{"fsstar_app": "rel.err e1"})
 	if cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("failed script: call ended %q, want the on-error cause", cause)
 	}
-	if !strings.Contains(h.logs.String(), "deliberate failure e1") || !strings.Contains(h.logs.String(), "err.star:4:") {
+	if !strings.Contains(h.Logs(), "deliberate failure e1") || !strings.Contains(h.Logs(), "err.star:4:") {
 		t.Errorf("runtime error not logged with file:line")
 	}
 	// Runaway loop in a call and in fsapi: the step limit stops both.
-	_, cause = h.place(map[string]string{"fsstar_app": "rel.loop"}, 30*time.Second)
+	_, cause = h.Call(t, map[string]string{"fsstar_app": "rel.loop"})
 	if cause != "NORMAL_TEMPORARY_FAILURE" {
 		t.Errorf("runaway call ended %q, want the on-error cause", cause)
 	}
 	if code, _ := relGet(t, h, "/api/rel.loop"); code != 500 {
 		t.Errorf("runaway fsapi answered %d, want 500", code)
 	}
-	if !strings.Contains(h.logs.String(), "too many steps") {
+	if !strings.Contains(h.Logs(), "too many steps") {
 		t.Errorf("the step limit is not named in the log")
 	}
 	// Recursion is off by default.
 	if code, _ := relGet(t, h, "/api/rel.recurse"); code != 500 {
 		t.Errorf("recursive fsapi answered %d, want 500", code)
 	}
-	if !strings.Contains(h.logs.String(), "called recursively") {
+	if !strings.Contains(h.Logs(), "called recursively") {
 		t.Errorf("recursion error not in the log")
 	}
 	// Output over max-body-bytes: a clear error, not a truncated answer.
@@ -136,17 +136,17 @@ def fsapi(session, stream, env, args):
 	if code != 500 || len(body) > 1024 {
 		t.Errorf("oversized fsapi: %d, %d bytes", code, len(body))
 	}
-	if !strings.Contains(h.logs.String(), "limit") {
+	if !strings.Contains(h.Logs(), "limit") {
 		t.Errorf("the output limit is not named in the log")
 	}
 
-	// A 2 GiB string is refused by Starlark itself.
-	if code, _ := relGet(t, h, "/api/rel.repeat"); code != 500 || !strings.Contains(h.logs.String(), "too large") {
+	// A 2 GiB string is refused by the memory budget before it is built.
+	if code, _ := relGet(t, h, "/api/rel.repeat"); code != 500 || !strings.Contains(h.Logs(), "memory budget: string * 2147483648 needs 2.0 GiB") {
 		t.Errorf("huge string repeat answered %d", code)
 	}
 	// xml_fetch: an oversized document and a failing script both answer "not found".
 	for _, section := range []string{"dialplan", "directory"} {
-		resp, err := http.PostForm("http://"+h.srv.HTTPAddr()+"/xml", url.Values{"section": {section}})
+		resp, err := http.PostForm("http://"+h.Server.HTTPAddr()+"/xml", url.Values{"section": {section}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,11 +157,11 @@ def fsapi(session, stream, env, args):
 			t.Errorf("xml_fetch %s: %d %q", section, resp.StatusCode, truncateStr(b.String(), 200))
 		}
 	}
-	if !strings.Contains(h.logs.String(), "more than max-body-bytes") {
+	if !strings.Contains(h.Logs(), "more than max-body-bytes") {
 		t.Errorf("the oversized xml_fetch document is not named in the log")
 	}
 	// Still serving.
-	ch, cause := h.place(map[string]string{"fsstar_app": "rel.ok"}, 15*time.Second)
+	ch, cause := h.Call(t, map[string]string{"fsstar_app": "rel.ok"})
 	if ch.Var("rel_ok") != "yes" || cause != "NORMAL_CLEARING" {
 		t.Errorf("a good call after the faults: rel_ok=%q cause=%q", ch.Var("rel_ok"), cause)
 	}
@@ -182,11 +182,11 @@ func TestReliabilityScriptIgnoresHangup(t *testing.T) {
 `)}, func(c *server.Config) { c.MaxSteps = 0; c.HangupGrace = 300 * time.Millisecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "rel.deaf d1"})
+	ch, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "rel.deaf d1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "the script to spin", func() bool { return h.count("SPINNING") > 0 })
+	waitUntil(t, 5*time.Second, "the script to spin", func() bool { return count(h, "SPINNING") > 0 })
 	hungUp := time.Now()
 	ch.Hangup("NORMAL_CLEARING")
 	waitUntil(t, 5*time.Second, "the script to be cancelled", func() bool {
@@ -196,10 +196,10 @@ func TestReliabilityScriptIgnoresHangup(t *testing.T) {
 	if took < 250*time.Millisecond || took > 3*time.Second {
 		t.Errorf("script stopped %v after the hangup, want about hangup-grace (300ms)", took)
 	}
-	if !strings.Contains(h.logs.String(), "cancelled") {
+	if !strings.Contains(h.Logs(), "cancelled") {
 		t.Errorf("no cancellation in the log")
 	}
-	if n := h.count("HOOK-RAN d1"); n != 1 {
+	if n := count(h, "HOOK-RAN d1"); n != 1 {
 		t.Errorf("hangup hook ran %d times, want 1", n)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/server"
+	"github.com/fsstar/fsstar/server/servertest"
 )
 
 // soakScripts: every call answers, collects digits with play_and_get_digits
@@ -88,8 +89,8 @@ func TestReliabilitySoak(t *testing.T) {
 		c.LogLevel = "warn"
 		c.DrainTimeout = 30 * time.Second
 		c.HangupGrace = 2 * time.Second
-	}, esltest.WithMaxChannels(conc*2+500))
-	h.waitConnected()
+	}, servertest.WithSwitchOptions(esltest.WithMaxChannels(conc*2+500)))
+	h.WaitConnected(t)
 
 	var ok, lost, stuck atomic.Int64
 	var reasonsMu sync.Mutex
@@ -115,7 +116,7 @@ func TestReliabilitySoak(t *testing.T) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "soak.call " + id})
+		ch, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "soak.call " + id})
 		if err != nil {
 			fail(&lost, "place: "+err.Error())
 			return
@@ -189,7 +190,7 @@ func TestReliabilitySoak(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			id := fmt.Sprintf("drain-%d", i)
-			ch, err := h.sw.PlaceCall(ctx, h.srv.Addr(), map[string]string{"fsstar_app": "soak.call::slow " + id})
+			ch, err := h.Switch.PlaceCall(ctx, h.Server.Addr(), map[string]string{"fsstar_app": "soak.call::slow " + id})
 			placed <- struct{}{}
 			if err != nil {
 				fail(&drainBad, "drain place: "+err.Error())
@@ -207,7 +208,7 @@ func TestReliabilitySoak(t *testing.T) {
 		<-placed
 	}
 	drainStart := time.Now()
-	derr := h.stop()
+	derr := h.Close()
 	drainTook := time.Since(drainStart)
 	dwg.Wait()
 	runtime.GC()
@@ -273,7 +274,7 @@ func TestReliabilitySoak(t *testing.T) {
 
 func mib(n uint64) float64 { return float64(n) / (1 << 20) }
 
-func activeCalls(t *testing.T, h *relHarness) int64 {
+func activeCalls(t *testing.T, h *servertest.Server) int64 {
 	line := metricLine(t, h, "fsstar_active_calls")
 	n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(line, "fsstar_active_calls")), 10, 64)
 	return n

@@ -5,6 +5,7 @@ package testutil
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -37,13 +38,22 @@ func (s *SyncBuffer) String() string {
 // ends the test.
 func WriteFiles(tb testing.TB, dir string, files map[string]string) {
 	tb.Helper()
+	if err := WriteTree(dir, files); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// WriteTree is WriteFiles without a testing.TB: it returns the first
+// failure, naming the file.
+func WriteTree(dir string, files map[string]string) error {
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
+			return fmt.Errorf("write %s: %w", name, err)
 		}
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			tb.Fatal(err)
+			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}
+	return nil
 }
