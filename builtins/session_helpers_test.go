@@ -161,13 +161,24 @@ func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
 			res.notes = append(res.notes, s)
 			return starlark.None, nil
 		}),
+		// dtmf(digits, after_ms=0, during="") presses digits after_ms of
+		// simulated time from now or, with during, after_ms into the next
+		// run of that application (on the channel's app clock): digits an
+		// app must collect itself are lost when they come before it starts
+		// (park drops them), and how long the script takes to get there
+		// must not decide that.
 		"dtmf": starlark.NewBuiltin("sim.dtmf", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var digits string
+			var digits, during string
 			var after int
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "digits", &digits, "after_ms?", &after); err != nil {
+			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "digits", &digits, "after_ms?", &after, "during?", &during); err != nil {
 				return nil, err
 			}
-			ch.SendDTMFAfter(time.Duration(after)*time.Millisecond, digits)
+			d := time.Duration(after) * time.Millisecond
+			if during == "" {
+				ch.SendDTMFAfter(d, digits)
+				return starlark.None, nil
+			}
+			ch.WhenApp(during, func() { ch.AtAppTime(ch.AppTime()+d, func() { ch.SendDTMFAfter(0, digits) }) })
 			return starlark.None, nil
 		}),
 		"hangup_after": starlark.NewBuiltin("sim.hangup_after", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

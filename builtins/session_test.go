@@ -173,16 +173,21 @@ def handler(session, args):
 	}
 }
 
+// TestSessionDigits: read, playAndGetDigits and getDigits. The keys for read
+// come 500 ms into its prompt (the first breaks it, the rest come as DTMF
+// events); play_and_get_digits's come 1.5 s into the app (after its 1 s
+// prompt), on the app clock: sent from when the script asks, they could
+// come before the app started, and park drops them.
 func TestSessionDigits(t *testing.T) {
 	r := newRig(t)
 	c := r.call(`
 def handler(session, args):
     session.answer()
-    sim.dtmf("42#", 1500)
+    sim.dtmf("42#", 500, during = "playback")
     a = session.read(1, 4, "tone_stream://%(1000,0,350)", 5000, "#")
-    sim.dtmf("123", 1500)
+    sim.dtmf("123", 1500, during = "play_and_get_digits")
     b = session.playAndGetDigits(3, 3, 2, 5000, "#", "tone_stream://%(1000,0,350)", "silence_stream://10", "\\d+", "choice")
-    sim.dtmf("9", 1500)
+    sim.dtmf("9", 1500, during = "play_and_get_digits")
     c = session.playAndGetDigits(1, 1, 1, 5000, "#", "silence_stream://10", "", "")
     sim.dtmf("77#", 100)
     d = session.getDigits(5, "#", 3000)
