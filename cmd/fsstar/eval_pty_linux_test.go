@@ -94,9 +94,14 @@ func TestEvalTerminal(t *testing.T) {
 	expect("freeswitch.msleep(10)")
 	typ("freeswitch.consoleLog(\"info\", \"completed\")\r")
 	expect("completed: fs_level=info")
-	typ("while True:\r    pass\r\r")
-	// Ctrl-C while the loop runs (again until it lands while the loop runs
-	// rather than while the line is still being read).
+	// Ctrl-C while a loop runs. A Ctrl-C that lands while the chunk is
+	// still being read drops the chunk (the loop would never run, and no
+	// later Ctrl-C could stop it), so the loop says when it runs ("spin" +
+	// "ning" is not in its echoed source) before the first Ctrl-C; Ctrl-C
+	// again until one lands while the chunk runs.
+	typ("def spin():\r    print(\"spin\" + \"ning\")\r    while True:\r        pass\r\r")
+	typ("spin()\r")
+	expect("spinning")
 	deadline := time.Now().Add(step)
 	for i := 0; !strings.Contains(out.String(), "interrupted (Ctrl-C)"); i++ {
 		if time.Now().After(deadline) {
