@@ -439,7 +439,8 @@
 //	                                  uuid_broadcast) and returns at once a
 //	                                  MediaHandle (path, active, stop());
 //	                                  replaces one playing
-//	session.stopMedia()               stops it (`api uuid_break <uuid> all`);
+//	session.stopMedia()               stops it (`api uuid_break <uuid>`, again
+//	                                  until the playback's completion comes);
 //	                                  True when there was one; any app the
 //	                                  script runs next stops it first
 //

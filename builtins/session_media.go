@@ -17,14 +17,13 @@ import (
 // It is what uuid_broadcast does — a playback queued on the channel as an
 // execute event, which the park loop of the socket or park app runs — sent
 // as a sendmsg execute whose completion fsstar does not wait for, and
-// uuid_break ... all to stop it (which ends the playback, or drops it when
-// it has not started). Not uuid_broadcast itself: its event asks the switch
-// to read five to ten frames ("lead-frames") after taking it off the queue
-// and before the playback starts, and a uuid_break in those 100-200 ms is
-// lost (the app clears the break flag when it starts), so the playback
-// would go on for ever — seen on the real switch. A sendmsg has no lead
-// frames and its Event-UUID names the playback's completion, so a stop
-// knows whether it took.
+// uuid_break to stop it. Not uuid_broadcast itself: its event asks the
+// switch to read five to ten frames ("lead-frames") after taking it off the
+// queue and before the playback starts, and a uuid_break in those 100-200
+// ms is lost (the app clears the break flag when it starts), so the
+// playback would go on for ever — seen on the real switch. A sendmsg has
+// no lead frames and its Event-UUID names the playback's completion, so a
+// stop knows whether it took, and breaks again until it has.
 //
 // Because the playback holds the channel's application queue, every
 // application the script runs next (streamFile, speak, say, sleep,
@@ -32,9 +31,16 @@ import (
 // background media first. Methods that are api commands (getVariable,
 // setVariable, API()) do not stop it.
 
-// mediaStopWait bounds the wait for a broken playback's completion: a
-// playing one ends within a frame or two of the break.
-const mediaStopWait = 200 * time.Millisecond
+// mediaBreakEvery is how long a stop waits for the playback's completion
+// before it breaks again: a playing one ends within a frame or two of the
+// break; one that had not started by the break starts (clearing the break
+// flag) and is stopped by the next break.
+const mediaBreakEvery = 50 * time.Millisecond
+
+// mediaStopLimit bounds a stop (liveness, not speed): a playback that has
+// neither started nor ended this long after the first break means the
+// switch does not run the channel's queue, and the stop fails.
+const mediaStopLimit = 10 * time.Second
 
 // MediaHandle is the value startMedia returns: attributes path and active
 // (playing or queued, and not stopped or replaced), method stop().
@@ -178,17 +184,21 @@ func (s *Session) stopMedia(thread *starlark.Thread, fn *starlark.Builtin, args 
 	return s.stopBackground(fn)
 }
 
-// stopBackground ends the background media with `uuid_break <uuid> all`
-// (it stops the playback, or drops it if not started yet) and forgets it.
-// Without background media, once it ended, or once the call hung up, it
-// sends nothing and returns False: stopping twice is harmless.
+// stopBackground ends the background media with `uuid_break <uuid>` and
+// forgets it. Without background media, once it ended, or once the call
+// hung up, it sends nothing and returns False: stopping twice is harmless.
 //
-// A break that lands between the switch taking the execute off the queue
-// and the playback starting is lost (the app clears the break flag when it
-// starts). So the stop waits, up to mediaStopWait, for the playback's
-// completion, and when none comes breaks once more: by then a playback that
-// was starting runs and stops, and one the first break dropped leaves only
-// a break flag the next application clears.
+// A break takes only once the playback has started: one that lands while
+// the execute is queued, or between the switch taking it off the queue and
+// the playback starting, is lost (the switch clears the break flag when it
+// starts an application). So the stop breaks, waits mediaBreakEvery for the
+// playback's completion, and breaks again until the completion comes (or
+// the call hangs up). The execute is never dropped from the queue (no
+// "all"): a dropped one would never complete, and nothing would tell it
+// from one the switch has just taken off the queue — the race that left a
+// playback started late playing for ever. Extra breaks are harmless: the
+// script's next application is sent only after the stop returned, and
+// the switch clears a break flag left behind when it starts it.
 func (s *Session) stopBackground(fn *starlark.Builtin) (starlark.Value, error) {
 	s.mu.Lock()
 	h := s.bg
@@ -201,22 +211,22 @@ func (s *Session) stopBackground(fn *starlark.Builtin) (starlark.Value, error) {
 	if h == nil || !up || h.ended() {
 		return starlark.False, nil
 	}
-	for i := range 2 {
-		if _, err := s.api(fn, "uuid_break "+s.uuid+" all"); errors.Is(err, errGone) {
+	limit := time.NewTimer(mediaStopLimit)
+	defer limit.Stop()
+	every := time.NewTicker(mediaBreakEvery)
+	defer every.Stop()
+	for {
+		if _, err := s.api(fn, "uuid_break "+s.uuid); errors.Is(err, errGone) {
 			return starlark.False, nil
 		} else if err != nil {
 			return nil, err
 		}
-		if i == 1 {
-			break
-		}
-		t := time.NewTimer(mediaStopWait)
 		select {
 		case <-h.done:
-			t.Stop()
 			return starlark.True, nil
-		case <-t.C:
+		case <-every.C:
+		case <-limit.C:
+			return nil, fmt.Errorf("%s: %s: the background playback of %q neither started nor ended within %v of uuid_break", fn.Name(), s.uuid, h.path, mediaStopLimit)
 		}
 	}
-	return starlark.True, nil
 }

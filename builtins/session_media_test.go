@@ -9,6 +9,10 @@ import (
 // TestSessionMediaSocket: startMedia returns while the broadcast plays (the
 // script goes on, here with msleep), stop is idempotent, a replacement and a
 // blocking app each stop it first, and after the hangup it is inactive.
+// Every playback runs, one after the other, whether its stop came before or
+// after it started (a stop breaks until the playback's completion), and
+// the media is endless, so that nothing here depends on how fast the
+// script runs.
 func TestSessionMediaSocket(t *testing.T) {
 	r := newRig(t)
 	res := r.call(`
@@ -21,12 +25,12 @@ def handler(session, args):
     again = h.stop()
     none = session.stopMedia()
     a = session.startMedia("silence_stream://-1")
-    b = session.startMedia("tone_stream://%(100,0,440)")   # replaces a
+    b = session.startMedia("tone_stream://%(100,0,440);loops=-1")   # replaces a
     replaced = [a.active, b.active]
     session.streamFile("prompt.wav")          # stops b first
     return [active, first, again, none, replaced, b.active, b.stop(), b.path]
 `, nil)
-	res.check(t, `[True, True, False, False, [False, True], False, False, "tone_stream://%(100,0,440)"]`)
+	res.check(t, `[True, True, False, False, [False, True], False, False, "tone_stream://%(100,0,440);loops=-1"]`)
 	var plays []int
 	apps := res.ch.Apps()
 	for i, a := range apps {
@@ -38,7 +42,7 @@ def handler(session, args):
 	for _, i := range plays {
 		got = append(got, apps[i].Arg)
 	}
-	want := []string{"silence_stream://-1", "silence_stream://-1", "tone_stream://%(100,0,440)", "prompt.wav"}
+	want := []string{"silence_stream://-1", "silence_stream://-1", "tone_stream://%(100,0,440);loops=-1", "prompt.wav"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("playbacks %q, want %q", got, want)
 	}
@@ -48,12 +52,11 @@ def handler(session, args):
 			t.Errorf("playback %q started before %q ended", next.Arg, prev.Arg)
 		}
 	}
-	// One uuid_break all per stop (stop, replace, before streamFile), and a
-	// second one when the stopped playback's completion did not come (one
-	// dropped before it started has none).
+	// At least one uuid_break per stop (stop, replace, before streamFile):
+	// another each mediaBreakEvery until the playback's completion came.
 	m := res.ch.MediaCommands()
-	if len(m) < 3 || len(m) > 6 || strings.Trim(strings.Join(m, ","), "breakl ,") != "" {
-		t.Errorf("media commands %q, want 3 to 6 uuid_break all", m)
+	if len(m) < 3 || strings.Trim(strings.Join(m, ","), "break,") != "" {
+		t.Errorf("media commands %q, want 3 or more uuid_break (never all: that would drop a queued playback)", m)
 	}
 }
 
