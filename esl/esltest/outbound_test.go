@@ -220,17 +220,25 @@ func TestManyCalls(t *testing.T) {
 		c.reply()
 		c.expectClosed()
 	})
+	// Its own deadline (liveness: 200 calls of 5 ms each), so that a call
+	// that never ends fails the test rather than hanging it.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
 	var wg sync.WaitGroup
 	for i := 0; i < 200; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ch, err := sw.PlaceCall(t.Context(), addr, nil)
+			ch, err := sw.PlaceCall(ctx, addr, nil)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			<-ch.Done()
+			select {
+			case <-ch.Done():
+			case <-ctx.Done():
+				t.Errorf("call %s did not end: %v", ch.UUID(), ctx.Err())
+			}
 		}()
 	}
 	wg.Wait()
