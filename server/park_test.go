@@ -138,11 +138,17 @@ func TestParkModeRunsScript(t *testing.T) {
 }
 
 // TestParkModeExactlyOnce: three instances serve one switch; every parked
-// call runs exactly once, and the calls are shared among them.
+// call runs exactly once, and the calls are shared among them. The
+// heartbeat is at its default: with parkOn's 200 ms (valid 600 ms), an
+// instance whose beat came late under load (three servers and the switch
+// in one process, -race, busy cores: beats 750 ms late were seen) was
+// rightly found dead and its calls taken over with on-error before their
+// scripts ran. Death and takeover are TestParkModeTakeover's subject.
 func TestParkModeExactlyOnce(t *testing.T) {
-	a := servertest.NewServer(t, parkScripts, servertest.WithConfig(func(c *server.Config) { parkOn(c); c.ParkConnections = 2 }))
-	b := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(parkOn))
-	c := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(parkOn))
+	on := func(c *server.Config) { parkOn(c); c.HeartbeatInterval = server.DefaultConfig().HeartbeatInterval }
+	a := servertest.NewServer(t, parkScripts, servertest.WithConfig(func(c *server.Config) { on(c); c.ParkConnections = 2 }))
+	b := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(on))
+	c := servertest.NewServer(t, nil, servertest.WithSwitch(a.Switch), servertest.WithDir(a.Dir), servertest.WithConfig(on))
 	for _, h := range []*servertest.Server{a, b, c} {
 		waitPark(t, h)
 	}
