@@ -224,7 +224,7 @@ func (l *Loader) compile(b *batch, name string) (*Module, failure) {
 	key := progKey{path: path, hash: hash, predeclared: l.predeclKey, options: l.cfg.fileOptions}
 	prog := l.progs.get(key)
 	if prog == nil {
-		prog, err = Compile(l.cfg.fileOptions, path, src, l.cfg.predeclared.Has)
+		prog, err = compileSource(l.cfg.fileOptions, path, src, l.cfg.predeclared.Has)
 		if err != nil {
 			return nil, failure{err: err, path: path}
 		}
@@ -389,11 +389,11 @@ func (l *Loader) Stats() Stats {
 	}
 }
 
-// Compile parses, rewrites with the memory guards (membudget.Rewrite),
-// resolves and compiles one module's source, as the loader does: the
+// compileSource parses, rewrites with the memory guards
+// (membudget.Rewrite), resolves and compiles one module's source: the
 // program must run with membudget.Predeclared among its predeclared
-// values, which a Loader adds itself.
-func Compile(opts syntax.FileOptions, path string, src []byte, isPredeclared func(string) bool) (*starlark.Program, error) {
+// values, which New adds.
+func compileSource(opts syntax.FileOptions, path string, src []byte, isPredeclared func(string) bool) (*starlark.Program, error) {
 	f, err := opts.Parse(path, src, 0)
 	if err != nil {
 		return nil, err
