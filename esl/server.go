@@ -196,10 +196,19 @@ func (s *Server) serveConn(nc net.Conn) {
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
-		c.log.Debug("call connection closed")
+		c.log.Debug("call connection closed", ConnStateKey, ConnClosed)
 	}()
 	s.Handler.ServeESL(c.ctx, c)
 }
+
+// ConnStateKey is the log field that Server puts on the line it logs once
+// a call's handler has returned and its connection is closed, with the
+// value ConnClosed: a tool that waits for a call's end reads the field,
+// never the message.
+const (
+	ConnStateKey = "conn_state"
+	ConnClosed   = "closed"
+)
 
 // handshake sends connect, reads the channel data and subscribes.
 func (s *Server) handshake(nc net.Conn, log hclog.Logger) (*Conn, error) {

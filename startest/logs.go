@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/fsstar/fsstar/engine"
+	"github.com/fsstar/fsstar/esl"
 )
 
 // LogLine is one line the server logged about a call or job.
@@ -26,6 +27,9 @@ type LogLine struct {
 	// Outcome is the engine.OutcomeKey field of the engine's report of a
 	// call that did not succeed ("failed", "step_limit"...), else "".
 	Outcome string
+	// closed marks esl.Server's line for a call whose handler returned
+	// (esl.ConnStateKey).
+	closed bool
 }
 
 // IsScriptError reports whether the line is the engine's report of a failed
@@ -48,10 +52,6 @@ func (l LogLine) Text() string {
 	}
 	return l.Msg
 }
-
-// closedMsg is what esl.Server logs once the handler of a call returned
-// (after the hangup hook).
-const closedMsg = "call connection closed"
 
 // logSink collects the server's log lines that carry a uuid.
 type logSink struct {
@@ -78,6 +78,8 @@ func (s *logSink) Accept(name string, level hclog.Level, msg string, args ...any
 			l.FSLevel = fmt.Sprint(args[i+1])
 		case engine.OutcomeKey:
 			l.Outcome = fmt.Sprint(args[i+1])
+		case esl.ConnStateKey:
+			l.closed = fmt.Sprint(args[i+1]) == esl.ConnClosed
 		}
 	}
 	if l.ID == "" {
@@ -113,7 +115,7 @@ func (s *logSink) closed(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range s.all {
-		if l.ID == id && l.Msg == closedMsg {
+		if l.ID == id && l.closed {
 			return true
 		}
 	}
