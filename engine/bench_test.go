@@ -10,6 +10,7 @@ import (
 	"github.com/fsstar/fsstar/engine"
 	"github.com/fsstar/fsstar/internal/testutil"
 	"github.com/fsstar/fsstar/loader"
+	"github.com/fsstar/fsstar/membudget"
 	"go.starlark.net/starlark"
 )
 
@@ -159,5 +160,21 @@ func BenchmarkSaveToServe(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 		})
+	}
+}
+
+// BenchmarkHandlerCallMemoryBudget is BenchmarkHandlerCall with the memory
+// budget on (membudget): the per-call cost of attaching a meter, side by
+// side with the call without one.
+func BenchmarkHandlerCallMemoryBudget(b *testing.B) {
+	pool := membudget.NewPool(membudget.DefaultPerCall, membudget.DefaultProcess)
+	f := newFixture(b, map[string]string{"ivr/main.star": trivial}, []loader.Option{loader.WithWatch(loader.WatchOff)}, engine.WithMemoryBudget(pool))
+	info := engine.CallInfo{UUID: "0d6c1b1e-5bb4-4a8e-9a3c-6a3f6f0e2a11", Module: "ivr.main"}
+	session, args := starlark.None, starlark.String("a")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.e.Handler(bg, info, session, args); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
