@@ -13,11 +13,19 @@ import (
 // WithTimeScale(0.01) the same round trips would be hundreds of simulated
 // milliseconds, and a digit "pressed 300 ms into the call" would land before
 // the script had even started its prompt.
+//
+// While an application waits on a timer of its own (a prompt of known
+// length, a sleep, a digit timeout: clockWaits), the clock counts at most
+// that timer's simulated length: a timer that fires late because the
+// machine is busy must not make simulated time run on (at WithTimeScale(0.01)
+// a goroutine starved for 150 ms turned a 1 s prompt into 15 s).
 type appClock struct {
 	busy    int           // applications running that count
-	base    time.Duration // simulated time accumulated while busy
-	since   time.Time     // when busy last became > 0
-	changed chan struct{} // closed and replaced when busy starts or stops
+	base    time.Duration // simulated time accumulated before since
+	since   time.Time     // when the current stretch began (busy > 0)
+	limit   time.Duration // with limited: the most the current stretch counts
+	limited bool
+	changed chan struct{} // closed and replaced when the clock starts, stops or is limited
 }
 
 // clockCounts reports whether app advances the app clock: every app but
@@ -30,7 +38,7 @@ func (ch *Channel) clockStart() {
 	defer ch.mu.Unlock()
 	c := &ch.clock
 	if c.busy == 0 {
-		c.since = time.Now()
+		c.since, c.limited = time.Now(), false
 		ch.clockChangedLocked()
 	}
 	c.busy++
@@ -40,11 +48,61 @@ func (ch *Channel) clockStop() {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	c := &ch.clock
-	c.busy--
-	if c.busy == 0 {
-		c.base += ch.sw.unscaled(time.Since(c.since))
+	if c.busy == 1 {
+		d, _ := ch.stretchLocked()
+		c.base += d
+		c.limited = false
 		ch.clockChangedLocked()
 	}
+	c.busy--
+}
+
+// stretchLocked is the simulated time of the current stretch (zero when
+// no app runs), and whether it still grows (not at its limit).
+func (ch *Channel) stretchLocked() (d time.Duration, running bool) {
+	c := &ch.clock
+	if c.busy == 0 {
+		return 0, false
+	}
+	d = ch.sw.unscaled(time.Since(c.since))
+	if c.limited && d >= c.limit {
+		return c.limit, false
+	}
+	return d, true
+}
+
+// clockWaits says that the running app now waits on a timer of d
+// (simulated): the clock counts at most d more, until clockWaitDone or the
+// app's end.
+func (ch *Channel) clockWaits(d time.Duration) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.clock.busy == 0 {
+		return
+	}
+	ch.newStretchLocked()
+	ch.clock.limit, ch.clock.limited = max(d, 0), true
+}
+
+// clockWaitDone ends the limit clockWaits set: the app waits on something
+// else now (or is done).
+func (ch *Channel) clockWaitDone() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.clock.busy == 0 {
+		return
+	}
+	ch.newStretchLocked()
+	ch.clock.limited = false
+}
+
+// newStretchLocked banks the current stretch and starts a new one.
+func (ch *Channel) newStretchLocked() {
+	c := &ch.clock
+	d, _ := ch.stretchLocked()
+	c.base += d
+	c.since = time.Now()
+	ch.clockChangedLocked()
 }
 
 func (ch *Channel) clockChangedLocked() {
@@ -63,11 +121,8 @@ func (ch *Channel) appTime() (now time.Duration, running bool, changed <-chan st
 	if c.changed == nil {
 		c.changed = make(chan struct{})
 	}
-	now = c.base
-	if c.busy > 0 {
-		now += ch.sw.unscaled(time.Since(c.since))
-	}
-	return now, c.busy > 0, c.changed
+	d, running := ch.stretchLocked()
+	return c.base + d, running, c.changed
 }
 
 // AppTime returns the channel's app clock: the simulated time it has spent

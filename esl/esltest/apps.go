@@ -338,6 +338,8 @@ func timedMedia(ctx context.Context, ch *Channel, d time.Duration, in *input) ti
 	}
 	t := time.NewTimer(ch.sw.scaled(d))
 	defer t.Stop()
+	ch.clockWaits(d)
+	defer ch.clockWaitDone()
 	start := time.Now()
 loop:
 	for !ch.take(in) {

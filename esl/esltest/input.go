@@ -118,6 +118,8 @@ func appSleep(ctx context.Context, ch *Channel, arg string) string {
 	}
 	t := time.NewTimer(ch.sw.scaled(time.Duration(ms) * time.Millisecond))
 	defer t.Stop()
+	ch.clockWaits(time.Duration(ms) * time.Millisecond)
+	defer ch.clockWaitDone()
 	for {
 		if in != nil {
 			if ch.take(in) {

@@ -275,10 +275,7 @@ func (ch *Channel) execute(x *execution) {
 		ch.Hangup("DESTINATION_OUT_OF_ORDER")
 		return
 	}
-	if clockCounts(x.app.Name) {
-		ch.clockStart()
-		defer ch.clockStop()
-	}
+	counts := clockCounts(x.app.Name)
 	loops := max(x.loops, 1)
 	for l := 0; l < loops && !ch.isHungup(); l++ {
 		start := time.Now()
@@ -302,7 +299,17 @@ func (ch *Channel) execute(x *execution) {
 		ch.appHeaders(ev, x.app.Name, arg, x.uuid, "")
 		ch.sw.publish(ev)
 		ch.runAppHooks(x.app.Name)
+		// The app clock runs while the app itself runs, not until this
+		// goroutine gets round to the completion: a stall here under load
+		// would count as simulated time (×1/scale), and a hangup_after
+		// would land while the client works between its commands.
+		if counts {
+			ch.clockStart()
+		}
 		resp := fn(ctx, ch, arg)
+		if counts {
+			ch.clockStop()
+		}
 		cancel()
 		if resp == "" {
 			resp = "_none_"

@@ -135,6 +135,8 @@ func (ch *Channel) play(ctx context.Context, file string, in *input) (string, ti
 		defer t.Stop()
 		timer = t.C
 		deadline = time.Now().Add(ch.sw.scaled(d))
+		ch.clockWaits(d)
+		defer ch.clockWaitDone()
 	}
 	status := "done"
 loop:
@@ -163,15 +165,18 @@ loop:
 				remaining = time.Until(deadline)
 				t.Stop()
 				timer, paused = nil, true
+				ch.clockWaitDone() // paused: the caller's time goes on
 			case c == "pause":
 				deadline = time.Now().Add(remaining)
 				t.Reset(remaining)
 				timer, paused = t.C, false
+				ch.clockWaits(ch.sw.unscaled(remaining))
 			case c == "restart" && paused:
 				remaining = ch.sw.scaled(d)
 			case c == "restart":
 				deadline = time.Now().Add(ch.sw.scaled(d))
 				t.Reset(ch.sw.scaled(d))
+				ch.clockWaits(d)
 			}
 		}
 	}
@@ -207,6 +212,8 @@ func (ch *Channel) popDigit() (rune, bool) {
 func (ch *Channel) nextDigit(ctx context.Context, timeout time.Duration) (rune, error) {
 	t := time.NewTimer(ch.sw.scaled(timeout))
 	defer t.Stop()
+	ch.clockWaits(timeout)
+	defer ch.clockWaitDone()
 	for {
 		if d, ok := ch.popDigit(); ok {
 			return d, nil
