@@ -266,9 +266,11 @@
 //
 // and then controlled by that uuid. As in
 // mod_python, a failed originate is not an error: ready() is False and
-// hangupCause() says why ("USER_BUSY"). a_leg, a Session, is recorded in
-// the variable fsstar_a_leg_uuid. Without arguments, an empty Session for
-// originate().
+// hangupCause() says why ("USER_BUSY"). With a_leg, a Session, the leg
+// inherits from it and it hears its ringback while the leg rings, as
+// switch_ivr_originate does for mod_lua (see session_originate.go); the
+// a-leg's uuid is in the variable fsstar_a_leg_uuid. Without arguments, an
+// empty Session for originate().
 //
 // def bridge(session_a, session_b):
 //
@@ -404,9 +406,13 @@
 //	session.tts_name .voice_name .flags .allocated .cause .hook_state
 //	                                  CoreSession's fields (see docs/api.md)
 //	session.waitForAnswer(calling_session=None)
-//	                                  waits for CHANNEL_ANSWER or hangup (an
-//	                                  int instead: a timeout in seconds,
-//	                                  default 60); None
+//	                                  as switch_ivr_wait_for_answer: the
+//	                                  calling session hears its ringback
+//	                                  until the leg answers or has early
+//	                                  media; without it waits for
+//	                                  CHANNEL_ANSWER or hangup (an int
+//	                                  instead: a timeout in seconds, default
+//	                                  60); None
 //	session.setAutoHangup(val)        False: when the script ends the server
 //	                                  sends resume instead of hanging up
 //	session.setHangupHook(func, arg=None)

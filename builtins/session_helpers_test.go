@@ -203,6 +203,23 @@ func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
 			time.AfterFunc(time.Duration(after)*time.Millisecond, func() { other.Hangup(cause) })
 			return starlark.None, nil
 		}),
+		// answer_when(var, value, app) answers the channels up whose
+		// variable var is value when the call's channel starts app (on the
+		// switch's side: not a wall-clock delay).
+		"answer_when": starlark.NewBuiltin("sim.answer_when", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var name, value, app string
+			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "var", &name, "value", &value, "app", &app); err != nil {
+				return nil, err
+			}
+			ch.WhenApp(app, func() {
+				for _, other := range r.sw.Channels() {
+					if other.Var(name) == value {
+						other.Answer()
+					}
+				}
+			})
+			return starlark.None, nil
+		}),
 		"var": starlark.NewBuiltin("sim.var", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var name string
 			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {

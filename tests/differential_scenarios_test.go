@@ -738,4 +738,175 @@ put("post", api:execute("curl", base .. "/echo post a=1&b=2"))`,
     put(session, "body", http.get(base + "/crm", params = {"number": "1000"}).body)
     put(session, "status", http.get(base + "/crm?number=42").status)
     put(session, "post", http.post(base + "/echo", body = "a=1&b=2").body)`},
+	// What an originated leg inherits beyond the variables of
+	// originate_inherits_a_leg, and its own caller-ID fields afterwards:
+	// mod_lua's leg is never routed (CS_SOFT_EXECUTE), so its caller ID
+	// is not flipped as a routed outbound leg's is. (max_forwards is set:
+	// the park mode's a-leg, transferred by its originate, has one.)
+	{name: "originate_leg_caller_id",
+		lua: `session:answer()
+session:setVariable("effective_caller_id_name", "Eff Name")
+session:setVariable("effective_caller_id_number", "5551234")
+session:setVariable("ignore_early_media", "true")
+session:setVariable("max_forwards", "12")
+local leg = freeswitch.Session(` + luaPark + `, session)
+for _, v in ipairs({` + legVars + `}) do put("b_" .. v, leg:getVariable(v)) end
+put("b_bond", leg:getVariable("signal_bond") == session:get_uuid())
+put("a_obond", session:getVariable("originate_signal_bond") == leg:get_uuid())
+leg:hangup()
+local s = freeswitch.Session()
+put("orig", s:originate(session, ` + luaPark + `, 10))
+for _, v in ipairs({` + legVars + `}) do put("o_" .. v, s:getVariable(v)) end
+s:hangup()`,
+		star: `def handler(session, args):
+    session.answer()
+    session.setVariable("effective_caller_id_name", "Eff Name")
+    session.setVariable("effective_caller_id_number", "5551234")
+    session.setVariable("ignore_early_media", "true")
+    session.setVariable("max_forwards", "12")
+    leg = freeswitch.Session(` + starPark + `, session)
+    for v in [` + legVars + `]:
+        put(session, "b_" + v, leg.getVariable(v))
+    put(session, "b_bond", leg.getVariable("signal_bond") == session.get_uuid())
+    put(session, "a_obond", session.getVariable("originate_signal_bond") == leg.get_uuid())
+    leg.hangup()
+    s = freeswitch.Session()
+    put(session, "orig", s.originate(session, ` + starPark + `, 10))
+    for v in [` + legVars + `]:
+        put(session, "o_" + v, s.getVariable(v))
+    s.hangup()`},
+	// Ringback while the originated leg rings: the switch plays the
+	// a-leg's ringback (transfer_ringback once it answered) to it. The far
+	// end of the a-leg listens for the tone (tone_detect sets diff_heard).
+	{name: "originate_ringback",
+		lua: `session:answer()
+local far = session:getVariable("other_loopback_leg_uuid")
+freeswitch.API():execute("uuid_broadcast", far .. " ` + detectRingback + ` aleg")
+session:setVariable("ringback", "` + ringbackTone + `")
+local t0 = now()
+local leg = freeswitch.Session("{diff_run=" .. run .. "}` + ringingLeg + `", session)
+put("took_ms", now() - t0); put("ready", leg:ready()); put("answered", leg:answered())
+put("heard", freeswitch.API():execute("uuid_getvar", far .. " diff_heard"))
+leg:hangup()
+local quick = freeswitch.Session(` + luaPark + `, session)
+put("quick", quick:ready()); quick:hangup()`,
+		star: `def handler(session, args):
+    session.answer()
+    far = session.getVariable("other_loopback_leg_uuid")
+    freeswitch.API().execute("uuid_broadcast", far + " ` + detectRingback + ` aleg")
+    session.setVariable("ringback", "` + ringbackTone + `")
+    t0 = now()
+    leg = freeswitch.Session("{diff_run=" + run_of(session) + "}` + ringingLeg + `", session)
+    put(session, "took_ms", now() - t0)
+    put(session, "ready", leg.ready())
+    put(session, "answered", leg.answered())
+    put(session, "heard", freeswitch.API().execute("uuid_getvar", far + " diff_heard"))
+    leg.hangup()
+    quick = freeswitch.Session(` + starPark + `, session)
+    put(session, "quick", quick.ready())
+    quick.hangup()`},
+	// waitForAnswer(calling_session) on a leg that returned at ring-ready
+	// (return_ring_ready): the calling session hears its ringback until
+	// the leg answers.
+	{name: "wait_for_answer_ringback",
+		lua: `session:answer()
+local far = session:getVariable("other_loopback_leg_uuid")
+freeswitch.API():execute("uuid_broadcast", far .. " ` + detectRingback + ` aleg")
+local leg = freeswitch.Session("{return_ring_ready=true,diff_run=" .. run .. "}` + ringingLeg + `", session)
+put("ready", leg:ready()); put("answered0", leg:answered()); put("media0", leg:mediaReady())
+put("heard0", freeswitch.API():execute("uuid_getvar", far .. " diff_heard"))
+session:setVariable("ringback", "` + ringbackTone + `")
+local t0 = now()
+leg:waitForAnswer(session)
+put("wait_ms", now() - t0); put("answered", leg:answered())
+put("heard", freeswitch.API():execute("uuid_getvar", far .. " diff_heard"))
+leg:hangup()`,
+		star: `def handler(session, args):
+    session.answer()
+    far = session.getVariable("other_loopback_leg_uuid")
+    freeswitch.API().execute("uuid_broadcast", far + " ` + detectRingback + ` aleg")
+    leg = freeswitch.Session("{return_ring_ready=true,diff_run=" + run_of(session) + "}` + ringingLeg + `", session)
+    put(session, "ready", leg.ready())
+    put(session, "answered0", leg.answered())
+    put(session, "media0", leg.mediaReady())
+    put(session, "heard0", freeswitch.API().execute("uuid_getvar", far + " diff_heard"))
+    session.setVariable("ringback", "` + ringbackTone + `")
+    t0 = now()
+    leg.waitForAnswer(session)
+    put(session, "wait_ms", now() - t0)
+    put(session, "answered", leg.answered())
+    put(session, "heard", freeswitch.API().execute("uuid_getvar", far + " diff_heard"))
+    leg.hangup()`},
+	// An answered a-leg hears its transfer_ringback, here a file path
+	// (tone_stream://), which the switch reads as a file: no PLAYBACK
+	// events, the same sound. (It loops: a stream that ends and cannot
+	// seek back ends mod_lua's originate with NO_ANSWER.)
+	{name: "originate_ringback_file",
+		lua: `session:answer()
+local far = session:getVariable("other_loopback_leg_uuid")
+freeswitch.API():execute("uuid_broadcast", far .. " ` + detectRingback + ` aleg")
+session:setVariable("ringback", "%(1000,0,350)")
+session:setVariable("transfer_ringback", "tone_stream://` + ringbackTone + `;loops=10")
+local leg = freeswitch.Session("{diff_run=" .. run .. "}` + ringingLeg + `", session)
+put("ready", leg:ready())
+put("heard", freeswitch.API():execute("uuid_getvar", far .. " diff_heard"))
+leg:hangup()
+session:streamFile("` + tone1 + `")`,
+		star: `def handler(session, args):
+    session.answer()
+    far = session.getVariable("other_loopback_leg_uuid")
+    freeswitch.API().execute("uuid_broadcast", far + " ` + detectRingback + ` aleg")
+    session.setVariable("ringback", "%(1000,0,350)")
+    session.setVariable("transfer_ringback", "tone_stream://` + ringbackTone + `;loops=10")
+    leg = freeswitch.Session("{diff_run=" + run_of(session) + "}` + ringingLeg + `", session)
+    put(session, "ready", leg.ready())
+    put(session, "heard", freeswitch.API().execute("uuid_getvar", far + " diff_heard"))
+    leg.hangup()
+    session.streamFile("` + tone1 + `")`},
+	// The a-leg's origination_cancel_key ends the originate while the leg
+	// rings; the other keys pressed meanwhile are gone.
+	{name: "originate_cancel_key",
+		lua: `session:answer()
+session:setVariable("origination_cancel_key", "#")
+session:setVariable("ringback", "` + ringbackTone + `")
+mark("dial")
+local t0 = now()
+local leg = freeswitch.Session("{diff_run=" .. run .. "}` + ringingLeg + `", session)
+put("took_ms", now() - t0); put("ready", leg:ready()); put("cause", leg:hangupCause())
+put("disp", session:getVariable("originate_disposition")); put("dial", session:getVariable("DIALSTATUS"))
+put("digits", session:getDigits(5, "", 500))`,
+		star: `def handler(session, args):
+    session.answer()
+    session.setVariable("origination_cancel_key", "#")
+    session.setVariable("ringback", "` + ringbackTone + `")
+    mark(session, "dial")
+    t0 = now()
+    leg = freeswitch.Session("{diff_run=" + run_of(session) + "}` + ringingLeg + `", session)
+    put(session, "took_ms", now() - t0)
+    put(session, "ready", leg.ready())
+    put(session, "cause", leg.hangupCause())
+    put(session, "disp", session.getVariable("originate_disposition"))
+    put(session, "dial", session.getVariable("DIALSTATUS"))
+    put(session, "digits", session.getDigits(5, "", 500))`,
+		caller: []callerAction{{mark: "dial", after: ms(300), dtmf: "1"}, {mark: "dial", after: ms(700), dtmf: "#"}}},
 }
+
+// legVars are the variables originate_leg_caller_id compares on the
+// originated leg (a Lua table's or a Starlark list's items).
+const legVars = `"caller_id_name", "caller_id_number", "callee_id_name", "callee_id_number", "channel_cid_flipped",
+ "pre_transfer_caller_id_name", "pre_transfer_caller_id_number", "originator_codec", "max_forwards",
+ "origination_aleg_uuid", "ignore_early_media", "origination_caller_id_name", "origination_caller_id_number"`
+
+// ringbackTone is the a-leg's ringback in the ringback scenarios (one
+// frequency, which tone_detect finds), and detectRingback the
+// uuid_broadcast data that makes the a-leg's far end listen for it: the
+// tone sets diff_heard=yes there.
+const (
+	ringbackTone   = "%(1000,0,440)"
+	detectRingback = "'tone_detect::rb 440 r +20 set diff_heard=yes 1'"
+)
+
+// ringingLeg is a loopback leg whose far end rings for 1.5 s, then
+// answers and parks (an inline dialplan with ^ between its apps, as , is
+// the dial string's separator).
+const ringingLeg = "loopback/m:^:ring_ready^sleep:1500^answer^park/fsstar_test/inline"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,12 +53,54 @@ func apiCommandTable() map[string]apiFunc {
 		"hash_dump":     func(_ context.Context, sw *Switch, arg string) string { return sw.hashDumpAPI(arg) },
 		"sched_del":     func(_ context.Context, sw *Switch, arg string) string { return sw.sched.del(arg) },
 		"uuid_exists":   apiUUIDExists,
+		"hupall":        apiHupall,
 	}
+}
+
+// causeName is what a hangup cause looks like (USER_BUSY, NO_ANSWER...).
+var causeName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// apiHupall is hupall [<cause> [<var> <value>]...]: the channels up whose
+// variables match every pair (all of them without a pair) hang up with
+// cause (MANAGER_REQUEST when it names none).
+func apiHupall(_ context.Context, sw *Switch, arg string) string {
+	a := separateString(arg, ' ', 11)
+	cause := "MANAGER_REQUEST"
+	if len(a) > 0 && causeName.MatchString(a[0]) && a[0] != "NONE" {
+		cause = a[0] // the simulated switch takes any cause-like name
+	}
+	var match [][2]string
+	for i := 1; i+1 < len(a); i += 2 {
+		if a[i] != "" && a[i+1] != "" {
+			match = append(match, [2]string{a[i], a[i+1]})
+		}
+	}
+	for _, ch := range sw.Channels() {
+		ok := true
+		for _, kv := range match {
+			if ch.Var(kv[0]) != kv[1] {
+				ok = false
+			}
+		}
+		if ok {
+			ch.Hangup(cause)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return "+OK hangup all channels with cause " + cause + "\n"
+	case 1:
+		return "+OK hangup all channels matching [" + a[1] + "]=[" + a[2] + "] with cause: " + cause + "\n"
+	}
+	return "+OK hangup all channels matching [" + a[1] + "]=[" + a[2] + "]... with cause: " + cause + "\n"
 }
 
 // api runs one API command line ("status", "uuid_kill <uuid>", ...) and
 // returns its output as the switch would put it in an api/response body.
 func (sw *Switch) api(ctx context.Context, line string) string {
+	if reply, ok := sw.takeAPIFault(strings.TrimSpace(line)); ok {
+		return reply
+	}
 	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	sw.apiEvent(cmd, arg)
@@ -71,13 +114,14 @@ func (sw *Switch) api(ctx context.Context, line string) string {
 }
 
 // apiUUIDExists is uuid_exists: "true" or "false" (it needs no channel,
-// unlike the uuidCommands).
+// unlike the uuidCommands). A channel that hung up does not exist, as
+// switch_core_session_locate finds no channel once it is down.
 func apiUUIDExists(_ context.Context, sw *Switch, arg string) string {
 	f := strings.Fields(arg)
 	if len(f) == 0 {
 		return "-USAGE: <uuid>\n"
 	}
-	return strconv.FormatBool(sw.Channel(f[0]) != nil)
+	return strconv.FormatBool(sw.liveChannel(f[0]) != nil)
 }
 
 // apiEval is eval: the argument expanded, or "-ERR no reply" for nothing.
@@ -284,6 +328,7 @@ func uuidCommandTable() map[string]uuidCommand {
 			return "+OK\n"
 		}},
 		"uuid_broadcast": {usage: "-USAGE: <uuid> <path> [aleg|bleg|both]\n", run: uuidBroadcast},
+		"uuid_displace":  {usage: "-USAGE: <uuid> [start|stop] <path> [<limit>] [mux]\n", run: uuidDisplace},
 	}
 }
 
@@ -380,6 +425,36 @@ func uuidBreak(ch *Channel, a uuidArgs) string {
 	default:
 	}
 	return "+OK\n"
+}
+
+// uuidDisplace is uuid_displace <uuid> start|stop <path> [<limit>]
+// [<flags>]: recorded among the media commands ("displace start <path>",
+// "displace stop <path>"); the simulated media does not mix it in. Stop of
+// a path not displaced fails, as the switch's.
+func uuidDisplace(ch *Channel, a uuidArgs) string {
+	f := separateString(a.rest, ' ', 4)
+	if len(f) < 2 || f[1] == "" {
+		return a.usage
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	switch f[0] {
+	case "start":
+		if ch.displaced == nil {
+			ch.displaced = map[string]bool{}
+		}
+		ch.displaced[f[1]] = true
+		ch.media = append(ch.media, "displace start "+f[1])
+		return "+OK Success\n"
+	case "stop":
+		if !ch.displaced[f[1]] {
+			return "-ERR Cannot stop displace session!\n"
+		}
+		delete(ch.displaced, f[1])
+		ch.media = append(ch.media, "displace stop "+f[1])
+		return "+OK Success\n"
+	}
+	return a.usage
 }
 
 // uuidFileman is uuid_fileman: stop, pause and restart of the file

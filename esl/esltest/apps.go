@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
+	"github.com/google/uuid"
 )
 
 // appFunc runs one application; its result is the Application-Response
@@ -56,6 +57,9 @@ func appTable() map[string]appFunc {
 		"flush_dtmf":             func(_ context.Context, ch *Channel, _ string) string { ch.dropDigits(); return "" },
 		"play_and_detect_speech": appPlayAndDetectSpeech,
 		"detect_speech":          appDetectSpeech,
+		"execute_extension":      appExecuteExtension,
+		"set_profile_var":        appSetProfileVar,
+		"gentones":               appGentones,
 		// Apps whose effect the simulated switch does not model.
 		"start_dtmf":      appNoop,
 		"stop_dtmf":       appNoop,
@@ -65,6 +69,103 @@ func appTable() map[string]appFunc {
 		"hash":            appNoop,
 		"db":              appNoop,
 		"limit":           appNoop,
+	}
+}
+
+// appExecuteExtension is execute_extension <ext> [<dialplan>] [<context>]
+// (switch_core_session_execute_exten): the extension's apps run in turn on
+// the channel, each with its data expanded when it runs. The inline
+// dialplan reads ext as inlineApps does; any other finds ext among the
+// routes.
+func appExecuteExtension(ctx context.Context, ch *Channel, arg string) string {
+	a := separateString(arg, ' ', 4)
+	gotArgs(ctx, a)
+	if len(a) == 0 || a[0] == "" {
+		ch.sw.logLine(3, "mod_dptools.c", "Usage: <extension> <dialplan> <context>\n")
+		return ""
+	}
+	var run []App
+	if len(a) > 1 && a[1] == "inline" {
+		run = inlineApps(a[0])
+	} else if r, ok := ch.sw.routeApps(a[0]); ok {
+		run = r
+	}
+	for _, app := range run {
+		if ctx.Err() != nil || ch.isHungup() {
+			break
+		}
+		ch.execute(&execution{app: app, uuid: uuid.NewString(), loops: 1})
+	}
+	return ""
+}
+
+// appSetProfileVar is set_profile_var name=value
+// (switch_channel_set_profile_var): a caller profile field; an empty value
+// makes it blank. The fields the simulated profile has are caller_id_name,
+// caller_id_number, callee_id_name, callee_id_number, destination_number
+// and context; others are ignored.
+func appSetProfileVar(_ context.Context, ch *Channel, arg string) string {
+	name, val, _ := strings.Cut(arg, "=")
+	if name == "" {
+		ch.sw.logLine(3, "mod_dptools.c", "No variable name specified.\n")
+		return ""
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	switch strings.ToLower(name) {
+	case "caller_id_name":
+		ch.prof.cidName = val
+	case "caller_id_number":
+		ch.prof.cidNum = val
+	case "callee_id_name":
+		ch.prof.calleeName = val
+	case "callee_id_number":
+		ch.prof.calleeNum = val
+	case "destination_number":
+		ch.prof.dest = val
+	case "context":
+		ch.prof.context = val
+	}
+	return ""
+}
+
+// appGentones is gentones <tone script>[|<loops>]: the tones play, with no
+// PLAYBACK events, for the script's length times loops, or until a break
+// or hangup with loops -1; keys end it as playback_terminators say
+// (mod_dptools' on_dtmf).
+func appGentones(ctx context.Context, ch *Channel, arg string) string {
+	script, loopsArg, _ := strings.Cut(arg, "|")
+	loops := cAtoi(loopsArg)
+	if loops == 0 {
+		loops = 1
+	}
+	select { // a break sent before the tones started does not count
+	case <-ch.brk:
+	default:
+	}
+	d, _ := ch.sw.mediaDuration("tone_stream://" + script)
+	var timer <-chan time.Time
+	if loops > 0 && d > 0 {
+		t := time.NewTimer(ch.sw.scaled(d * time.Duration(loops)))
+		defer t.Stop()
+		timer = t.C
+		ch.clockWaits(d * time.Duration(loops))
+		defer ch.clockWaitDone()
+	}
+	in := onDTMF(ch)
+	for {
+		if ch.take(in) {
+			return ""
+		}
+		select {
+		case <-timer:
+			return ""
+		case <-ch.brk:
+			return ""
+		case <-ctx.Done():
+			return ""
+		case <-ch.dtmfCh:
+		}
 	}
 }
 
@@ -532,7 +633,7 @@ func appEvent(_ context.Context, ch *Channel, arg string) string {
 // appBridge originates the dial string and bridges the channel to it until
 // either side hangs up.
 func appBridge(ctx context.Context, ch *Channel, arg string) string {
-	other, cause := ch.sw.dial(ctx, arg, [][2]string{{"bridge_to", ch.uuid}}, []App{{Name: "park"}})
+	other, cause := ch.sw.dial(ctx, arg, [][2]string{{"bridge_to", ch.uuid}}, []App{{Name: "park"}}, false)
 	if other == nil {
 		ch.vars.set("originate_disposition", cause)
 		ch.vars.set("DIALSTATUS", cause)

@@ -62,19 +62,27 @@ type Channel struct {
 	done   chan struct{}   // closed at CHANNEL_DESTROY
 
 	answeredCh chan struct{} // closed at answer
-	autoAnswer bool          // an originated leg that answers after ringing
-	placed     chan error    // PlaceCall: the socket app's connect result
+	earlyCh    chan struct{} // closed at early media (CHANNEL_PROGRESS_MEDIA)
+	ringCh     chan struct{} // closed at ring-ready (CHANNEL_PROGRESS)
+	// routed, when set, starts the apps of a leg the originate api made:
+	// closed by route, once its caller ID is flipped.
+	routed     chan struct{}
+	autoAnswer bool       // an originated leg that answers after ringing
+	placed     chan error // PlaceCall: the socket app's connect result
 
 	mu          sync.Mutex
 	state       string
 	callState   string
 	answered    bool
+	early       bool // early media (pre_answer)
+	ringing     bool // ring-ready
 	answeredAt  time.Time
 	hungup      bool
 	hangupCause string
 	apps        []AppRun
-	media       []string // uuid_break and uuid_fileman commands, in order
-	socketCmds  []string // commands the outbound socket sent (SocketCommands)
+	media       []string        // uuid_break, uuid_fileman and uuid_displace commands, in order
+	displaced   map[string]bool // uuid_displace paths started and not stopped
+	socketCmds  []string        // commands the outbound socket sent (SocketCommands)
 	curApp      string
 	parks       int // CHANNEL_PARK events sent (ParkCall)
 	curArg      string
@@ -152,9 +160,10 @@ func (ch *Channel) Apps() []AppRun {
 	return append([]AppRun(nil), ch.apps...)
 }
 
-// MediaCommands returns the uuid_break and uuid_fileman commands the channel
-// received, in order, as "break" / "break all" and "fileman <cmd>" (for
-// example "fileman pause" or "fileman speed:+1"). The simulated media acts
+// MediaCommands returns the uuid_break, uuid_fileman and uuid_displace
+// commands the channel received, in order, as "break" / "break all",
+// "fileman <cmd>" (for example "fileman pause" or "fileman speed:+1") and
+// "displace start|stop <path>". The simulated media acts
 // on break, "fileman stop", "fileman pause" (a toggle: the media's clock
 // stops until the next pause) and "fileman restart"; the others are only
 // recorded, so that a test can see what a script asked for.
@@ -261,7 +270,7 @@ var stateNumbers = map[string]int{
 
 func (ch *Channel) addHeaders(ev *esl.Event) {
 	ch.mu.Lock()
-	state, callState, answered, hungup := ch.state, ch.callState, ch.answered, ch.hungup
+	state, callState, answered, hungup, early := ch.state, ch.callState, ch.answered, ch.hungup, ch.early
 	answeredAt := ch.answeredAt
 	cause := ch.hangupCause
 	bridged := ch.bridged
@@ -272,6 +281,8 @@ func (ch *Channel) addHeaders(ev *esl.Event) {
 		answerState = "hangup"
 	case answered:
 		answerState = "answered"
+	case early:
+		answerState = "early"
 	}
 	h := &ev.Headers
 	h.Add("Channel-State", state)
@@ -414,19 +425,65 @@ func (ch *Channel) answer() {
 	}
 }
 
-// progress sends CHANNEL_PROGRESS or CHANNEL_PROGRESS_MEDIA (pre_answer).
+// progress sends CHANNEL_PROGRESS (ring-ready) or CHANNEL_PROGRESS_MEDIA
+// (pre_answer: early media), once each, as switch_channel_mark_ring_ready
+// and _mark_pre_answered; a loopback leg passes it to its peer (mod_loopback
+// indicates ringing and progress to the other side). Nothing once answered.
 func (ch *Channel) progress(media bool) {
-	if ch.isHungup() {
+	ch.mu.Lock()
+	if ch.hungup || ch.answered || (media && ch.early) || (!media && ch.ringing) {
+		ch.mu.Unlock()
 		return
 	}
-	name := "CHANNEL_PROGRESS"
-	callState := "RINGING"
+	name, callState, done := "CHANNEL_PROGRESS", "RINGING", ch.ringCh
 	if media {
-		name = "CHANNEL_PROGRESS_MEDIA"
-		callState = "EARLY"
+		ch.early = true
+		name, callState, done = "CHANNEL_PROGRESS_MEDIA", "EARLY", ch.earlyCh
+	} else {
+		ch.ringing = true
 	}
-	ch.setState("", callState)
+	if !ch.hungup {
+		ch.callState = callState
+	}
+	peer := ch.peer
+	ch.mu.Unlock()
 	ch.sw.publish(ch.event(name, "switch_channel.c", "switch_channel_perform_mark_pre_answered", 3714))
+	close(done)
+	if peer != nil {
+		peer.progress(media)
+	}
+}
+
+// route is what the originate api does to the leg it has made before that
+// leg's app runs: switch_channel_set_caller_extension sorts its caller ID
+// (switch_channel_sort_cid), which for an outbound leg that was never
+// routed is switch_channel_flip_cid: caller and callee ID swap, the old
+// caller ID goes to pre_transfer_caller_id_name/_number, and
+// channel_cid_flipped is yes (and CALL_UPDATE goes out). Then its apps
+// start.
+func (ch *Channel) route() {
+	if ch.routed == nil {
+		return
+	}
+	if ch.direction == "outbound" {
+		ch.mu.Lock()
+		p := ch.prof
+		ch.prof.cidName, ch.prof.calleeName = p.calleeName, p.cidName
+		ch.prof.cidNum, ch.prof.calleeNum = p.calleeNum, p.cidNum
+		ch.mu.Unlock()
+		for k, v := range map[string]string{"pre_transfer_caller_id_name": p.cidName, "pre_transfer_caller_id_number": p.cidNum} {
+			if v == "" {
+				ch.vars.unset(k) // as switch_channel_set_variable with an empty value
+			} else {
+				ch.vars.set(k, v)
+			}
+		}
+		ch.vars.set("channel_cid_flipped", "yes")
+		ev := ch.event("CALL_UPDATE", "switch_channel.c", "switch_channel_flip_cid", 3346)
+		ev.Headers.Add("Direction", "RECV")
+		ch.sw.publish(ev)
+	}
+	close(ch.routed)
 }
 
 // parkCount returns how many times the channel was parked.

@@ -202,6 +202,7 @@ func (sw *Switch) lookupVar(name string, ch *Channel) (string, bool) {
 		ch.mu.Unlock()
 		field := map[string]string{
 			"caller_id_name": p.cidName, "caller_id_number": p.cidNum, "destination_number": p.dest,
+			"callee_id_name": p.calleeName, "callee_id_number": p.calleeNum,
 			"context": p.context, "source": p.source, "uuid": ch.uuid, "chan_name": ch.name,
 		}
 		if v, ok := field[name]; ok && v != "" {

@@ -44,6 +44,8 @@ func (sw *Switch) newChannel(spec chanSpec) (*Channel, error) {
 		fman:       make(chan string, 8),
 		done:       make(chan struct{}),
 		answeredCh: make(chan struct{}),
+		earlyCh:    make(chan struct{}),
+		ringCh:     make(chan struct{}),
 		state:      "CS_INIT",
 		callState:  "DOWN",
 	}
@@ -95,8 +97,12 @@ func (ch *Channel) startAfterAnswer(apps []App) {
 				ch.answer()
 			}
 		}
+		start := ch.answeredCh
+		if ch.routed != nil { // the originate api starts it (route)
+			start = ch.routed
+		}
 		select {
-		case <-ch.answeredCh:
+		case <-start:
 		case <-ch.ctx.Done():
 		}
 		ch.run(apps)

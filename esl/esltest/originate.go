@@ -142,11 +142,23 @@ func lookupVar(vars [][2]string, k string) string {
 }
 
 // dial creates the leg(s) for a dial string and waits until the leg that
-// runs aApps is answered. loopback/<ext>[/<context>] makes an a-leg and a
-// b-leg that runs the extension; error/<cause> fails; any other endpoint
-// makes one leg that answers after a simulated ring. It returns the a-leg
-// or the hangup cause.
-func (sw *Switch) dial(ctx context.Context, dialstring string, extra [][2]string, aApps []App) (*Channel, string) {
+// runs aApps is answered (or rings, with return_ring_ready).
+// loopback/<ext>[/<context>[/<dialplan>]] makes an a-leg and a b-leg that
+// runs the extension (with the inline dialplan, ext is the apps, as
+// "m:^:app:data^app" or "app:data,app"); error/<cause> fails; any other
+// endpoint makes one leg that answers after a simulated ring. It returns
+// the a-leg or the hangup cause. route marks the a-leg to be routed (the
+// originate api's &app or extension): its caller ID is flipped before its
+// apps run (see Channel.route).
+//
+// As switch_core_session_outgoing_channel, origination_aleg_uuid names a
+// channel that stands for the originating session: the new leg gets
+// originator, originator_codec, signal_bond and max_forwards, and that
+// channel originate_signal_bond. The new leg's caller profile is the
+// originate's caller ID (origination_caller_id_*, else "" and
+// 0000000000), its callee ID "Outbound Call" and, for loopback, the last
+// part of its destination, as the real switch gives them.
+func (sw *Switch) dial(ctx context.Context, dialstring string, extra [][2]string, aApps []App, route bool) (*Channel, string) {
 	vars, endpoint := parseDial(dialstring)
 	vars = sw.checkDialVars(vars)
 	vars = append(vars, extra...)
@@ -156,6 +168,24 @@ func (sw *Switch) dial(ctx context.Context, dialstring string, extra [][2]string
 		cidNum = "0000000000"
 	}
 	cidName := lookupVar(vars, "origination_caller_id_name")
+	var orig *Channel
+	if u := lookupVar(vars, "origination_aleg_uuid"); u != "" {
+		orig = sw.liveChannel(u)
+	}
+	if orig != nil {
+		vars = append([][2]string{
+			{"max_forwards", "70"}, {"originator_codec", "L16@8000h@20i"},
+			{"originator", orig.uuid}, {"signal_bond", orig.uuid},
+		}, vars...)
+	}
+	bonded := func(leg *Channel) {
+		if orig != nil {
+			orig.vars.set("originate_signal_bond", leg.uuid)
+		}
+		if route {
+			leg.routed = make(chan struct{})
+		}
+	}
 	switch tech {
 	case "error":
 		return nil, strings.ToUpper(rest)
@@ -165,26 +195,30 @@ func (sw *Switch) dial(ctx context.Context, dialstring string, extra [][2]string
 		if len(parts) > 1 && parts[1] != "" {
 			context = parts[1]
 		}
-		bApps, ok := sw.routeApps(ext)
-		if !ok {
-			return nil, "NO_ROUTE_DESTINATION"
+		var bApps []App
+		if len(parts) > 2 && parts[2] == "inline" {
+			bApps = inlineApps(ext)
+		} else {
+			var ok bool
+			if bApps, ok = sw.routeApps(ext); !ok {
+				return nil, "NO_ROUTE_DESTINATION"
+			}
 		}
-		if cidName == "" {
-			cidName = "Outbound Call"
-		}
+		calleeNum := parts[len(parts)-1]
 		a, err := sw.newChannel(chanSpec{
 			uuid: lookupVar(vars, "origination_uuid"), name: "loopback/" + ext + "-a", direction: "outbound",
-			prof: profile{cidName: cidName, cidNum: ext, dest: ext, context: context, source: "mod_loopback", calleeNum: cidNum},
+			prof: profile{cidName: cidName, cidNum: cidNum, dest: ext, context: context, source: "mod_loopback", calleeName: "Outbound Call", calleeNum: calleeNum},
 			vars: append(append([][2]string{{"is_outbound", "true"}}, vars...), [2]string{"loopback_leg", "A"}),
 		})
 		if err != nil {
 			return nil, "SWITCH_CONGESTION"
 		}
+		bonded(a)
 		bvars := append([][2]string{}, vars...)
 		bvars = append(bvars, [2]string{"other_loopback_leg_uuid", a.uuid}, [2]string{"loopback_leg", "B"})
 		b, err := sw.newChannel(chanSpec{
 			name: "loopback/" + ext + "-b", direction: "inbound",
-			prof: profile{cidNum: cidNum, dest: ext, context: context, source: "mod_loopback", calleeName: cidName, calleeNum: ext},
+			prof: profile{cidName: cidName, cidNum: cidNum, dest: ext, context: context, source: "mod_loopback", calleeName: "Outbound Call", calleeNum: calleeNum},
 			vars: bvars,
 		})
 		if err != nil {
@@ -200,26 +234,55 @@ func (sw *Switch) dial(ctx context.Context, dialstring string, extra [][2]string
 	default:
 		a, err := sw.newChannel(chanSpec{
 			uuid: lookupVar(vars, "origination_uuid"), name: endpoint, direction: "outbound",
-			prof: profile{cidName: cidName, cidNum: cidNum, dest: rest, context: "default", source: "mod_" + tech},
+			prof: profile{cidName: cidName, cidNum: cidNum, dest: rest, context: "default", source: "mod_" + tech, calleeName: "Outbound Call", calleeNum: rest},
 			vars: append([][2]string{{"is_outbound", "true"}}, vars...),
 		})
 		if err != nil {
 			return nil, "SWITCH_CONGESTION"
 		}
+		bonded(a)
 		a.autoAnswer = true
 		a.startAfterAnswer(aApps)
 		return sw.waitAnswer(ctx, a)
 	}
 }
 
-// waitAnswer waits for the a-leg to answer (originate's semantics), for
-// at most originate_timeout (default 60 simulated seconds).
+// inlineApps reads the inline dialplan's extension (inline_dialplan_hunt):
+// "app:data" items split on ',' or, after "m:<c>:", on <c>.
+func inlineApps(target string) []App {
+	delim := byte(',')
+	if len(target) > 3 && target[0] == 'm' && target[1] == ':' && target[3] == ':' {
+		delim, target = target[2], target[4:]
+	}
+	var apps []App
+	for _, item := range separateString(target, delim, 128) {
+		name, data, _ := strings.Cut(item, ":")
+		apps = append(apps, App{name, data})
+	}
+	return apps
+}
+
+// waitAnswer waits for the a-leg to answer (originate's semantics: or to
+// bring early media, unless ignore_early_media; or to ring, with
+// return_ring_ready), for at most originate_timeout (default 60 simulated
+// seconds).
 func (sw *Switch) waitAnswer(ctx context.Context, a *Channel) (*Channel, string) {
 	timeout := time.Duration(atoiDefault(a.Var("originate_timeout"), 60)) * time.Second
 	t := time.NewTimer(sw.scaled(timeout))
 	defer t.Stop()
+	var early, ringing <-chan struct{}
+	if !switchTrue(a.Var("ignore_early_media")) {
+		early = a.earlyCh
+	}
+	if switchTrue(a.Var("return_ring_ready")) {
+		ringing = a.ringCh
+	}
 	select {
 	case <-a.answeredCh:
+		return a, ""
+	case <-early:
+		return a, ""
+	case <-ringing:
 		return a, ""
 	case <-a.ctx.Done():
 		if a.Answered() {
@@ -255,9 +318,10 @@ func (sw *Switch) originate(ctx context.Context, arg string) string {
 	} else {
 		apps = []App{{"transfer", rest}}
 	}
-	a2, cause := sw.dial(ctx, dialstring, nil, apps)
+	a2, cause := sw.dial(ctx, dialstring, nil, apps, true)
 	if a2 == nil {
 		return "-ERR " + cause + "\n"
 	}
+	a2.route()
 	return "+OK " + a2.uuid + "\n"
 }
