@@ -60,7 +60,7 @@
 //     the socket app does, in async full or static mode, with linger,
 //     "linger N", resume and the disconnect notices as recorded.
 //   - Faults: Drop, DelayReplies, CorruptNextFrame, RefuseAuth,
-//     RejectConnections, Stall.
+//     RejectConnections, Stall, FailNextAPI.
 //
 // An application the switch does not know behaves as in FreeSWITCH: an
 // "Invalid Application" error is logged, no CHANNEL_EXECUTE events are sent

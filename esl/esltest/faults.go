@@ -1,6 +1,7 @@
 package esltest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/fsstar/fsstar/esl"
@@ -34,7 +35,11 @@ type faultState struct {
 	reject     bool
 	stall      bool
 	corrupt    []ConnMatch
+	failAPI    []apiFault
 }
+
+// apiFault is one FailNextAPI.
+type apiFault struct{ prefix, reply string }
 
 func (c *conn) info() ConnInfo {
 	ci := ConnInfo{Outbound: c.outbound, Remote: c.nc.RemoteAddr().String()}
@@ -156,6 +161,29 @@ func (sw *Switch) takeCorrupt(c *conn) bool {
 		}
 	}
 	return false
+}
+
+// FailNextAPI makes the next api command whose line starts with prefix
+// (sent with api or bgapi, or called by a ${...} expansion) answer reply
+// ("-ERR ..." as the switch would) without running: a command lost or
+// refused at one precise point of a flow.
+func (sw *Switch) FailNextAPI(prefix, reply string) {
+	sw.mu.Lock()
+	sw.faults.failAPI = append(sw.faults.failAPI, apiFault{prefix, reply})
+	sw.mu.Unlock()
+}
+
+// takeAPIFault returns the reply FailNextAPI set for line, consuming it.
+func (sw *Switch) takeAPIFault(line string) (string, bool) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	for i, f := range sw.faults.failAPI {
+		if strings.HasPrefix(line, f.prefix) {
+			sw.faults.failAPI = append(sw.faults.failAPI[:i:i], sw.faults.failAPI[i+1:]...)
+			return f.reply, true
+		}
+	}
+	return "", false
 }
 
 // stallWait blocks while the switch is stalled; false means the connection

@@ -82,6 +82,19 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("after stall: %q", f.Body)
 		}
 	})
+	t.Run("fail next api", func(t *testing.T) {
+		c := dialSwitch(t, sw, true)
+		sw.FailNextAPI("uuid_exists", "-ERR refused\n")
+		if out := c.api("hostname"); out != "vm" {
+			t.Fatalf("another command: %q", out)
+		}
+		if out := c.api("uuid_exists nobody"); out != "-ERR refused\n" {
+			t.Fatalf("the failed command: %q", out)
+		}
+		if out := c.api("uuid_exists nobody"); out != "false" {
+			t.Fatalf("the same command again: %q, want it run", out)
+		}
+	})
 	t.Run("outbound drop hangs up", func(t *testing.T) {
 		connected := make(chan struct{})
 		addr := outboundServer(t, func(c *client) {
