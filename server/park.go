@@ -57,6 +57,10 @@ type parkMode struct {
 	notOurs  map[string]bool     // parked channels without the app variable (sweep cache)
 	stopping bool
 	wg       sync.WaitGroup // runs in flight
+	// unsure holds the calls whose run ended without the call seen going
+	// (a hangup that failed, or was not seen), and when: the sweep makes
+	// sure they are not left up.
+	unsure map[string]time.Time
 	// started is set once every park connection has subscribed.
 	started atomic.Bool
 }
@@ -74,7 +78,7 @@ func newParkMode(s *Server, l *switchLink) *parkMode {
 	if len(s.cfg.Switches()) > 1 {
 		log = log.With("switch", l.addr)
 	}
-	return &parkMode{s: s, link: l, log: log, appVar: s.cfg.AppVariable, runs: map[string]*parkLeg{}, ended: map[string]bool{}, notOurs: map[string]bool{}}
+	return &parkMode{s: s, link: l, log: log, appVar: s.cfg.AppVariable, runs: map[string]*parkLeg{}, ended: map[string]bool{}, unsure: map[string]time.Time{}, notOurs: map[string]bool{}}
 }
 
 // start dials the dispatch connection and the park connections and starts
@@ -292,6 +296,15 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 			// did not come here): nothing to run.
 			leg.hangup(&esl.HangupError{UUID: id})
 			leg.log.Debug("parked call gone before it was marked", "error", setErr)
+			leg.done(true)
+			return
+		}
+		if setErr != nil {
+			// Not marked: none of the call's events would come to its
+			// connection, and a script would wait for them for ever.
+			pm.s.metrics.parkClaims.WithLabelValues("failed").Inc()
+			leg.log.Error("cannot mark a claimed call: on-error instead of its script", "error", setErr)
+			pm.s.applyOnError(leg, pm.s.live.Load().onError, leg.log)
 			leg.done(true)
 			return
 		}
@@ -550,6 +563,12 @@ func (l *parkLeg) done(onError bool) {
 		// That also keeps the delete off the call's path.
 		pm.ended[l.uuid] = true
 	}
+	if !gone && !left {
+		// Neither hung up nor let go: the hangup asked for may have failed
+		// (its connection dropped) and nobody else will act on a live
+		// instance's claim. The sweep checks the call is gone.
+		pm.unsure[l.uuid] = time.Now()
+	}
 	pm.mu.Unlock()
 	l.cancel(context.Canceled)
 	if left && !gone && again != nil {
@@ -612,6 +631,7 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 			leg.hangup(&esl.HangupError{UUID: leg.uuid})
 		}
 	}
+	pm.sweepUnsure(ctx, c, now)
 
 	claims, takeovers := pm.claims(ctx, c)
 	alive := map[string]bool{pm.s.instance: true}
@@ -700,6 +720,45 @@ func (pm *parkMode) sweep(ctx context.Context, c *esl.Client) {
 		}
 		pm.log.Info("parked call picked up by the sweep", "uuid", r.UUID, "waited", age.Round(time.Millisecond))
 		pm.claim(r.UUID, ev, age > pm.s.Config().ParkClaimTimeout)
+	}
+}
+
+// sweepUnsure gives on-error to the calls whose run ended without the call
+// going, once their hangup has had listLag to happen: a call whose
+// hangup failed (its park connection dropped, say) would otherwise stay
+// parked, its claim held by this live instance, with nobody to act on it.
+// uuid_exists asks the core itself (the listing lags both ways).
+func (pm *parkMode) sweepUnsure(ctx context.Context, c *esl.Client, now time.Time) {
+	pm.mu.Lock()
+	var due []string
+	for id, at := range pm.unsure {
+		if now.Sub(at) >= listLag {
+			due = append(due, id)
+		}
+	}
+	pm.mu.Unlock()
+	for _, id := range due {
+		out, err := c.API(ctx, "uuid_exists "+id)
+		if err != nil {
+			continue // asked again at the next sweep
+		}
+		if strings.TrimSpace(out) != "false" {
+			oe := pm.s.live.Load().onError
+			log := pm.log.With("uuid", id)
+			c.API(ctx, unmarkCmd(id))
+			pm.s.metrics.onError.WithLabelValues(oe.Action).Inc()
+			if err := pm.s.onErrorInbound(ctx, c, id, oe); err != nil {
+				log.Warn("call left up after its run ended: on-error failed, the next sweep tries again", "action", oe.Action, "error", err)
+				continue
+			}
+			if oe.Action == "transfer" {
+				pm.dropClaim(ctx, id) // it lives on outside fsstar
+			}
+			log.Warn("call left up after its run ended (its hangup failed or was not seen): on-error applied", "action", oe.Action)
+		}
+		pm.mu.Lock()
+		delete(pm.unsure, id)
+		pm.mu.Unlock()
 	}
 }
 

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -170,9 +171,18 @@ func TestParkModeExactlyOnce(t *testing.T) {
 	}
 	wg.Wait()
 	for _, ch := range chans {
-		waitHangup(t, ch, a)
-		if got := ranCount(ch); got != 1 {
-			t.Errorf("call %s: script ran %d times, want 1", ch.UUID(), got)
+		cause := waitHangup(t, ch, a)
+		if got := ranCount(ch); got != 1 || cause != "NORMAL_CLEARING" {
+			var lines []string
+			for i, h := range []*servertest.Server{a, b, c} {
+				for _, line := range strings.Split(h.Logs(), "\n") {
+					if strings.Contains(line, ch.UUID()) {
+						lines = append(lines, fmt.Sprintf("instance %d: %s", i, line))
+					}
+				}
+			}
+			t.Errorf("call %s: script ran %d times, cause %s; want once, NORMAL_CLEARING; apps %q\n%s",
+				ch.UUID(), got, cause, appNames(ch), strings.Join(lines, "\n"))
 		}
 	}
 	total := 0.0
@@ -243,6 +253,62 @@ func TestParkModeTakeover(t *testing.T) {
 	})
 	hooked.Hangup("USER_BUSY")
 	waitFor(t, "the hangup hook", func() bool { return a.Switch.HashValue("test", hooked.UUID()) == "hangup" })
+}
+
+// TestParkModeMarkFails: a claimed call whose marks could not be set gets
+// on-error, not its script: unmarked, none of its events would reach its
+// park connection and the script would wait for them for ever.
+func TestParkModeMarkFails(t *testing.T) {
+	h := servertest.NewServer(t, parkScripts, servertest.WithConfig(parkOn))
+	waitPark(t, h)
+	h.Switch.FailNextAPI("uuid_setvar_multi", "-ERR lost\n")
+	ch := parked(t, h.Switch, "flow", nil)
+	if cause := waitHangup(t, ch, h); cause != "SYSTEM_SHUTDOWN" {
+		t.Fatalf("cause %q, want on-error (SYSTEM_SHUTDOWN)\n%s", cause, h.Logs())
+	}
+	if got := ranCount(ch); got != 0 {
+		t.Errorf("script ran %d times, want none", got)
+	}
+	if n := h.Server.ParkClaims("failed"); n != 1 {
+		t.Errorf("failed claims = %v, want 1", n)
+	}
+	waitFor(t, "the claim to go", func() bool { return h.Switch.HashValue(server.ClaimRealm, ch.UUID()) == "" })
+}
+
+// TestParkModeHangupLost: a run whose call could not be hung up (its park
+// connection and the shared one dropped mid-script, and the switch refused
+// them back while the script failed and on-error was tried) must not leave
+// the call parked for good: nobody else acts on a live instance's claim, so
+// the instance's own sweep gives it on-error once it can.
+func TestParkModeHangupLost(t *testing.T) {
+	h := servertest.NewServer(t, parkScripts, servertest.WithConfig(parkOn))
+	waitPark(t, h)
+	ch := parked(t, h.Switch, "slow", nil)
+	waitFor(t, "the script", func() bool { return ranCount(ch) == 1 })
+
+	h.Switch.RejectConnections(true)
+	h.Switch.Drop(esltest.Inbound)
+	waitFor(t, "the on-error hangup to fail", func() bool { return strings.Contains(h.Logs(), "on-error action failed") })
+	if cause := ch.HangupCause(); cause != "" {
+		t.Fatalf("the call hung up (%s) while every connection was refused: the test did not lose the hangup", cause)
+	}
+	h.Switch.RejectConnections(false)
+
+	// The run waits 10 s for the hangup it asked for, the sweep listLag
+	// more before it asks the switch.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cause, err := ch.WaitHangup(ctx)
+	if err != nil {
+		t.Fatalf("the call was left up: %v\n%s", err, h.Logs())
+	}
+	if cause != "SYSTEM_SHUTDOWN" {
+		t.Fatalf("cause %q, want on-error (SYSTEM_SHUTDOWN)\n%s", cause, h.Logs())
+	}
+	if got := ranCount(ch); got != 1 {
+		t.Errorf("script ran %d times, want 1", got)
+	}
+	waitFor(t, "the claim to go", func() bool { return h.Switch.HashValue(server.ClaimRealm, ch.UUID()) == "" })
 }
 
 // TestParkModeResume: a script that ends with setAutoHangup(False) sends the

@@ -38,7 +38,42 @@ func parkCall(ctx context.Context, c *esl.Client, id, module, before, vars strin
 	if vars != "" {
 		v += "," + vars
 	}
-	return c.BgAPIAsync(ctx, "originate {"+v+"}loopback/"+parkExt()+" '"+inline+"' inline")
+	cmd, err := originateInline("{"+v+"}loopback/"+parkExt(), inline)
+	if err != nil {
+		return nil, err
+	}
+	return c.BgAPIAsync(ctx, cmd)
+}
+
+// originateInline is the originate api command that sends the new channel
+// of dial into the inline dialplan apps.
+//
+// Not `originate <dial> '<apps>' inline`: there the api thread transfers
+// the a-leg into the apps from outside while the a-leg's own thread may
+// still be routing it, and the switch loses such calls (3 in 8,000 on the
+// test switch at 65 calls/s; every kind of test and benchmark lost some,
+// with or without fsstar). Either the a-leg's thread had run CS_ROUTING and
+// the originate set CS_CONSUME_MEDIA, and the far end answered so fast that
+// the transfer set CS_ROUTING back before the thread looked again: the state
+// equals the one it last ran, so it sleeps, and the channel stays answered in
+// CS_ROUTING with no app ever run. Or the thread ran CS_ROUTING only after
+// the originate returned, and its own routing of the loopback destination
+// overwrote the transfer: the a-leg runs the far end's extension (answer,
+// park) without the app variable. Both leave a call nobody can claim:
+// TestParkFailoverFreeSWITCH's "silent" calls.
+//
+// `&transfer(...)` sets CS_EXECUTE, a state the thread has not run, so the
+// first flavour cannot happen, and the transfer into the apps is made by the
+// channel's own thread (0 lost in 8,000 at the same rate, and none in the
+// failover test since). The second flavour's window (a far end answering
+// while the a-leg's thread has not yet routed it) is not closed for certain:
+// a call lost that way shows in parkCallReport as parked without the app
+// variable, without fsstar's marks.
+func originateInline(dial, apps string) (string, error) {
+	if strings.ContainsAny(apps, "')") {
+		return "", fmt.Errorf("originate %s: inline apps %q hold a quote or a parenthesis, which &transfer(...) cannot carry", dial, apps)
+	}
+	return "originate " + dial + ` '&transfer(\'` + apps + `\' inline)'`, nil
 }
 
 // hangups collects the CHANNEL_HANGUP_COMPLETE of the calls in ids.
@@ -127,8 +162,11 @@ func TestParkFreeSWITCH(t *testing.T) {
 	// A socket call with the same app variable: the socket app parks the
 	// channel too (CHANNEL_PARK), but the call is its connection's: it runs once.
 	sock := uuid.NewString()
-	if _, err := c.BgAPIAsync(ctx, "originate {origination_uuid="+sock+"}loopback/"+parkExt()+
-		" 'set:"+parkAppVar+"=e2e.park 300,socket:"+s.listen+" async full' inline"); err != nil {
+	cmd, err := originateInline("{origination_uuid="+sock+"}loopback/"+parkExt(), "set:"+parkAppVar+"=e2e.park 300,socket:"+s.listen+" async full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BgAPIAsync(ctx, cmd); err != nil {
 		t.Fatal(err)
 	}
 	if !h.wait(ctx, []string{sock}) {
@@ -233,6 +271,28 @@ func TestParkFailoverFreeSWITCH(t *testing.T) {
 		t.Fatalf("%d of %d calls did not end: fsstar left them silent", len(silent), calls)
 	}
 	elapsed := time.Since(start)
+	// Each takeover must be of a call of the killed instance: one of a live
+	// instance's calls would be a call cut short while its script ran.
+	dead := logField(svcs[1].logs.String(), "park mode on", "slot_prefix")
+	if dead == "" {
+		t.Fatalf("the killed instance's log names no instance id:\n%s", svcs[1].logs)
+	}
+	takenOver := map[string]bool{}
+	for i, s := range svcs {
+		if i == 1 {
+			continue
+		}
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			if !strings.Contains(line, "call of an fsstar instance that stopped: on-error applied") {
+				continue
+			}
+			id, prev := logField(line, "", "uuid"), logField(line, "", "previous_instance")
+			if prev != dead {
+				t.Errorf("instance %d took over call %s of instance %s, which was alive (the killed one is %s)", i+1, id, prev, dead)
+			}
+			takenOver[id] = true
+		}
+	}
 	outcomes := map[string]int{}
 	for _, id := range ids {
 		ev := h.get(id)
@@ -241,9 +301,9 @@ func TestParkFailoverFreeSWITCH(t *testing.T) {
 		outcomes[key]++
 		switch {
 		case runs == "1" && cause == "NORMAL_CLEARING":
-		case (runs == "" || runs == "1") && cause == "SYSTEM_SHUTDOWN":
+		case (runs == "" || runs == "1") && cause == "SYSTEM_SHUTDOWN" && takenOver[id]:
 		default:
-			t.Errorf("call %s: cause %s, fsstar_runs %q: neither run once nor on-error", id, cause, runs)
+			t.Errorf("call %s: cause %s, fsstar_runs %q, taken over %v: neither run once nor taken over from the killed instance", id, cause, runs, takenOver[id])
 		}
 	}
 	var b strings.Builder
@@ -266,6 +326,22 @@ func TestParkFailoverFreeSWITCH(t *testing.T) {
 	}
 }
 
+// logField returns the value of key=value in the first line of logs that
+// contains msg ("" when none does).
+func logField(logs, msg, key string) string {
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.Contains(line, msg) {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, key+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
 // parkCallReport says where a parked call stands: its channel's fsstar
 // variables and application, its claim in mod_hash, and every log line of
 // the services that names it.
@@ -280,6 +356,13 @@ func parkCallReport(t *testing.T, c *esl.Client, appVar, id string, svcs []*serv
 		for _, h := range []string{"Channel-State", "Answer-State", "variable_current_application", "variable_fsstar_instance",
 			"variable_fsstar_slot", "variable_" + appVar, "variable_last_sched_id", "variable_fsstar_runs"} {
 			fmt.Fprintf(&b, "  %s: %q\n", h, d.Get(h))
+		}
+		switch {
+		case d.Get("Channel-State") == "CS_ROUTING" && d.Get("variable_current_application") == "":
+			b.WriteString("  the switch never ran the call's dialplan: it lost the transfer into it (see originateInline)\n")
+		case d.Get("variable_current_application") == "park" && d.Get("variable_"+appVar) == "" &&
+			d.Get("variable_fsstar_slot") == "" && d.Get("variable_fsstar_instance") == "":
+			b.WriteString("  parked without the app variable and without fsstar's marks: the a-leg may have run the far end's extension instead of the inline apps (see originateInline)\n")
 		}
 	}
 	claim, err := c.API(ctx, "hash select/fsstar/"+id)
