@@ -29,7 +29,13 @@ def handler(session, args):
     main.bindAction("no-such-action", "", "8")  # logged and ignored, as mod_lua
     sub.bindAction("menu-exec-app", "set ivr_sub=zero", "0")
     sub.bindAction("menu-back", "", "*")
-    sim.dtmf("1w4w7w2w*w0w9", 300)
+    # One key every 2 s of the channel's app clock from the first
+    # greeting on (app time: the script's round trips between apps do
+    # not count), so that each lands in a read of its own, well after the
+    # one before has ended, and none in the 100 ms invalid sound, which
+    # eats the keys pressed during it.
+    for i, key in enumerate(["1", "4", "7", "2", "*", "0", "9"]):
+        sim.dtmf(key, 300 + 2000 * i, during = "read")
     main.execute(session, "main")
     return [sim.var("ivr_choice"), sim.var("ivr_re"), sim.var("ivr_sub"), sim.var("ivr_menu_status"), session.ready()]
 `, nil)
@@ -64,11 +70,15 @@ func TestIVRMenuTimeouts(t *testing.T) {
 def handler(session, args):
     session.answer()
     m = freeswitch.IVRMenu(None, "m", "silence_stream://10", None, None, None, None, None, None, None, None,
-        0, 0, 1, 1000, 2, 2)
+        0, 0, 1, 5000, 2, 2)
     m.bindAction("menu-exit", "", "9")
     m.execute(session, "m")
     out = [sim.var("ivr_menu_status")]
-    sim.dtmf("5w5w5", 50)
+    # Two wrong keys, in app time from the next greeting on: each in a
+    # read of its own (a key that comes while a read that has its digit
+    # ends is lost, as on the switch).
+    sim.dtmf("5", 50, during = "read")
+    sim.dtmf("5", 2500, during = "read")
     m.execute(session, "m")
     out.append(sim.var("ivr_menu_status"))
     m.execute(session, "nothing")  # an unknown menu: logged, nothing runs
