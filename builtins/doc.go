@@ -71,7 +71,9 @@
 // An Event has these methods (it is mutable, unhashable; == compares the
 // headers, in order, and the body; str() is a one-line summary):
 //
-//	e.addHeader(name, value)  appends a header (a name may repeat); True
+//	e.addHeader(name, value)  appends a header (a name may repeat); an
+//	                          empty value deletes the header instead, as
+//	                          the switch does; True
 //	e.getHeader(name)         the first header's value (exact name, else any
 //	                          case), or None when there is none
 //	e.delHeader(name)         removes every header of that name, in any case;

@@ -56,6 +56,18 @@ func newEvent(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if err != nil {
 			return nil, fmt.Errorf("%s: json: %v", fn.Name(), err)
 		}
+		// switch_event_create_json adds each member with
+		// switch_event_add_header_string: an empty value adds nothing and
+		// deletes the header of that name added before.
+		var kept esl.Headers
+		for _, h := range ev.Headers {
+			if h.Value == "" {
+				kept = slices.DeleteFunc(kept, func(k esl.Header) bool { return strings.EqualFold(k.Name, h.Name) })
+				continue
+			}
+			kept = append(kept, h)
+		}
+		ev.Headers = kept
 		if _, ok := ev.Headers.Lookup("Event-Name"); !ok {
 			return nil, fmt.Errorf("%s: json: the object has no Event-Name member", fn.Name())
 		}
@@ -163,6 +175,12 @@ func (e *Event) addHeader(_ *starlark.Thread, fn *starlark.Builtin, args starlar
 	}
 	if err := checkHeaderName(name); err != nil {
 		return nil, fmt.Errorf("%s: %v", fn.Name(), err)
+	}
+	if value == "" {
+		// switch_event_base_add_header adds no empty value: it deletes
+		// the header (every one of that name, as delHeader).
+		e.ev.Headers = slices.DeleteFunc(e.ev.Headers, func(h esl.Header) bool { return strings.EqualFold(h.Name, name) })
+		return starlark.True, nil
 	}
 	e.ev.Headers.Add(name, value)
 	return starlark.True, nil

@@ -40,6 +40,15 @@ result = (a, e.getBody())`, want: `(None, "two")`},
 e = freeswitch.Event("CUSTOM", "my::sub")
 e.addHeader("X-Val", "100% sure")
 result = e.serialize()`, want: `"Event-Name: CUSTOM\nEvent-Subclass: my%3A%3Asub\nX-Val: 100%25%20sure\n\n"`},
+		{name: "add an empty header deletes it", src: `
+e = freeswitch.Event("CUSTOM", "my::sub")
+e.addHeader("X-E", "1")
+e.addHeader("x-e", "2")
+ok = e.addHeader("X-E", "")
+result = (ok, e.getHeader("X-E"), e.serialize())`, want: `(True, None, "Event-Name: CUSTOM\nEvent-Subclass: my%3A%3Asub\n\n")`},
+		{name: "json drops empty members", src: `
+e = freeswitch.Event("json", '{"Event-Name": "CUSTOM", "A": "1", "A": "", "B": "", "C": "c"}')
+result = e.serialize()`, want: `"Event-Name: CUSTOM\nC: c\n\n"`},
 		{name: "serialize plain body", src: `
 e = freeswitch.Event("CUSTOM")
 e.addBody("hi\n")

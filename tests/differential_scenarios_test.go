@@ -889,6 +889,27 @@ put("digits", session:getDigits(5, "", 500))`,
     put(session, "dial", session.getVariable("DIALSTATUS"))
     put(session, "digits", session.getDigits(5, "", 500))`,
 		caller: []callerAction{{mark: "dial", after: ms(300), dtmf: "1"}, {mark: "dial", after: ms(700), dtmf: "#"}}},
+	// Event.addHeader with an empty value adds nothing: it deletes the
+	// header (switch_event_base_add_header), so serialize has no line.
+	{name: "event_serialize_empty_header",
+		lua: `session:answer()
+local e = freeswitch.Event("CUSTOM", "diff::ser")
+e:addHeader("X-Empty", "x"); e:addHeader("X-Empty", ""); e:addHeader("X-Full", "a b")
+local s = e:serialize()
+put("empty", string.match(s, "X%-Empty: ([^\n]*)")); put("full", string.match(s, "X%-Full: ([^\n]*)"))`,
+		star: `def handler(session, args):
+    session.answer()
+    e = freeswitch.Event("CUSTOM", "diff::ser")
+    e.addHeader("X-Empty", "x")
+    e.addHeader("X-Empty", "")
+    e.addHeader("X-Full", "a b")
+    lines = {}
+    for line in e.serialize().split("\n"):
+        name, sep, value = line.partition(": ")
+        if sep:
+            lines[name] = value
+    put(session, "empty", lines.get("X-Empty"))
+    put(session, "full", lines.get("X-Full"))`},
 }
 
 // legVars are the variables originate_leg_caller_id compares on the
