@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/internal/testutil"
 )
 
 // parkAppVar is the app variable of this test process's park-mode
@@ -46,34 +47,11 @@ func parkCall(ctx context.Context, c *esl.Client, id, module, before, vars strin
 }
 
 // originateInline is the originate api command that sends the new channel
-// of dial into the inline dialplan apps.
-//
-// Not `originate <dial> '<apps>' inline`: there the api thread transfers
-// the a-leg into the apps from outside while the a-leg's own thread may
-// still be routing it, and the switch loses such calls (3 in 8,000 on the
-// test switch at 65 calls/s; every kind of test and benchmark lost some,
-// with or without fsstar). Either the a-leg's thread had run CS_ROUTING and
-// the originate set CS_CONSUME_MEDIA, and the far end answered so fast that
-// the transfer set CS_ROUTING back before the thread looked again: the state
-// equals the one it last ran, so it sleeps, and the channel stays answered in
-// CS_ROUTING with no app ever run. Or the thread ran CS_ROUTING only after
-// the originate returned, and its own routing of the loopback destination
-// overwrote the transfer: the a-leg runs the far end's extension (answer,
-// park) without the app variable. Both leave a call nobody can claim:
-// TestParkFailoverFreeSWITCH's "silent" calls.
-//
-// `&transfer(...)` sets CS_EXECUTE, a state the thread has not run, so the
-// first flavour cannot happen, and the transfer into the apps is made by the
-// channel's own thread (0 lost in 8,000 at the same rate, and none in the
-// failover test since). The second flavour's window (a far end answering
-// while the a-leg's thread has not yet routed it) is not closed for certain:
-// a call lost that way shows in parkCallReport as parked without the app
-// variable, without fsstar's marks.
+// of dial into the inline dialplan apps: testutil.OriginateInline, which
+// says why it is `&transfer('<apps>' inline)` and not `'<apps>' inline` (the
+// switch loses about 1 call in 4,000 that way).
 func originateInline(dial, apps string) (string, error) {
-	if strings.ContainsAny(apps, "')") {
-		return "", fmt.Errorf("originate %s: inline apps %q hold a quote or a parenthesis, which &transfer(...) cannot carry", dial, apps)
-	}
-	return "originate " + dial + ` '&transfer(\'` + apps + `\' inline)'`, nil
+	return testutil.OriginateInline(dial, apps)
 }
 
 // hangups collects the CHANNEL_HANGUP_COMPLETE of the calls in ids.

@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/internal/testutil"
 )
 
 // fsAppVar is the app variable of the park-mode contender on the real
@@ -46,10 +47,16 @@ session:hangup()
 // makes ';' its separator, the tone has commas): the switch alone runs it,
 // no script host. The variable is read back by expanding it into
 // bench_var, which the harness checks, so a completed call proves the
-// read. It is routed the way park mode's calls are (the originate's
-// transfer into the inline dialplan), so its cost is the floor under every
-// row: the loopback call, its two legs, routing and media.
-const dialplanFlow = "m:;:answer;playback:" + tone + ";set:bench_tmp=fsstar;set:bench_var=${bench_tmp};hangup"
+// read. The tone comes from the channel variable bench_tone, set in the
+// originate's {...} (dialplanTone): &transfer(...) cannot carry its
+// parentheses. It is routed the way park mode's calls are (&transfer into
+// the inline dialplan, testutil.InlineApp), so its cost is the floor under
+// every row: the loopback call, its two legs, routing and media.
+const dialplanFlow = "m:;:answer;playback:${bench_tone};set:bench_tmp=fsstar;set:bench_var=${bench_tmp};hangup"
+
+// dialplanTone is the {...} variable that gives dialplanFlow its tone (the
+// commas escaped for the dial string).
+func dialplanTone() string { return "bench_tone=" + strings.ReplaceAll(tone, ",", `\,`) }
 
 // fsResult is the optional run on a real FreeSWITCH
 // (FSSTAR_BENCH_FREESWITCH=host:port).
@@ -175,20 +182,22 @@ func (e *env) fsRows(cfg config, cs []*contender, pw, luaFile string) []*fsConte
 }
 
 // originate is the bgapi originate of one call of row f, run id run, with
-// the a-leg's uuid id; addr is the contender's outbound server.
-func (f *fsContender) originate(ext, run, id, addr, luaFile string) string {
+// the a-leg's uuid id; addr is the contender's outbound server. Park mode
+// and the dialplan row enter their inline dialplan with
+// testutil.OriginateInline (&transfer, which the switch does not lose).
+func (f *fsContender) originate(ext, run, id, addr, luaFile string) (string, error) {
 	vars := "origination_uuid=" + id + ",bench_run=" + run + ",ignore_early_media=true"
 	switch f.Kind {
 	case "park":
 		// The app variable on the a-leg only (inline dialplan): loopback
 		// copies {...} variables to the b-leg, which parks too.
-		return fmt.Sprintf("originate {%s}loopback/%s 'set:%s=%s,park' inline", vars, ext, fsAppVar, appFlow)
+		return testutil.OriginateInline("{"+vars+"}loopback/"+ext, "set:"+fsAppVar+"="+appFlow+",park")
 	case "lua":
-		return fmt.Sprintf("originate {%s}loopback/%s &lua(%s)", vars, ext, luaFile)
+		return fmt.Sprintf("originate {%s}loopback/%s &lua(%s)", vars, ext, luaFile), nil
 	case "dialplan":
-		return fmt.Sprintf("originate {%s}loopback/%s '%s' inline", vars, ext, dialplanFlow)
+		return testutil.OriginateInline("{"+vars+","+dialplanTone()+"}loopback/"+ext, dialplanFlow)
 	default:
-		return fmt.Sprintf("originate {fsstar_app=%s,%s}loopback/%s &socket('%s async full')", appFlow, vars, ext, addr)
+		return fmt.Sprintf("originate {fsstar_app=%s,%s}loopback/%s &socket('%s async full')", appFlow, vars, ext, addr), nil
 	}
 }
 
@@ -445,7 +454,15 @@ func fsWindow(ctx context.Context, res fsResult, cl *esl.Client, f *fsContender,
 			pending[id] = true
 			mu.Unlock()
 			placed.Add(1)
-			job, err := cl.BgAPIAsync(wctx, f.originate(ext, run, id, contenderAddr, luaFile))
+			cmd, err := f.originate(ext, run, id, contenderAddr, luaFile)
+			if err != nil {
+				// A flow &transfer cannot carry: every call would fail
+				// so; stop placing.
+				done(id, false, err.Error())
+				placing.Store(false)
+				continue
+			}
+			job, err := cl.BgAPIAsync(wctx, cmd)
 			if err != nil {
 				done(id, false, "originate: "+err.Error())
 				time.Sleep(10 * time.Millisecond)
