@@ -146,7 +146,16 @@ func (s *Session) dial(fn *starlark.Builtin, client *esl.Client, dest string, ti
 	var inherit *aLegInfo
 	if aLeg != nil {
 		var err error
-		if inherit, err = readALeg(ctx, client, aLeg.UUID(), dest); err != nil {
+		if inherit, err = readALeg(ctx, client, aLeg.UUID(), dest); esl.IsNoSuchChannel(err) {
+			// The a-leg has hung up: switch_ivr_originate gives up at once,
+			// with the a-leg's own hangup cause.
+			cause := aLeg.goneCause()
+			s.log.Info("originate cancelled: the a-leg is gone", "a_leg", aLeg.UUID(), "cause", cause)
+			s.mu.Lock()
+			s.hungUp, s.cause = true, cause
+			s.mu.Unlock()
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("%s: %w", fn.Name(), err)
 		}
 		vars += ",fsstar_a_leg_uuid=" + inherit.uuid + ",fsstar_dial=" + u
@@ -303,6 +312,12 @@ func (s *Session) originateFor(fn *starlark.Builtin, client *esl.Client, cmd str
 	aLeg.sync()
 	w := aLeg.watch(a.cancelKey)
 	defer w.close()
+	if !aLeg.Ready() {
+		// The a-leg is gone already: switch_ivr_originate gives up at once
+		// with its hangup cause (and a hupall now could come before the
+		// legs exist).
+		return nil, &esl.CommandError{Command: "bgapi " + cmd, Reply: "-ERR " + aLeg.goneCause()}
+	}
 	job, err := client.BgAPIAsync(ctx, cmd)
 	if err != nil {
 		return nil, err
@@ -359,6 +374,17 @@ func (s *Session) originateFor(fn *starlark.Builtin, client *esl.Client, cmd str
 			return r.ev, r.err
 		}
 	}
+}
+
+// goneCause is the hangup cause of a session that has hung up, as an
+// originate for it ends with (NORMAL_CLEARING when none was seen).
+func (s *Session) goneCause() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cause != "" {
+		return s.cause
+	}
+	return "NORMAL_CLEARING"
 }
 
 // ringsAll reports whether a dial string rings several legs at once: a ','

@@ -71,7 +71,8 @@ def handler(session, args):
 // TestOriginateCancelKey: the a-leg's origination_cancel_key ends the
 // originate while the leg rings, with NO_ANSWER as the switch's, and the
 // other keys pressed meanwhile are dropped (scenario originate_cancel_key);
-// a hangup of the a-leg ends it with ORIGINATOR_CANCEL.
+// for an a-leg that has hung up it ends at once with the a-leg's cause
+// (scenario originate_after_a_leg_hangup).
 func TestOriginateCancelKey(t *testing.T) {
 	r := newRig(t)
 	c := r.call(`
@@ -90,4 +91,12 @@ def handler(session, args):
 			t.Errorf("leg %s still up after the cancel", ch.UUID())
 		}
 	}
+	c = r.call(`
+def handler(session, args):
+    session.answer()
+    session.hangup("USER_BUSY")
+    b = freeswitch.Session("loopback/park", session)
+    return [b.ready(), b.hangupCause()]
+`, nil)
+	c.check(t, `[False, "USER_BUSY"]`)
 }

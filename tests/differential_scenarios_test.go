@@ -910,6 +910,43 @@ put("empty", string.match(s, "X%-Empty: ([^\n]*)")); put("full", string.match(s,
             lines[name] = value
     put(session, "empty", lines.get("X-Empty"))
     put(session, "full", lines.get("X-Full"))`},
+	// An originate for an a-leg that has hung up ends at once, with the
+	// a-leg's hangup cause (the results go out as events: the a-leg takes
+	// no variables now).
+	{name: "originate_after_a_leg_hangup",
+		lua: `session:answer(); session:hangup("USER_BUSY")
+local leg = freeswitch.Session(` + luaPark + `, session)
+out("ready", leg:ready()); out("cause", leg:hangupCause())`,
+		star: `def handler(session, args):
+    session.answer()
+    run = run_of(session)
+    session.hangup("USER_BUSY")
+    leg = freeswitch.Session("{diff_run=" + run + "}loopback/park/fsstar_test", session)
+    for name, value in [("ready", leg.ready()), ("cause", leg.hangupCause())]:
+        e = freeswitch.Event("CUSTOM", "diff::out")
+        e.addHeader("Diff-Name", name)
+        e.addHeader("Diff-Value", text(value))
+        e.addHeader("Run", run)
+        e.fire()`},
+	// The a-leg hangs up while the leg rings: the originate is cancelled
+	// (ORIGINATOR_CANCEL) and the ringing leg hung up.
+	{name: "originate_a_leg_hangs_up_while_ringing",
+		lua: `session:answer()
+mark("dial")
+local leg = freeswitch.Session("{diff_run=" .. run .. "}` + ringingLeg + `", session)
+out("ready", leg:ready()); out("cause", leg:hangupCause())`,
+		star: `def handler(session, args):
+    session.answer()
+    run = run_of(session)
+    mark(session, "dial")
+    leg = freeswitch.Session("{diff_run=" + run + "}` + ringingLeg + `", session)
+    for name, value in [("ready", leg.ready()), ("cause", leg.hangupCause())]:
+        e = freeswitch.Event("CUSTOM", "diff::out")
+        e.addHeader("Diff-Name", name)
+        e.addHeader("Diff-Value", text(value))
+        e.addHeader("Run", run)
+        e.fire()`,
+		caller: []callerAction{{mark: "dial", after: ms(500), hangup: "NORMAL_CLEARING"}}},
 }
 
 // legVars are the variables originate_leg_caller_id compares on the
