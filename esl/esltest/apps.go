@@ -661,14 +661,17 @@ func (ch *Channel) link(other *Channel) {
 	other.mu.Unlock()
 	ch.vars.set("bridge_uuid", other.uuid)
 	other.vars.set("bridge_uuid", ch.uuid)
-	// bridge_to is set on both legs while the bridge lasts
-	// (switch_ivr_bridge.c, SWITCH_BRIDGE_VARIABLE).
-	ch.vars.set("bridge_to", other.uuid)
-	other.vars.set("bridge_to", ch.uuid)
 	ev := ch.event("CHANNEL_BRIDGE", "switch_ivr_bridge.c", "audio_bridge_on_exchange_media", 825)
+	ev.Headers.Add("variable_bridge_to", other.uuid)
 	ev.Headers.Add("Bridge-A-Unique-ID", ch.uuid)
 	ev.Headers.Add("Bridge-B-Unique-ID", other.uuid)
 	ch.sw.publish(ev)
+	// bridge_to is set on both legs while the bridge lasts
+	// (switch_ivr_bridge.c, SWITCH_BRIDGE_VARIABLE), once CHANNEL_BRIDGE
+	// went out, as switch_ivr_multi_threaded_bridge does: whoever reads it
+	// (a test about to hang a leg up) knows the event came first.
+	ch.vars.set("bridge_to", other.uuid)
+	other.vars.set("bridge_to", ch.uuid)
 }
 
 // logLine sends a log/data frame to every connection that asked for logs
