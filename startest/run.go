@@ -16,6 +16,8 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/fsstar/fsstar/engine"
+	"github.com/fsstar/fsstar/esl"
+	"github.com/fsstar/fsstar/esl/esltest"
 	"github.com/fsstar/fsstar/loader"
 )
 
@@ -165,6 +167,9 @@ func runOne(env *Env, o Options, out io.Writer, m *loader.Module, fn *starlark.F
 	if err != nil && !errors.Is(err, errFatal) {
 		t.failf(errWhere(t, err), "%s", errMsg(err))
 	}
+	if err := endCalls(env); err != nil {
+		t.failf(name, "%v", err)
+	}
 	t.mu.Lock()
 	failures, output := t.failures, t.output
 	t.mu.Unlock()
@@ -184,6 +189,74 @@ func runOne(env *Env, o Options, out io.Writer, m *loader.Module, fn *starlark.F
 		fmt.Fprintf(out, "    %s\n", indent(l))
 	}
 	return passed
+}
+
+// endCalls hangs up the channels a test left up (a b-leg, a call placed
+// with wait=False), waits until the switch has none, then until the
+// server's inbound connection has received every event the switch sent so
+// far (eventBarrier), all under a deadline of its own: a channel of one
+// test still tearing down when the next starts would bring its events (a
+// late CHANNEL_HANGUP_COMPLETE) to that test's event consumers.
+func endCalls(env *Env) error {
+	if err := endChannels(env.Switch); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return eventBarrier(ctx, env.Server.Client())
+}
+
+// barrierClass is the subclass of the CUSTOM event eventBarrier fires.
+const barrierClass = "startest::barrier"
+
+// eventBarrier fires a CUSTOM event and waits until c receives it: the
+// switch sends a connection's events in the order it fired them, and the
+// client routes each as it reads it, so every event fired before is then
+// routed, and none can reach a subscription made afterwards.
+func eventBarrier(ctx context.Context, c *esl.Client) error {
+	if err := c.Subscribe(ctx, "CUSTOM", barrierClass); err != nil {
+		return fmt.Errorf("event barrier: %w", err)
+	}
+	sub := c.Listen(esl.Match{Names: []string{barrierClass}, Buffer: 16})
+	defer sub.Close()
+	ev := &esl.Event{}
+	ev.Headers.Add("Event-Name", "CUSTOM")
+	ev.Headers.Add("Event-Subclass", barrierClass)
+	id, err := c.SendEvent(ctx, ev)
+	if err != nil {
+		return fmt.Errorf("event barrier: %w", err)
+	}
+	for {
+		got, err := sub.Next(ctx)
+		if err != nil {
+			return fmt.Errorf("event barrier: the switch's events did not come through: %w", err)
+		}
+		if got.Get("Event-UUID") == id {
+			return nil
+		}
+	}
+}
+
+// endChannels hangs up the switch's channels and waits until it has none.
+func endChannels(sw *esltest.Switch) error {
+	for _, ch := range sw.Channels() {
+		ch.Hangup("NORMAL_CLEARING")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := sw.Channels()
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			names := make([]string, len(left))
+			for i, ch := range left {
+				names[i] = ch.UUID()
+			}
+			return fmt.Errorf("channels still up 10 s after the test ended: %s", strings.Join(names, " "))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n        ") }
