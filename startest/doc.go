@@ -37,6 +37,12 @@
 //	t.start(module, args="", timeout=10000) a background runtime job; job.wait()
 //	t.logs()                                every script log line of the run so far
 //	t.sleep(ms)                             waits ms of simulated time
+//	t.wait_until(cond, timeout=10000, msg="")
+//	                                        calls cond() until it is true; fails
+//	                                        the test (as t.fatal) after timeout
+//	                                        real ms: for what no clock orders (a
+//	                                        callback's reaction, a bridge after
+//	                                        an HTTP lookup)
 //	t.http(path, body="", status=200, json=None, headers={}, method="", delay_ms=0)
 //	                                        the run's local web server answers
 //	                                        path so until the test ends (json:

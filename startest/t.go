@@ -56,7 +56,9 @@ var tMethods = map[string]tMethod{
 	"log":       (*T).log,
 	"logs":      (*T).logs,
 	"sleep":     (*T).sleep,
-	"http":      (*T).http,
+	// wait_until: polls a condition, under a real-time deadline.
+	"wait_until": (*T).waitUntil,
+	"http":       (*T).http,
 	// http_requests: what the scripts sent to t.http's server.
 	"http_requests": (*T).httpRequests,
 }
@@ -295,6 +297,45 @@ func (t *T) sleep(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 		return starlark.None, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%s: %w", fn.Name(), context.Cause(ctx))
+	}
+}
+
+// wait_until(cond, timeout=10000, msg=""): calls cond() every few
+// milliseconds until it returns a true value, and stops the test with a
+// failure (as t.fatal) when timeout real milliseconds pass first. It is how
+// a test waits for what no clock orders — the script's reaction to a key
+// (its callback runs in real time, while the media clock of a prompt runs
+// 1/scale times faster), a b-leg being bridged after an HTTP lookup —
+// instead of betting on a time of the media clock.
+func (t *T) waitUntil(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var cond starlark.Callable
+	timeout := 10000
+	var msg string
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "cond", &cond, "timeout?", &timeout, "msg?", &msg); err != nil {
+		return nil, err
+	}
+	ctx := contextOf(thread)
+	deadline := time.Now().Add(time.Duration(timeout) * time.Millisecond)
+	for {
+		v, err := starlark.Call(thread, cond, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		if v.Truth() {
+			return starlark.None, nil
+		}
+		if time.Now().After(deadline) {
+			if msg == "" {
+				msg = fmt.Sprintf("%s did not hold within %d ms", cond.Name(), timeout)
+			}
+			t.failf(t.where(thread), "%s", msg)
+			return nil, errFatal
+		}
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s: %w", fn.Name(), context.Cause(ctx))
+		}
 	}
 }
 
