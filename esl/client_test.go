@@ -82,6 +82,35 @@ func TestCancelKeepsOrder(t *testing.T) {
 	}
 }
 
+// lateCtx is a context whose deadline has passed but which has not noticed
+// yet: a command started with a moment left, written after it (a goroutine
+// descheduled on a busy machine).
+type lateCtx struct{ context.Context }
+
+func (lateCtx) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+// TestDeadlineBeforeWriteKeepsConnection: a command whose context's deadline
+// passes before any of it is written fails alone; the connection, shared by
+// every other command, stays up (it used to be closed as if the write had
+// left the stream out of step).
+func TestDeadlineBeforeWriteKeepsConnection(t *testing.T) {
+	sw := newFakeSwitch(t, echoAPI)
+	c, err := Dial(testCtx(t), sw.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.API(lateCtx{context.Background()}, "echo late"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("API with its deadline passed = %v, want DeadlineExceeded", err)
+	}
+	for i := range 3 {
+		want := "after" + strconv.Itoa(i)
+		if got, err := c.API(testCtx(t), "echo "+want); got != want || err != nil {
+			t.Fatalf("after a command that missed its deadline: API = %q, %v; want %q", got, err, want)
+		}
+	}
+}
+
 // TestSlowConsumer: a subscriber that never reads does not hold up the
 // reader: API replies and a fast subscriber keep flowing, and the slow
 // subscription ends with an *OverflowError after its queued events.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -376,18 +377,35 @@ func (c *core) start(ctx context.Context, line string, h Headers, body []byte) (
 	c.pending = append(c.pending, cl)
 	c.mu.Unlock()
 	deadline := time.Now().Add(c.writeTimeout)
+	ctxDeadline := false
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+		deadline, ctxDeadline = d, true
 	}
 	_ = c.nc.SetWriteDeadline(deadline)
-	if _, err := c.nc.Write(buf); err != nil {
-		// A partial write leaves the stream out of step: the connection is
-		// done. Closing it makes the reader fail every pending call.
-		c.nc.Close()
-		<-c.done
-		return nil, c.Err()
+	n, err := c.nc.Write(buf)
+	if err == nil {
+		return cl, nil
 	}
-	return cl, nil
+	if n == 0 && ctxDeadline && errors.Is(err, os.ErrDeadlineExceeded) {
+		// The context's deadline passed before anything was sent (a
+		// command started with little time left, on a busy machine): the
+		// stream is still in step, and the connection, which other
+		// commands share, stays up. Only this command fails.
+		c.mu.Lock()
+		if k := len(c.pending) - 1; k >= 0 && c.pending[k] == cl {
+			c.pending = c.pending[:k] // the last: writes are serialised by wmu
+		}
+		c.mu.Unlock()
+		if cause := context.Cause(ctx); cause != nil {
+			return nil, cause
+		}
+		return nil, fmt.Errorf("esl: %s: not sent before the context's deadline: %w", line, context.DeadlineExceeded)
+	}
+	// A partial write leaves the stream out of step: the connection is
+	// done. Closing it makes the reader fail every pending call.
+	c.nc.Close()
+	<-c.done
+	return nil, c.Err()
 }
 
 // wait returns the reply to cl, or context.Cause(ctx) (ctx.Err() unless a
