@@ -168,8 +168,14 @@ func TestReliabilitySoak(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(w) * time.Millisecond % time.Second) // ramp up over ~1 s
-			for time.Now().Before(end) {
+			// At least one call per worker, however late the scheduler
+			// wakes it on a loaded machine: the test is about every call
+			// ending well, not about how many fit in dur.
+			for {
 				oneCall(strconv.FormatInt(seq.Add(1), 10))
+				if !time.Now().Before(end) {
+					break
+				}
 			}
 		}()
 	}
