@@ -21,9 +21,7 @@ def handler(session, args):
         return ""
     session.answer()
     session.setInputCallback(on_input)
-    sim.dtmf("1", 500)
-    sim.dtmf("2", 1000)
-    sim.dtmf("3", 1500)
+    sim.dtmf("1w2w3", 500)  # one sender, so the keys keep their order under load
     n = session.streamFile(`+longTone+`)
     session.unsetInputCallback()
     return [n, got, sim.media(), session.process_callback_result(""), session.process_callback_result("pause")]
