@@ -12,6 +12,9 @@ import (
 // dispatch handles one command of an authenticated inbound connection or of
 // a connected outbound one. It returns false when the connection is to end.
 func (c *conn) dispatch(cmd *esl.Command) bool {
+	if c.closed() { // dropped (Drop): no command acts any more
+		return false
+	}
 	line := strings.TrimSpace(cmd.Line)
 	verb, arg, _ := strings.Cut(line, " ")
 	arg = strings.TrimSpace(arg)

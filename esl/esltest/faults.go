@@ -62,15 +62,23 @@ func (sw *Switch) Drop(match ConnMatch) int {
 		hit = append(hit, c)
 	}
 	sw.mu.Unlock()
-	n := 0
+	// In two phases, as when a switch's sockets all go at once: every
+	// matched connection first stops acting on commands, then each socket
+	// is closed. A client that reacts to the first loss (a script failing,
+	// its on-error sent on another connection) gets nothing through one
+	// not yet closed.
+	var drop []*conn
 	for _, c := range hit {
 		if match == nil || match(c.info()) {
 			c.log.Info("fault: dropping connection")
-			c.close()
-			n++
+			c.closeOnce.Do(func() { close(c.done) })
+			drop = append(drop, c)
 		}
 	}
-	return n
+	for _, c := range drop {
+		c.nc.Close()
+	}
+	return len(drop)
 }
 
 // DelayReplies makes every command/reply and api/response wait d (real
