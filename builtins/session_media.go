@@ -124,8 +124,8 @@ func (s *Session) startMedia(thread *starlark.Thread, fn *starlark.Builtin, args
 	if path == "" {
 		return nil, fmt.Errorf("%s: empty path", fn.Name())
 	}
-	h := &MediaHandle{s: s, path: path, stopped: true, done: make(chan struct{})}
 	if err := s.begin(fn); errors.Is(err, errGone) {
+		h := &MediaHandle{s: s, path: path, stopped: true, done: make(chan struct{})}
 		close(h.done)
 		return h, nil
 	} else if err != nil {
@@ -134,30 +134,10 @@ func (s *Session) startMedia(thread *starlark.Thread, fn *starlark.Builtin, args
 	if _, err := s.stopBackground(fn); err != nil {
 		return nil, err
 	}
-	accepted := make(chan struct{})
-	errc := make(chan error, 1)
-	ctx := s.call.ctx()
-	go func() {
-		defer close(h.done)
-		_, err := s.ctl.execute(ctx, s.uuid, "playback", esl.EscapeVars(path), func() { close(accepted) })
-		errc <- err
-	}()
-	select {
-	case <-accepted:
-	case <-h.done:
-		select {
-		case <-accepted: // queued, and already over
-		default:
-			if err := s.fail(fn, <-errc); !errors.Is(err, errGone) {
-				return nil, err
-			}
-			return h, nil
-		}
+	h, err := s.startBackgroundApp(fn, "playback", esl.EscapeVars(path), path)
+	if err != nil {
+		return nil, err
 	}
-	s.mu.Lock()
-	h.stopped = false
-	s.bg = h
-	s.mu.Unlock()
 	if herr := s.runOwnHook(thread); herr != nil {
 		return nil, herr
 	}
