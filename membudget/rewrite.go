@@ -53,7 +53,7 @@ func stmt(s syntax.Stmt) {
 		if id, ok := s.LHS.(*syntax.Ident); ok && s.Op != syntax.EQ {
 			if name := augmentedGuard(s.Op, s.RHS); name != "" {
 				use := &syntax.Ident{NamePos: id.NamePos, Name: id.Name}
-				s.RHS = guardCall(name, s.OpPos, use, s.RHS)
+				s.RHS = call(name, s.OpPos, use, s.RHS)
 				s.Op = syntax.EQ
 			}
 			return
@@ -104,17 +104,14 @@ func expr(e *syntax.Expr) {
 		expr(&x.X)
 		expr(&x.Y)
 		if name := binaryGuard(x.Op, x.X, x.Y); name != "" {
-			*e = guardCall(name, x.OpPos, x.X, x.Y)
+			*e = call(name, x.OpPos, x.X, x.Y)
 		}
 	case *syntax.CallExpr:
 		expr(&x.Fn)
-		for _, a := range x.Args {
+		for i, a := range x.Args {
 			if b, ok := a.(*syntax.BinaryExpr); ok && b.Op == syntax.EQ {
 				expr(&b.Y) // name=value: the name is not an expression
-			}
-		}
-		for i, a := range x.Args {
-			if b, ok := a.(*syntax.BinaryExpr); !ok || b.Op != syntax.EQ {
+			} else {
 				expr(&x.Args[i])
 			}
 		}
@@ -240,13 +237,8 @@ func number(e syntax.Expr) bool {
 	return false
 }
 
-// guardCall is the call name(x, y), positioned at the operator so that a
-// failure points where the operation's own error would.
-func guardCall(name string, pos syntax.Position, x, y syntax.Expr) *syntax.CallExpr {
-	return call(name, pos, x, y)
-}
-
-// call is the call name(args...) at pos.
+// call is the call name(args...) at pos: at the operator for a guard,
+// so that a failure points where the operation's own error would.
 func call(name string, pos syntax.Position, args ...syntax.Expr) *syntax.CallExpr {
 	return &syntax.CallExpr{
 		Fn:     &syntax.Ident{NamePos: pos, Name: name},
