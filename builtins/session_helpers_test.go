@@ -178,7 +178,7 @@ func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
 				ch.SendDTMFAfter(d, digits)
 				return starlark.None, nil
 			}
-			ch.WhenApp(during, func() { ch.AtAppTime(ch.AppTime()+d, func() { ch.SendDTMFAfter(0, digits) }) })
+			ch.DTMFDuring(during, d, digits)
 			return starlark.None, nil
 		}),
 		"hangup_after": starlark.NewBuiltin("sim.hangup_after", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

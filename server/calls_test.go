@@ -274,8 +274,8 @@ def handler(session, args):
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch.WhenApp("playback", func() { ch.AtAppTime(ch.AppTime()+500*time.Millisecond, func() { ch.SendDTMF("*") }) })
-	ch.WhenApp("sleep", func() { ch.AtAppTime(ch.AppTime()+500*time.Millisecond, func() { ch.SendDTMF("5") }) })
+	ch.DTMFDuring("playback", 500*time.Millisecond, "*")
+	ch.DTMFDuring("sleep", 500*time.Millisecond, "5")
 	if _, err := ch.WaitHangup(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -126,9 +126,7 @@ func TestReliabilitySoak(t *testing.T) {
 		// script's commands are dropped by the socket's park, as on the
 		// switch, and pressed at the app's very start they could come
 		// before it reads them (9 of 200 calls under heavy load).
-		ch.WhenApp("play_and_get_digits", func() {
-			ch.AtAppTime(ch.AppTime()+time.Second, func() { ch.SendDTMF("42#") })
-		})
+		ch.DTMFDuring("play_and_get_digits", time.Second, "42#")
 		cause, err := ch.WaitHangup(ctx)
 		switch {
 		case err != nil:

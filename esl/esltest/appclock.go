@@ -1,6 +1,7 @@
 package esltest
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -125,6 +126,12 @@ func (ch *Channel) appTime() (now time.Duration, running bool, changed <-chan st
 	return c.base + d, running, c.changed
 }
 
+// appTimeLocked is the app clock now.
+func (ch *Channel) appTimeLocked() time.Duration {
+	d, _ := ch.stretchLocked()
+	return ch.clock.base + d
+}
+
 // AppTime returns the channel's app clock: the simulated time it has spent
 // running applications (other than socket) since it was created.
 func (ch *Channel) AppTime() time.Duration {
@@ -202,26 +209,78 @@ func (ch *Channel) waitAppTime(left time.Duration, running bool, changed <-chan 
 // between a script's commands are dropped by the socket's park, as on the
 // switch.
 func (ch *Channel) WhenApp(name string, f func()) {
+	ch.whenApp(name, func(time.Duration) { f() })
+}
+
+// DTMFDuring presses digits after of app-clock time into the next run of
+// the application app (or into the run going on now): "the caller presses
+// 42# one second into play_and_get_digits". The app's start is taken on
+// the app clock as the app starts, not when a goroutine gets round to it,
+// so neither the script's round trips nor a busy machine move the digits
+// relative to the app. "w" and "W" in digits pause half a second and a
+// second as in SendDTMF, on the app clock too: "1WWW12#" presses 1, then
+// 12# three seconds of the app's time later.
+func (ch *Channel) DTMFDuring(app string, after time.Duration, digits string) {
+	type press struct {
+		at     time.Duration
+		digits string
+	}
+	var presses []press
+	keys, dur, timed := strings.Cut(digits, "@")
+	at, cur := after, ""
+	for _, r := range keys {
+		switch r {
+		case 'w', 'W':
+			if cur != "" {
+				presses = append(presses, press{at, cur})
+				cur = ""
+			}
+			at += 500 * time.Millisecond
+			if r == 'W' {
+				at += 500 * time.Millisecond
+			}
+		default:
+			cur += string(r)
+		}
+	}
+	if cur != "" {
+		presses = append(presses, press{at, cur})
+	}
+	ch.whenApp(app, func(start time.Duration) {
+		for _, p := range presses {
+			if timed {
+				p.digits += "@" + dur
+			}
+			ch.AtAppTime(start+p.at, func() { ch.SendDTMF(p.digits) })
+		}
+	})
+}
+
+// whenApp calls f (on its own goroutine) with the app clock at the start
+// of the next run of app, or of the run going on now.
+func (ch *Channel) whenApp(name string, f func(start time.Duration)) {
 	ch.mu.Lock()
 	if ch.curApp == name {
+		start := ch.curAppStart
 		ch.mu.Unlock()
-		go f()
+		go f(start)
 		return
 	}
 	if ch.appHooks == nil {
-		ch.appHooks = map[string][]func(){}
+		ch.appHooks = map[string][]func(time.Duration){}
 	}
 	ch.appHooks[name] = append(ch.appHooks[name], f)
 	ch.mu.Unlock()
 }
 
-// runAppHooks starts the WhenApp functions waiting for app.
-func (ch *Channel) runAppHooks(app string) {
+// runAppHooks starts the functions waiting for app, which starts at start
+// on the app clock.
+func (ch *Channel) runAppHooks(app string, start time.Duration) {
 	ch.mu.Lock()
 	hooks := ch.appHooks[app]
 	delete(ch.appHooks, app)
 	ch.mu.Unlock()
 	for _, f := range hooks {
-		go f()
+		go f(start)
 	}
 }

@@ -115,3 +115,24 @@ func TestAppClockLimitedByTimers(t *testing.T) {
 		t.Fatalf("after the wait the clock ran %v in 5 ms of real time, want 500 ms or more", got)
 	}
 }
+
+// TestDTMFDuring: digits registered for an app come at the given app-clock
+// offsets from its start ("1W2#": 1, then 2# a second later), however long
+// the channel was parked before the app ran; the run's Took is on the app
+// clock too.
+func TestDTMFDuring(t *testing.T) {
+	sw := NewSwitch(t, WithTimeScale(0.01))
+	c := dialSwitch(t, sw, true)
+	ch := parked(t, sw, c)
+	ch.DTMFDuring("play_and_get_digits", 300*time.Millisecond, "1W2#")
+	time.Sleep(30 * time.Millisecond) // 3 s of park before the app
+	id := sendExec(t, c, ch, "play_and_get_digits", `2 2 1 5000 # silence_stream://3000 silence_stream://100 d \d+`)
+	run := waitComplete(t, c, ch, id)
+	if got := run.ev.Variable("d"); got != "12" {
+		t.Fatalf("d = %q, want 12", got)
+	}
+	// 2# comes 1.3 s into the app; the digit timeout (5 s) never runs out.
+	if run.elapsed < 1300*time.Millisecond || run.elapsed >= 5*time.Second {
+		t.Errorf("play_and_get_digits took %v of app time, want 1.3 s to 5 s", run.elapsed)
+	}
+}

@@ -36,8 +36,13 @@ type AppRun struct {
 	// Response is the Application-Response of CHANNEL_EXECUTE_COMPLETE
 	// ("_none_", "FILE PLAYED", ...), or "invalid application".
 	Response string
-	Start    time.Time
-	End      time.Time
+	// Start and End are when it ran, on the wall clock.
+	Start time.Time
+	End   time.Time
+	// Took is how long it ran on the channel's app clock (AppTime): the
+	// simulated time of the run, which a busy machine does not stretch
+	// beyond the app's own timers.
+	Took time.Duration
 }
 
 // Channel is one call leg of the simulated switch. Its methods are safe for
@@ -99,8 +104,9 @@ type Channel struct {
 	sock        *conn // the outbound socket controlling the channel
 	timing      SocketTiming
 	released    chan struct{}
-	clock       appClock            // guarded by mu
-	appHooks    map[string][]func() // WhenApp
+	clock       appClock                               // guarded by mu
+	appHooks    map[string][]func(start time.Duration) // WhenApp, DTMFDuring
+	curAppStart time.Duration                          // the app clock when curApp started
 }
 
 type profile struct {

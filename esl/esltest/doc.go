@@ -42,12 +42,17 @@
 //     schedules on a channel's app clock, which runs only while the channel
 //     executes an app other than socket: a test's "press 2 at 2.5 s" then
 //     does not depend on how fast the script sends its commands.
+//     Channel.DTMFDuring presses digits at offsets into the next run of a
+//     named app, measured from the app's start on that clock
+//     (AppRun.Took is a run's length on it).
 //   - Caller input as the switch handles it (each pinned by a transcript in
 //     testdata/transcripts, see fidelity_test.go): playback, record, say,
 //     phrase and speak take every digit that arrives and stop on one in
 //     playback_terminators (unset: "*"); read and play_and_get_digits keep
 //     the digits typed during their prompt; park and the socket app in
-//     async mode drop digits that arrive between executes; sleep ends on a
+//     async mode drop digits that arrive between executes (those waiting
+//     when an app ends with nothing queued behind it are gone before its
+//     CHANNEL_EXECUTE_COMPLETE goes out); sleep ends on a
 //     digit and leaves it queued (sleep_eat_digits: taken, only "*"
 //     stops); sendevent naming a live channel in Unique-ID queues the event
 //     to it (park fires it, media drops it); getvar replies are cut at 511

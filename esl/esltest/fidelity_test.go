@@ -142,8 +142,7 @@ type simRun struct {
 }
 
 // sendExec sends sendmsg execute with an Event-UUID (as the recordings do)
-// and returns it; digits are delivered at the simulated offsets in dtmf
-// (offset → digits) after the command is accepted.
+// and returns it.
 func sendExec(t *testing.T, c *client, ch *Channel, app, arg string) string {
 	t.Helper()
 	id := uuid.NewString()
@@ -160,13 +159,20 @@ func sendExec(t *testing.T, c *client, ch *Channel, app, arg string) string {
 	return id
 }
 
-// waitComplete waits for the CHANNEL_EXECUTE_COMPLETE of the execute id.
-func waitComplete(t *testing.T, sw *Switch, c *client, id string, sent time.Time) simRun {
+// waitComplete waits for the CHANNEL_EXECUTE_COMPLETE of the execute id;
+// the run's length is the simulated time it took on the app clock.
+func waitComplete(t *testing.T, c *client, ch *Channel, id string) simRun {
 	t.Helper()
 	ev := c.waitEvent(func(ev *esl.Event) bool {
 		return ev.Name() == "CHANNEL_EXECUTE_COMPLETE" && ev.Get("Application-UUID") == id
 	})
-	return simRun{ev, sw.unscaled(time.Since(sent))}
+	for _, r := range ch.Apps() {
+		if r.UUID == id {
+			return simRun{ev, r.Took}
+		}
+	}
+	t.Fatalf("execute %s completed but is not in Apps()", id)
+	return simRun{}
 }
 
 // sameVars checks the variables names have the same values (or are unset
@@ -190,8 +196,8 @@ func sameLength(t *testing.T, step string, rec recordedRun, sim simRun, cut time
 	}
 }
 
-// step runs app with digits delivered at the given simulated delay after
-// the sendmsg, and compares it with the recorded run.
+// step runs app with digits delivered at the given simulated time into it
+// (on the app clock), and compares it with the recorded run.
 type step struct {
 	name, app, arg string
 	dtmfAt         time.Duration
@@ -208,7 +214,12 @@ func runSteps(t *testing.T, sw *Switch, c *client, ch *Channel, steps []step, ru
 	}
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
-		sent := time.Now()
+		if s.dtmf != "" {
+			// On the app clock from the app's start: neither the round
+			// trip of the sendmsg nor a busy machine moves the digits
+			// relative to what the app does.
+			ch.DTMFDuring(s.app, s.dtmfAt, s.dtmf)
+		}
 		ids := []string{sendExec(t, c, ch, s.app, s.arg)}
 		group := []step{s}
 		for s.queueNext {
@@ -217,11 +228,8 @@ func runSteps(t *testing.T, sw *Switch, c *client, ch *Channel, steps []step, ru
 			ids = append(ids, sendExec(t, c, ch, s.app, s.arg))
 			group = append(group, s)
 		}
-		if group[0].dtmf != "" {
-			ch.SendDTMFAfter(group[0].dtmfAt, group[0].dtmf)
-		}
 		for k, id := range ids {
-			sim := waitComplete(t, sw, c, id, sent)
+			sim := waitComplete(t, c, ch, id)
 			rec := runs[i-len(ids)+1+k]
 			g := group[k]
 			if rec.ev.Get("Application") != g.app || sim.ev.Get("Application") != g.app {
@@ -485,7 +493,7 @@ func TestFidelitySendeventToChannel(t *testing.T) {
 	// During a playback the event is dropped; the playback runs to its end.
 	id := sendExec(t, c, ch, "playback", "tone_stream://%(2000,0,440)")
 	send(ch.UUID(), "playing")
-	waitComplete(t, sw, c, id, time.Now())
+	waitComplete(t, c, ch, id)
 	send("00000000-0000-0000-0000-000000000000", "nochannel")
 	got = lis.waitEvent(func(*esl.Event) bool { return true })
 	if got.Get("fsstar-n") != "nochannel" || got.Name() != "CUSTOM" {

@@ -268,7 +268,18 @@ func (ch *Channel) setStateForce(state string) {
 
 // execute runs one app with its CHANNEL_EXECUTE and
 // CHANNEL_EXECUTE_COMPLETE events and records it.
-func (ch *Channel) execute(x *execution) {
+func (ch *Channel) execute(x *execution) { ch.executeIn(x, false) }
+
+// executeIn is execute for an app run by park (the park app, the socket
+// app in async mode) when park is true. switch_ivr_park runs the executes
+// queued to it one after another (switch_ivr_parse_all_events) and right
+// after them dequeues and drops the caller's waiting digits, in the same
+// iteration of its loop: microseconds after the last completion went out,
+// long before a client that reacts to the completion can queue the next
+// execute. So when nothing is queued at the app's end, the digits are
+// dropped before the completion goes out, and a client's next execute
+// finds them gone however late park's goroutine is scheduled.
+func (ch *Channel) executeIn(x *execution, park bool) {
 	defer close(x.done0())
 	fn, ok := apps[x.app.Name]
 	if x.fn != nil {
@@ -291,8 +302,9 @@ func (ch *Channel) execute(x *execution) {
 		got := &appArgs{}
 		ctx, cancel := context.WithCancel(context.WithValue(ch.ctx, appArgsKey{}, got))
 		ch.mu.Lock()
-		prevApp, prevArg, prevCancel := ch.curApp, ch.curArg, ch.appCancel
-		ch.curApp, ch.curArg, ch.appCancel = x.app.Name, arg, cancel
+		prevApp, prevArg, prevCancel, prevStart := ch.curApp, ch.curArg, ch.appCancel, ch.curAppStart
+		ch.curApp, ch.curArg, ch.appCancel, ch.curAppStart = x.app.Name, arg, cancel, ch.appTimeLocked()
+		started := ch.curAppStart
 		ch.appCancels = append(ch.appCancels, cancel)
 		ch.mu.Unlock()
 		if arg != "" {
@@ -304,7 +316,7 @@ func (ch *Channel) execute(x *execution) {
 		ev := ch.event("CHANNEL_EXECUTE", "switch_core_session.c", "switch_core_session_exec", 2934)
 		ch.appHeaders(ev, x.app.Name, arg, x.uuid, "")
 		ch.sw.publish(ev)
-		ch.runAppHooks(x.app.Name)
+		ch.runAppHooks(x.app.Name, started)
 		// The app clock runs while the app itself runs, not until this
 		// goroutine gets round to the completion: a stall here under load
 		// would count as simulated time (×1/scale), and a hangup_after
@@ -313,6 +325,7 @@ func (ch *Channel) execute(x *execution) {
 			ch.clockStart()
 		}
 		resp := fn(ctx, ch, arg)
+		took := ch.AppTime() - started
 		if counts {
 			ch.clockStop()
 		}
@@ -321,14 +334,17 @@ func (ch *Channel) execute(x *execution) {
 			resp = "_none_"
 		}
 		ch.mu.Lock()
-		ch.curApp, ch.curArg, ch.appCancel = prevApp, prevArg, prevCancel
+		ch.curApp, ch.curArg, ch.appCancel, ch.curAppStart = prevApp, prevArg, prevCancel, prevStart
 		ch.appCancels = ch.appCancels[:len(ch.appCancels)-1]
 		ch.mu.Unlock()
 		// Record the run before the completion goes out: a client that
 		// acts on CHANNEL_EXECUTE_COMPLETE must find the app in Apps().
 		ch.vars.set("last_app", x.app.Name)
 		ch.vars.set("last_arg", arg)
-		ch.record(AppRun{Name: x.app.Name, Arg: arg, Sent: x.app.Arg, Args: got.args, UUID: x.uuid, Response: resp, Start: start, End: time.Now()})
+		ch.record(AppRun{Name: x.app.Name, Arg: arg, Sent: x.app.Arg, Args: got.args, UUID: x.uuid, Response: resp, Start: start, End: time.Now(), Took: took})
+		if park && l == loops-1 && len(ch.queue) == 0 {
+			ch.dropDigits()
+		}
 		ev = ch.event("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2972)
 		ch.appHeaders(ev, x.app.Name, arg, x.uuid, resp)
 		ch.sw.publish(ev)
@@ -400,7 +416,7 @@ func (ch *Channel) serveQueue(ctx context.Context, until <-chan struct{}, park b
 		}
 		select {
 		case x := <-ch.queue:
-			ch.execute(x)
+			ch.executeIn(x, park)
 			continue
 		default:
 		}
@@ -409,7 +425,7 @@ func (ch *Channel) serveQueue(ctx context.Context, until <-chan struct{}, park b
 		}
 		select {
 		case x := <-ch.queue:
-			ch.execute(x)
+			ch.executeIn(x, park)
 		case <-input:
 		case <-events:
 		case <-ctx.Done():
