@@ -29,13 +29,12 @@ def handler(session, args):
     main.bindAction("no-such-action", "", "8")  # logged and ignored, as mod_lua
     sub.bindAction("menu-exec-app", "set ivr_sub=zero", "0")
     sub.bindAction("menu-back", "", "*")
-    # One key every 2 s of the channel's app clock from the first
-    # greeting on (app time: the script's round trips between apps do
-    # not count), so that each lands in a read of its own, well after the
-    # one before has ended, and none in the 100 ms invalid sound, which
-    # eats the keys pressed during it.
-    for i, key in enumerate(["1", "4", "7", "2", "*", "0", "9"]):
-        sim.dtmf(key, 300 + 2000 * i, during = "read")
+    # One key into each of the menu's reads, 300 ms into it on the
+    # channel's app clock: never in the 100 ms invalid sound, which eats
+    # the keys pressed during it, nor in a read that already has its
+    # digit, however the script's round trips and a busy machine stretch
+    # the time between the reads.
+    sim.dtmf("1472*09", 300, during = "read", each = True)
     main.execute(session, "main")
     return [sim.var("ivr_choice"), sim.var("ivr_re"), sim.var("ivr_sub"), sim.var("ivr_menu_status"), session.ready()]
 `, nil)
@@ -74,11 +73,10 @@ def handler(session, args):
     m.bindAction("menu-exit", "", "9")
     m.execute(session, "m")
     out = [sim.var("ivr_menu_status")]
-    # Two wrong keys, in app time from the next greeting on: each in a
-    # read of its own (a key that comes while a read that has its digit
-    # ends is lost, as on the switch).
-    sim.dtmf("5", 50, during = "read")
-    sim.dtmf("5", 2500, during = "read")
+    # Two wrong keys, one into each of the next two greetings' reads (a
+    # key that comes while a read that has its digit ends is lost, as on
+    # the switch).
+    sim.dtmf("55", 50, during = "read", each = True)
     m.execute(session, "m")
     out.append(sim.var("ivr_menu_status"))
     m.execute(session, "nothing")  # an unknown menu: logged, nothing runs

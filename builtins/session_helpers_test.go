@@ -161,24 +161,29 @@ func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
 			res.notes = append(res.notes, s)
 			return starlark.None, nil
 		}),
-		// dtmf(digits, after_ms=0, during="") presses digits after_ms of
-		// simulated time from now or, with during, after_ms into the next
-		// run of that application (on the channel's app clock): digits an
-		// app must collect itself are lost when they come before it starts
-		// (park drops them), and how long the script takes to get there
-		// must not decide that.
+		// dtmf(digits, after_ms=0, during="", each=False) presses digits
+		// after_ms of simulated time from now or, with during, after_ms
+		// into the next run of that application (on the channel's app
+		// clock): digits an app must collect itself are lost when they
+		// come before it starts (park drops them), and how long the script
+		// takes to get there must not decide that. With each, the i-th
+		// key goes into the i-th run of during from now on.
 		"dtmf": starlark.NewBuiltin("sim.dtmf", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var digits, during string
 			var after int
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "digits", &digits, "after_ms?", &after, "during?", &during); err != nil {
+			var each bool
+			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "digits", &digits, "after_ms?", &after, "during?", &during, "each?", &each); err != nil {
 				return nil, err
 			}
 			d := time.Duration(after) * time.Millisecond
-			if during == "" {
+			switch {
+			case during == "":
 				ch.SendDTMFAfter(d, digits)
-				return starlark.None, nil
+			case each:
+				ch.DTMFEachRun(during, d, strings.Split(digits, "")...)
+			default:
+				ch.DTMFDuring(during, d, digits)
 			}
-			ch.DTMFDuring(during, d, digits)
 			return starlark.None, nil
 		}),
 		"hangup_after": starlark.NewBuiltin("sim.hangup_after", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -245,8 +250,19 @@ func (r *rig) simModule(res *callResult) *starlarkstruct.Module {
 			}
 			return starlark.String(err.Error()), nil
 		}),
+		// media() is the media commands the channel got, a run of breaks
+		// shown as one: stopBackground breaks again every
+		// mediaBreakEvery until the app's completion comes back, which a
+		// busy machine can delay past the first retry.
 		"media": starlark.NewBuiltin("sim.media", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			return starlark.String(strings.Join(ch.MediaCommands(), ", ")), nil
+			var cmds []string
+			for _, c := range ch.MediaCommands() {
+				if c == "break" && len(cmds) > 0 && cmds[len(cmds)-1] == "break" {
+					continue
+				}
+				cmds = append(cmds, c)
+			}
+			return starlark.String(strings.Join(cmds, ", ")), nil
 		}),
 	}}
 }

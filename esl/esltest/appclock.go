@@ -209,7 +209,7 @@ func (ch *Channel) waitAppTime(left time.Duration, running bool, changed <-chan 
 // between a script's commands are dropped by the socket's park, as on the
 // switch.
 func (ch *Channel) WhenApp(name string, f func()) {
-	ch.whenApp(name, func(time.Duration) { f() })
+	ch.whenApp(name, true, func(time.Duration) bool { go f(); return false })
 }
 
 // DTMFDuring presses digits after of app-clock time into the next run of
@@ -221,66 +221,100 @@ func (ch *Channel) WhenApp(name string, f func()) {
 // second as in SendDTMF, on the app clock too: "1WWW12#" presses 1, then
 // 12# three seconds of the app's time later.
 func (ch *Channel) DTMFDuring(app string, after time.Duration, digits string) {
-	type press struct {
-		at     time.Duration
-		digits string
+	ch.whenApp(app, true, func(start time.Duration) bool {
+		ch.pressAt(start+after, digits)
+		return false
+	})
+}
+
+// DTMFEachRun presses keys[i] after of app-clock time into the i-th run of
+// app from now on (the run going on now is the first): "one key into each
+// of the menu's next seven reads", whatever the script does between them.
+// A run that starts while the previous key is still to come gets the next
+// key all the same: each key belongs to its run.
+func (ch *Channel) DTMFEachRun(app string, after time.Duration, keys ...string) {
+	if len(keys) == 0 {
+		return
 	}
-	var presses []press
+	i := 0
+	ch.whenApp(app, true, func(start time.Duration) bool {
+		ch.pressAt(start+after, keys[i])
+		i++
+		return i < len(keys)
+	})
+}
+
+// pressAt presses digits at app-clock time at; "w" and "W" pause on the
+// app clock.
+func (ch *Channel) pressAt(at time.Duration, digits string) {
 	keys, dur, timed := strings.Cut(digits, "@")
-	at, cur := after, ""
+	var cur string
+	press := func() {
+		if cur == "" {
+			return
+		}
+		d := cur
+		if timed {
+			d += "@" + dur
+		}
+		ch.AtAppTime(at, func() { ch.SendDTMF(d) })
+		cur = ""
+	}
 	for _, r := range keys {
 		switch r {
-		case 'w', 'W':
-			if cur != "" {
-				presses = append(presses, press{at, cur})
-				cur = ""
-			}
+		case 'w':
+			press()
 			at += 500 * time.Millisecond
-			if r == 'W' {
-				at += 500 * time.Millisecond
-			}
+		case 'W':
+			press()
+			at += time.Second
 		default:
 			cur += string(r)
 		}
 	}
-	if cur != "" {
-		presses = append(presses, press{at, cur})
-	}
-	ch.whenApp(app, func(start time.Duration) {
-		for _, p := range presses {
-			if timed {
-				p.digits += "@" + dur
-			}
-			ch.AtAppTime(start+p.at, func() { ch.SendDTMF(p.digits) })
-		}
-	})
+	press()
 }
 
-// whenApp calls f (on its own goroutine) with the app clock at the start
-// of the next run of app, or of the run going on now.
-func (ch *Channel) whenApp(name string, f func(start time.Duration)) {
+// appHook is called, without the channel's lock, as the app it waits for
+// starts, with the app clock at the start; it stays registered for the
+// next run while it returns true. It must not block.
+type appHook func(start time.Duration) (again bool)
+
+// whenApp registers f for the next run of app, or calls it at once for the
+// run going on now if now is true and app is running.
+func (ch *Channel) whenApp(name string, now bool, f appHook) {
 	ch.mu.Lock()
-	if ch.curApp == name {
+	if now && ch.curApp == name {
 		start := ch.curAppStart
 		ch.mu.Unlock()
-		go f(start)
-		return
+		if !f(start) {
+			return
+		}
+		ch.mu.Lock()
 	}
 	if ch.appHooks == nil {
-		ch.appHooks = map[string][]func(time.Duration){}
+		ch.appHooks = map[string][]appHook{}
 	}
 	ch.appHooks[name] = append(ch.appHooks[name], f)
 	ch.mu.Unlock()
 }
 
-// runAppHooks starts the functions waiting for app, which starts at start
-// on the app clock.
+// runAppHooks calls the hooks waiting for app, which starts at start on
+// the app clock, and keeps those that ask for the next run.
 func (ch *Channel) runAppHooks(app string, start time.Duration) {
 	ch.mu.Lock()
 	hooks := ch.appHooks[app]
 	delete(ch.appHooks, app)
 	ch.mu.Unlock()
+	var again []appHook
 	for _, f := range hooks {
-		go f(start)
+		if f(start) {
+			again = append(again, f)
+		}
+	}
+	if len(again) > 0 {
+		ch.mu.Lock()
+		ch.appHooks[app] = append(again, ch.appHooks[app]...)
+		ch.mu.Unlock()
 	}
 }

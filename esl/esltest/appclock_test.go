@@ -136,3 +136,20 @@ func TestDTMFDuring(t *testing.T) {
 		t.Errorf("play_and_get_digits took %v of app time, want 1.3 s to 5 s", run.elapsed)
 	}
 }
+
+// TestDTMFEachRun: one key into each of the next runs of an app, however
+// long the channel is parked between them; a run after the last key gets
+// none.
+func TestDTMFEachRun(t *testing.T) {
+	sw := NewSwitch(t, WithTimeScale(0.01))
+	c := dialSwitch(t, sw, true)
+	ch := parked(t, sw, c)
+	ch.DTMFEachRun("read", 200*time.Millisecond, "4", "2")
+	for i, want := range []string{"4", "2", ""} {
+		time.Sleep(10 * time.Millisecond) // a simulated second of park between reads
+		id := sendExec(t, c, ch, "read", "1 1 silence_stream://100 d 1000 #")
+		if got := waitComplete(t, c, ch, id).ev.Variable("d"); got != want {
+			t.Errorf("read %d: d = %q, want %q", i+1, got, want)
+		}
+	}
+}

@@ -104,9 +104,9 @@ type Channel struct {
 	sock        *conn // the outbound socket controlling the channel
 	timing      SocketTiming
 	released    chan struct{}
-	clock       appClock                               // guarded by mu
-	appHooks    map[string][]func(start time.Duration) // WhenApp, DTMFDuring
-	curAppStart time.Duration                          // the app clock when curApp started
+	clock       appClock             // guarded by mu
+	appHooks    map[string][]appHook // WhenApp, DTMFDuring, DTMFEachRun
+	curAppStart time.Duration        // the app clock when curApp started
 }
 
 type profile struct {
