@@ -50,9 +50,9 @@ def handler(session, args):
         return {"1": "pause", "2": "true", "3": "stop"}[obj.digit]
     session.answer()
     session.setInputCallback(on_input, "x")
-    sim.dtmf("1", 1000)
-    sim.dtmf("2", 2000)
-    sim.dtmf("3", 3000)
+    # One sender, on the playback's app clock: 1, then 2 and 3 a
+    # simulated second apart, in that order however busy the machine.
+    sim.dtmf("1W2W3", 1000, during = "playback")
     t0 = time.now()
     n = session.streamFile(`+longTone+`)
     return [n, seen, sim.media(), int(sim.var("playback_ms")) < 60000]
@@ -623,13 +623,16 @@ def handler(session, args):
         return "pause"  # a toggle, as in FreeSWITCH
     session.answer()
     session.setInputCallback(on_input)
-    sim.dtmf("1", 100)
-    sim.dtmf("2", 30000)  # 300 ms of real time later
+    # On the playback's app clock, which runs on while it is paused.
+    # The tone lasts 100 ms of real time: time enough for the callback's
+    # pause to come back before it ends, however busy the machine.
+    sim.dtmf("1", 100, during = "playback")
+    sim.dtmf("2", 30000, during = "playback")  # 300 ms of real time in
     t0 = time.now()
-    n = session.streamFile("tone_stream://%(1000,0,440)")  # 10 ms of real time
+    n = session.streamFile("tone_stream://%(10000,0,440)")
     return [n, time.now() - t0 > 200 * time.millisecond, sim.var("playback_ms"), sim.media()]
 `, nil)
-	c.check(t, `[1, True, "1000", "fileman pause, fileman pause"]`)
+	c.check(t, `[1, True, "10000", "fileman pause, fileman pause"]`)
 }
 
 // In static mode (socket without "async full") there is no api on the

@@ -245,34 +245,50 @@ func (ch *Channel) DTMFEachRun(app string, after time.Duration, keys ...string) 
 }
 
 // pressAt presses digits at app-clock time at; "w" and "W" pause on the
-// app clock.
+// app clock. Each group of digits is scheduled by the one before it, so
+// they come in order however the machine schedules the goroutines.
 func (ch *Channel) pressAt(at time.Duration, digits string) {
+	type press struct {
+		at     time.Duration
+		digits string
+	}
+	var presses []press
 	keys, dur, timed := strings.Cut(digits, "@")
 	var cur string
-	press := func() {
+	flush := func() {
 		if cur == "" {
 			return
 		}
-		d := cur
 		if timed {
-			d += "@" + dur
+			cur += "@" + dur
 		}
-		ch.AtAppTime(at, func() { ch.SendDTMF(d) })
+		presses = append(presses, press{at, cur})
 		cur = ""
 	}
 	for _, r := range keys {
 		switch r {
 		case 'w':
-			press()
+			flush()
 			at += 500 * time.Millisecond
 		case 'W':
-			press()
+			flush()
 			at += time.Second
 		default:
 			cur += string(r)
 		}
 	}
-	press()
+	flush()
+	var next func(i int)
+	next = func(i int) {
+		if i == len(presses) {
+			return
+		}
+		ch.AtAppTime(presses[i].at, func() {
+			ch.SendDTMF(presses[i].digits)
+			next(i + 1)
+		})
+	}
+	next(0)
 }
 
 // appHook is called, without the channel's lock, as the app it waits for
