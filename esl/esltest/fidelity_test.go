@@ -207,7 +207,7 @@ type step struct {
 	queueNext      bool // send the next step's execute right behind this one
 }
 
-func runSteps(t *testing.T, sw *Switch, c *client, ch *Channel, steps []step, runs []recordedRun) {
+func runSteps(t *testing.T, c *client, ch *Channel, steps []step, runs []recordedRun) {
 	t.Helper()
 	if len(runs) != len(steps) {
 		t.Fatalf("%d recorded runs, %d steps", len(runs), len(steps))
@@ -262,9 +262,9 @@ func TestFidelityPlaybackTerminators(t *testing.T) {
 		{name: "playback, 1 at 0.5 s", app: "playback", arg: "tone_stream://%(2000,0,440)", dtmfAt: 500 * time.Millisecond, dtmf: "1", cut: 1500 * time.Millisecond, vars: []string{"playback_terminator_used"}},
 		{name: "record, * at 1 s", app: "record", arg: "/tmp/x.wav 4", dtmfAt: time.Second, dtmf: "*", cut: 3 * time.Second, vars: []string{"playback_terminator_used"}},
 	}
-	runSteps(t, sw, c, ch, steps, runs[:3])
+	runSteps(t, c, ch, steps, runs[:3])
 	c.api("uuid_setvar " + ch.UUID() + " playback_terminators none")
-	runSteps(t, sw, c, ch, []step{
+	runSteps(t, c, ch, []step{
 		{name: "playback with none, * at 0.5 s", app: "playback", arg: "tone_stream://%(2000,0,440)", dtmfAt: 500 * time.Millisecond, dtmf: "*", cut: 1500 * time.Millisecond},
 	}, runs[3:])
 }
@@ -277,7 +277,7 @@ func TestFidelityMediaDequeuesDTMF(t *testing.T) {
 	sw := fidelitySwitch(t)
 	c := dialSwitch(t, sw, true)
 	ch := parked(t, sw, c)
-	runSteps(t, sw, c, ch, []step{
+	runSteps(t, c, ch, []step{
 		{name: "playback, 12 at 0.5 s", app: "playback", arg: "tone_stream://%(2000,0,440)", dtmfAt: 500 * time.Millisecond, dtmf: "12", queueNext: true},
 		{name: "read behind it", app: "read", arg: "1 2 silence_stream://100 fsstar_d 1000 #", vars: []string{"read_result", "fsstar_d"}},
 		{name: "read, 12 during its prompt", app: "read", arg: "1 2 tone_stream://%(2000,0,440) fsstar_d 3000 #", dtmfAt: 500 * time.Millisecond, dtmf: "12", cut: 1500 * time.Millisecond, vars: []string{"read_result", "fsstar_d"}},
@@ -296,7 +296,7 @@ func TestFidelityParkDropsDTMF(t *testing.T) {
 	c.api("uuid_recv_dtmf " + ch.UUID() + " 5")
 	c.waitEvent(named("DTMF"))
 	ch.waitNoDigits(t)
-	runSteps(t, sw, c, ch, []step{{name: "read after a digit in park", app: "read", arg: "1 1 silence_stream://100 fsstar_d 1000 #", vars: []string{"read_result", "fsstar_d"}}}, runs)
+	runSteps(t, c, ch, []step{{name: "read after a digit in park", app: "read", arg: "1 1 silence_stream://100 fsstar_d 1000 #", vars: []string{"read_result", "fsstar_d"}}}, runs)
 
 	// The outbound socket's park.
 	var rec *esl.Event
@@ -369,14 +369,14 @@ func TestFidelitySleepBreaksOnDTMF(t *testing.T) {
 	c := dialSwitch(t, sw, true)
 	ch := parked(t, sw, c)
 	rd := "1 1 silence_stream://100 fsstar_d 1000 #"
-	runSteps(t, sw, c, ch, []step{
+	runSteps(t, c, ch, []step{
 		{name: "sleep, 7 at 0.5 s", app: "sleep", arg: "3000", dtmfAt: 500 * time.Millisecond, dtmf: "7", cut: 2 * time.Second},
 		{name: "read after it", app: "read", arg: rd, vars: []string{"read_result", "fsstar_d"}},
 		{name: "sleep with read queued, 7 at 0.5 s", app: "sleep", arg: "3000", dtmfAt: 500 * time.Millisecond, dtmf: "7", cut: 2 * time.Second, queueNext: true},
 		{name: "read queued behind", app: "read", arg: rd, vars: []string{"read_result", "fsstar_d"}},
 	}, runs[:4])
 	c.api("uuid_setvar " + ch.UUID() + " sleep_eat_digits true")
-	runSteps(t, sw, c, ch, []step{
+	runSteps(t, c, ch, []step{
 		{name: "sleep_eat_digits, 7 at 0.5 s", app: "sleep", arg: "1500", dtmfAt: 500 * time.Millisecond, dtmf: "7", cut: time.Second, queueNext: true},
 		{name: "read queued behind", app: "read", arg: rd, vars: []string{"read_result", "fsstar_d"}},
 	}, runs[4:])
@@ -390,10 +390,10 @@ func TestFidelityPlayAndGetDigitsFailure(t *testing.T) {
 	sw := fidelitySwitch(t)
 	c := dialSwitch(t, sw, true)
 	ch := parked(t, sw, c)
-	runSteps(t, sw, c, ch, []step{
+	runSteps(t, c, ch, []step{
 		{name: "one try, 1 typed", app: "play_and_get_digits", arg: `3 3 1 1500 # silence_stream://200 silence_stream://100 pagd \d+`, dtmfAt: 500 * time.Millisecond, dtmf: "1", vars: []string{"pagd", "read_result", "pagd_invalid"}},
 	}, runs[:1])
-	runSteps(t, sw, c, ch, []step{
+	runSteps(t, c, ch, []step{
 		{name: "two tries", app: "play_and_get_digits", arg: `3 3 2 1500 # silence_stream://200 silence_stream://100 pagd2 \d+`, dtmfAt: 500 * time.Millisecond, dtmf: "1WWW12#", vars: []string{"pagd2", "read_result", "pagd2_invalid"}},
 	}, runs[1:])
 }
