@@ -1,7 +1,6 @@
 package esltest
 
 import (
-	"strings"
 	"sync"
 	"time"
 )
@@ -209,7 +208,7 @@ func (ch *Channel) waitAppTime(left time.Duration, running bool, changed <-chan 
 // between a script's commands are dropped by the socket's park, as on the
 // switch.
 func (ch *Channel) WhenApp(name string, f func()) {
-	ch.whenApp(name, true, func(time.Duration) bool { go f(); return false })
+	ch.whenApp(name, func(time.Duration) bool { go f(); return false })
 }
 
 // DTMFDuring presses digits after of app-clock time into the next run of
@@ -221,7 +220,7 @@ func (ch *Channel) WhenApp(name string, f func()) {
 // second as in SendDTMF, on the app clock too: "1WWW12#" presses 1, then
 // 12# three seconds of the app's time later.
 func (ch *Channel) DTMFDuring(app string, after time.Duration, digits string) {
-	ch.whenApp(app, true, func(start time.Duration) bool {
+	ch.whenApp(app, func(start time.Duration) bool {
 		ch.pressAt(start+after, digits)
 		return false
 	})
@@ -237,7 +236,7 @@ func (ch *Channel) DTMFEachRun(app string, after time.Duration, keys ...string) 
 		return
 	}
 	i := 0
-	ch.whenApp(app, true, func(start time.Duration) bool {
+	ch.whenApp(app, func(start time.Duration) bool {
 		ch.pressAt(start+after, keys[i])
 		i++
 		return i < len(keys)
@@ -248,43 +247,14 @@ func (ch *Channel) DTMFEachRun(app string, after time.Duration, keys ...string) 
 // app clock. Each group of digits is scheduled by the one before it, so
 // they come in order however the machine schedules the goroutines.
 func (ch *Channel) pressAt(at time.Duration, digits string) {
-	type press struct {
-		at     time.Duration
-		digits string
-	}
-	var presses []press
-	keys, dur, timed := strings.Cut(digits, "@")
-	var cur string
-	flush := func() {
-		if cur == "" {
-			return
-		}
-		if timed {
-			cur += "@" + dur
-		}
-		presses = append(presses, press{at, cur})
-		cur = ""
-	}
-	for _, r := range keys {
-		switch r {
-		case 'w':
-			flush()
-			at += 500 * time.Millisecond
-		case 'W':
-			flush()
-			at += time.Second
-		default:
-			cur += string(r)
-		}
-	}
-	flush()
+	groups, dur := parseDTMF(digits)
 	var next func(i int)
 	next = func(i int) {
-		if i == len(presses) {
+		if i == len(groups) {
 			return
 		}
-		ch.AtAppTime(presses[i].at, func() {
-			ch.SendDTMF(presses[i].digits)
+		ch.AtAppTime(at+groups[i].at, func() {
+			ch.pressKeys(groups[i].keys, dur)
 			next(i + 1)
 		})
 	}
@@ -296,11 +266,11 @@ func (ch *Channel) pressAt(at time.Duration, digits string) {
 // next run while it returns true. It must not block.
 type appHook func(start time.Duration) (again bool)
 
-// whenApp registers f for the next run of app, or calls it at once for the
-// run going on now if now is true and app is running.
-func (ch *Channel) whenApp(name string, now bool, f appHook) {
+// whenApp calls f at once for the run of app going on now, if any, and
+// registers it for the next run unless it has had enough.
+func (ch *Channel) whenApp(name string, f appHook) {
 	ch.mu.Lock()
-	if now && ch.curApp == name {
+	if ch.curApp == name {
 		start := ch.curAppStart
 		ch.mu.Unlock()
 		if !f(start) {

@@ -286,13 +286,11 @@ func (ch *Channel) SendDTMF(digits string) { ch.SendDTMFAfter(0, digits) }
 
 // SendDTMFAfter is SendDTMF after a simulated delay d.
 func (ch *Channel) SendDTMFAfter(d time.Duration, digits string) {
-	digits, durs, _ := strings.Cut(digits, "@")
-	dur := 2000
-	if n, err := strconv.Atoi(durs); err == nil && n > 0 {
-		dur = n
-	}
-	if d <= 0 && !strings.ContainsAny(digits, "wW") {
-		ch.sendDigits(context.Background(), digits, dur)
+	groups, dur := parseDTMF(digits)
+	if d <= 0 && (len(groups) == 0 || len(groups) == 1 && groups[0].at == 0) {
+		for _, g := range groups {
+			ch.pressKeys(g.keys, dur)
+		}
 		return
 	}
 	sw := ch.sw
@@ -308,22 +306,61 @@ func (ch *Channel) SendDTMFAfter(d time.Duration, digits string) {
 		if sw.sleep(ch.ctx, d) != nil && d > 0 {
 			return
 		}
-		ch.sendDigits(ch.ctx, digits, dur)
+		var at time.Duration
+		for _, g := range groups {
+			if sw.sleep(ch.ctx, g.at-at) != nil && g.at > at {
+				return
+			}
+			at = g.at
+			ch.pressKeys(g.keys, dur)
+		}
 	}()
 }
 
-func (ch *Channel) sendDigits(ctx context.Context, digits string, dur int) {
-	for _, r := range digits {
-		switch {
-		case r == 'w':
-			if ch.sw.sleep(ctx, 500*time.Millisecond) != nil {
-				return
-			}
-		case r == 'W':
-			if ch.sw.sleep(ctx, time.Second) != nil {
-				return
-			}
-		case strings.ContainsRune("0123456789*#ABCDabcd", r):
+// dtmfGroup is keys pressed together, at an offset from the first.
+type dtmfGroup struct {
+	at   time.Duration
+	keys string
+}
+
+// parseDTMF splits the digits of SendDTMF into the groups between its
+// pauses ("w": half a second, "W": a second, simulated) and reads the
+// duration of "@ms" (2000 samples by default).
+func parseDTMF(digits string) (groups []dtmfGroup, dur int) {
+	keys, durs, _ := strings.Cut(digits, "@")
+	dur = 2000
+	if n, err := strconv.Atoi(durs); err == nil && n > 0 {
+		dur = n
+	}
+	var at time.Duration
+	cur := ""
+	flush := func() {
+		if cur != "" {
+			groups = append(groups, dtmfGroup{at, cur})
+			cur = ""
+		}
+	}
+	for _, r := range keys {
+		switch r {
+		case 'w':
+			flush()
+			at += 500 * time.Millisecond
+		case 'W':
+			flush()
+			at += time.Second
+		default:
+			cur += string(r)
+		}
+	}
+	flush()
+	return groups, dur
+}
+
+// pressKeys delivers keys at once, each of duration dur (samples); what
+// is not a DTMF key is ignored.
+func (ch *Channel) pressKeys(keys string, dur int) {
+	for _, r := range keys {
+		if strings.ContainsRune("0123456789*#ABCDabcd", r) {
 			ch.receiveDTMF(r, dur)
 		}
 	}
