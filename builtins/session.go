@@ -498,6 +498,9 @@ type channelCtl interface {
 	// execute runs app; queued (if set) is called once the switch has
 	// accepted the sendmsg.
 	execute(ctx context.Context, uuid, app, arg string, queued func()) (*esl.Event, error)
+	// hangup asks the switch to hang the channel up (sendmsg
+	// call-command hangup); it returns once the switch accepted it.
+	hangup(ctx context.Context, uuid, cause string) error
 	api(ctx context.Context, cmd string) (string, error)
 	subscribe(ctx context.Context, names ...string) error
 	listen(m esl.Match) *esl.Subscription
@@ -516,6 +519,9 @@ type outboundCtl struct{ conn *esl.Conn }
 
 func (o outboundCtl) execute(ctx context.Context, _, app, arg string, queued func()) (*esl.Event, error) {
 	return o.conn.ExecuteWith(ctx, app, arg, esl.ExecuteOptions{EventLock: true, Queued: queued})
+}
+func (o outboundCtl) hangup(ctx context.Context, _, cause string) error {
+	return o.conn.Hangup(ctx, cause)
 }
 func (o outboundCtl) api(ctx context.Context, cmd string) (string, error) {
 	return o.conn.API(ctx, cmd)
@@ -541,6 +547,9 @@ type inboundCtl struct{ c *esl.Client }
 
 func (i inboundCtl) execute(ctx context.Context, uuid, app, arg string, queued func()) (*esl.Event, error) {
 	return i.c.Execute(ctx, uuid, app, arg, esl.ExecuteOptions{EventLock: true, Queued: queued})
+}
+func (i inboundCtl) hangup(ctx context.Context, uuid, cause string) error {
+	return i.c.Hangup(ctx, uuid, cause)
 }
 func (i inboundCtl) api(ctx context.Context, cmd string) (string, error) { return i.c.API(ctx, cmd) }
 func (i inboundCtl) subscribe(ctx context.Context, names ...string) error {

@@ -1,9 +1,11 @@
 package builtins
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fsstar/fsstar/esl"
 	"go.starlark.net/starlark"
@@ -17,14 +19,9 @@ func (s *Session) hangup(thread *starlark.Thread, fn *starlark.Builtin, args sta
 	if strings.ContainsAny(cause, " \t\r\n") {
 		return nil, fmt.Errorf("%s: invalid cause %q", fn.Name(), cause)
 	}
-	// The hangup app: its CHANNEL_EXECUTE_COMPLETE may come after
-	// CHANNEL_HANGUP, which is success here.
-	if _, err := s.exec(thread, fn, "hangup", strings.ToUpper(cause), false); err != nil && !errors.Is(err, errGone) {
+	if err := s.hangupChannel(thread, fn, strings.ToUpper(cause)); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.hungUp = true // the hangup is under way; CHANNEL_HANGUP sets the cause
-	s.mu.Unlock()
 	return starlark.None, nil
 }
 
@@ -99,7 +96,7 @@ func (s *Session) destroy(thread *starlark.Thread, fn *starlark.Builtin, args st
 	hang := s.originated && s.autoHangup && !s.transferred && !s.destroyed
 	s.mu.Unlock()
 	if hang && s.Ready() {
-		if _, err := s.exec(thread, fn, "hangup", "NORMAL_CLEARING", false); err != nil && !errors.Is(err, errGone) {
+		if err := s.hangupChannel(thread, fn, "NORMAL_CLEARING"); err != nil {
 			return nil, err
 		}
 	}
@@ -120,4 +117,71 @@ func (s *Session) close() {
 	if sub != nil {
 		sub.Close()
 	}
+}
+
+// hangupWait bounds how long hangup() waits for the switch to report the
+// hangup it asked for.
+const hangupWait = 5 * time.Second
+
+// hangupChannel hangs the channel up as CoreSession::hangup does: with the
+// switch's switch_channel_hangup (sendmsg call-command hangup), not the
+// hangup application, so no CHANNEL_EXECUTE_COMPLETE comes of it and the
+// CDR's last_app stays the script's last application, as under mod_lua.
+// It returns once CHANNEL_HANGUP arrived, so that what the script reads
+// next (ready(), hangupCause(), the variables) is the hung-up channel's; a
+// channel already gone is not an error. Background media is stopped first,
+// as before any application.
+func (s *Session) hangupChannel(thread *starlark.Thread, fn *starlark.Builtin, cause string) error {
+	if err := s.begin(fn); err != nil {
+		return ignoreGone(err)
+	}
+	if _, err := s.stopBackground(fn); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	sub := s.events
+	s.mu.Unlock()
+	ctx := s.call.ctx()
+	if err := s.ctl.hangup(ctx, s.uuid, cause); err != nil {
+		if err := s.fail(fn, err); !errors.Is(err, errGone) {
+			return err
+		}
+	}
+	// The switch hangs up when the channel's thread next reads its
+	// messages (at once in park, the socket's park or media): wait for the
+	// CHANNEL_HANGUP that says so.
+	wait, cancel := context.WithTimeout(ctx, hangupWait)
+	defer cancel()
+	for sub != nil {
+		s.mu.Lock()
+		down := s.hungUp
+		s.mu.Unlock()
+		if down {
+			break
+		}
+		ev, err := sub.Next(wait)
+		if err != nil {
+			s.checkDown()
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s: interrupted: %w", fn.Name(), context.Cause(ctx))
+			}
+			if wait.Err() != nil {
+				s.log.Warn("no CHANNEL_HANGUP after hangup", "waited", hangupWait)
+			}
+			break
+		}
+		s.observe(ev)
+	}
+	s.mu.Lock()
+	s.hungUp = true // asked for; CHANNEL_HANGUP, when it comes, sets the cause
+	s.mu.Unlock()
+	return s.runOwnHook(thread)
+}
+
+// ignoreGone returns err unless it is errGone.
+func ignoreGone(err error) error {
+	if errors.Is(err, errGone) {
+		return nil
+	}
+	return err
 }

@@ -48,6 +48,9 @@ type parkCtl struct {
 func (p parkCtl) execute(ctx context.Context, uuid, app, arg string, queued func()) (*esl.Event, error) {
 	return p.c.Execute(ctx, uuid, app, arg, esl.ExecuteOptions{EventLock: true, Queued: queued})
 }
+func (p parkCtl) hangup(ctx context.Context, uuid, cause string) error {
+	return p.c.Hangup(ctx, uuid, cause)
+}
 func (p parkCtl) api(ctx context.Context, cmd string) (string, error) { return p.c.API(ctx, cmd) }
 
 // subscribe does nothing: the server subscribed ParkedEvents() for the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,12 @@ def handler(session, args):
 `, nil)
 	c.check(t, `[True, True, False, "CS_EXECUTE", True, True, "a b", None, "NONE", False, "USER_BUSY"]`)
 	// execute keeps the switch's semantics, as mod_lua's: its data is expanded.
-	c.apps(t, "answer", "log INFO a b", "hangup USER_BUSY")
+	// hangup is the switch's own hangup (sendmsg call-command hangup), as
+	// mod_lua's switch_channel_hangup: no hangup app runs.
+	c.apps(t, "answer", "log INFO a b")
+	if cmds := c.ch.SocketCommands(); !slices.Contains(cmds, "sendmsg hangup") {
+		t.Fatalf("no sendmsg hangup among %q", cmds)
+	}
 	if cause := c.ch.HangupCause(); cause != "USER_BUSY" {
 		t.Fatalf("cause %q", cause)
 	}

@@ -54,7 +54,7 @@ func executeMessage(app, arg string, opts ExecuteOptions, eventUUID string) (Hea
 // CHANNEL_EXECUTE_COMPLETE that carries our Event-UUID as Application-UUID.
 // target is the uuid written on the sendmsg line ("" on an outbound socket).
 func (c *core) execute(ctx context.Context, target, uuid, app, arg string, opts ExecuteOptions) (*Event, error) {
-	id := newUUID()
+	id := c.execID()
 	w, err := c.register(c.execMap, id, uuid)
 	if err != nil {
 		return nil, err

@@ -49,6 +49,10 @@ type core struct {
 	done   chan struct{} // closed when run has returned and everything failed
 
 	frames atomic.Uint64
+
+	// execPrefix and execSeq make the Event-UUIDs of executes (execID).
+	execPrefix string
+	execSeq    atomic.Uint64
 }
 
 // call is one command waiting for its reply.
@@ -112,6 +116,7 @@ func newCore(nc net.Conn, limits Limits, log hclog.Logger, r *router, writeTimeo
 		execs:        map[string]*waiter{},
 		banner:       make(chan *Frame, 1),
 		done:         make(chan struct{}),
+		execPrefix:   randomHex(4),
 	}
 	c.setLogger(log)
 	return c

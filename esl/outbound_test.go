@@ -1,7 +1,6 @@
 package esl
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -86,7 +85,7 @@ func (s *switchSide) frames(eventUUID string, seqs ...int) {
 		}
 		if eventUUID != "" {
 			if m := appUUIDLine.FindSubmatch(b); m != nil {
-				b = bytes.ReplaceAll(b, m[1], []byte(eventUUID))
+				b = replaceInFrame(s.t, b, m[1], []byte(eventUUID))
 			}
 		}
 		s.send(b)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +47,35 @@ func loadConn(tb testing.TB, file, conn string) []record {
 var generated = map[string]bool{"job-uuid": true, "event-uuid": true}
 
 var jobUUIDLine = regexp.MustCompile(`Job-UUID: ([0-9a-f-]{36})`)
+
+// replaceInFrame replaces old with new in a recorded frame, headers and
+// body, and corrects the frame's Content-Length for the body's change (the
+// values fsstar generates need not be as long as the recorded ones).
+func replaceInFrame(t testing.TB, frame, old, new []byte) []byte {
+	t.Helper()
+	head, body, ok := bytes.Cut(frame, []byte("\n\n"))
+	if !ok {
+		return bytes.ReplaceAll(frame, old, new)
+	}
+	head = bytes.ReplaceAll(head, old, new)
+	n := bytes.Count(body, old)
+	if n == 0 || len(new) == len(old) {
+		return slices.Concat(head, []byte("\n\n"), bytes.ReplaceAll(body, old, new))
+	}
+	body = bytes.ReplaceAll(body, old, new)
+	m := contentLengthLine.FindSubmatch(head)
+	if m == nil {
+		t.Fatalf("recorded frame with a body but no Content-Length: %q", head)
+	}
+	cl, err := strconv.Atoi(string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head = contentLengthLine.ReplaceAll(head, []byte("Content-Length: "+strconv.Itoa(cl+n*(len(new)-len(old)))))
+	return slices.Concat(head, []byte("\n\n"), body)
+}
+
+var contentLengthLine = regexp.MustCompile(`Content-Length: (\d+)`)
 
 // replayPeer plays the switch side of one recorded connection over real
 // TCP: it sends the recorded switch frames in order and, at each recorded
@@ -106,7 +137,7 @@ func (p *replayPeer) serve() {
 		case "s2c":
 			p.mu.Lock()
 			for from, to := range p.mapping {
-				b = bytes.ReplaceAll(b, []byte(from), []byte(to))
+				b = replaceInFrame(p.t, b, []byte(from), []byte(to))
 			}
 			p.mu.Unlock()
 			if _, err := nc.Write(b); err != nil {

@@ -265,7 +265,10 @@ func (pm *parkMode) claim(id string, ev *esl.Event, late bool) {
 	// a later park of the call (park_after_bridge, a transfer into a plain
 	// park extension) is not a new request unless the dialplan sets it
 	// again. The script has its args; leg.ev keeps the value.
-	vars := append([]string{instanceVar + "=" + pm.s.instance, slotVar + "=" + pc.slot, pm.appVar + "="},
+	// The slot names this instance too: a parked call carries no
+	// fsstar_instance (the orphan scan leaves slotted calls to the sweep),
+	// so every event of the call is that much shorter.
+	vars := append([]string{slotVar + "=" + pc.slot, pm.appVar + "="},
 		builtins.ChannelDefaults(leg.hasVariable)...)
 	// The last resort is the dialplan's last sched_transfer before the
 	// park (mod_dptools leaves its task id in last_sched_id); other
@@ -514,10 +517,10 @@ func (l *parkLeg) release(ctx context.Context) {
 	l.pm.dropClaim(ctx, l.uuid)
 }
 
-// unmarkCmd removes a parked call's marks (slot and instance), so that its
-// events no longer come to a park connection.
+// unmarkCmd removes a parked call's mark (its slot), so that its events no
+// longer come to a park connection.
 func unmarkCmd(id string) string {
-	return "uuid_setvar_multi " + id + " " + slotVar + "=;" + instanceVar + "="
+	return "uuid_setvar " + id + " " + slotVar
 }
 
 // dropClaim deletes this instance's claim of a call, over the switch's

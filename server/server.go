@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
 	"go.starlark.net/starlark"
 
@@ -101,7 +100,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if len(cfg.ScriptDirs) == 0 {
 		return nil, errors.New("server: no script-directory")
 	}
-	s := &Server{cfg: cfg, instance: uuid.NewString(), serveErr: make(chan error, 2)}
+	s := &Server{cfg: cfg, instance: newInstanceID(), serveErr: make(chan error, 2)}
 	for _, o := range opts {
 		o(s)
 	}
