@@ -10,8 +10,22 @@ import (
 // subscribes them on the inbound connection that drives the call (park
 // mode), filtered at the switch to that connection's calls, before it
 // hands the call to a script: the Session itself never subscribes.
+//
+// CHANNEL_HANGUP_COMPLETE is not among them: CHANNEL_HANGUP ends the call
+// for the server and the Session, and its variables are the ones a mod_lua
+// script still running sees after a hangup (the switch sets the CDR's
+// timestamps and fires CHANNEL_HANGUP_COMPLETE only once the script's
+// application returned). Left out, it is the largest event of the call
+// (about 5 KB of channel variables) that the switch no longer serializes
+// and sends.
 func ParkedEvents() []string {
-	return append([]string(nil), sessionEvents...)
+	var out []string
+	for _, n := range sessionEvents {
+		if n != "CHANNEL_HANGUP_COMPLETE" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // NewParkedSession returns the Session of a call that reached fsstar

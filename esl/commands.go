@@ -17,7 +17,8 @@ type ExecuteOptions struct {
 	EventLock bool
 	// ArgInBody sends the argument as a text/plain body instead of the
 	// execute-app-arg header. It is chosen automatically when the argument
-	// holds a line break or is longer than 1000 bytes.
+	// holds a line break, starts with a blank (a header's value loses its
+	// leading blanks) or is longer than bodyArgOver bytes.
 	ArgInBody bool
 	// Queued, when set, is called once the switch has accepted the sendmsg
 	// (its +OK) and before the completion is awaited: a command sent from
@@ -25,14 +26,19 @@ type ExecuteOptions struct {
 	Queued func()
 }
 
-// maxHeaderArg is the longest argument sent in the execute-app-arg header.
-const maxHeaderArg = 1000
+// bodyArgOver is the longest argument sent in the execute-app-arg header;
+// a longer one goes in the body. mod_event_socket reads a command's headers
+// one byte per read() (and yields after each), its body in one read: the
+// body's two headers ("content-type: text/plain", "content-length: N",
+// 44 bytes) cost the switch less than an argument longer than this in the
+// header ("execute-app-arg: " and the argument).
+const bodyArgOver = 26
 
 // executeMessage builds the headers and body of a sendmsg execute.
 func executeMessage(app, arg string, opts ExecuteOptions, eventUUID string) (Headers, []byte) {
 	h := Headers{{"call-command", "execute"}, {"execute-app-name", app}}
 	var body []byte
-	inBody := opts.ArgInBody || len(arg) > maxHeaderArg || strings.ContainsAny(arg, "\r\n")
+	inBody := opts.ArgInBody || len(arg) > bodyArgOver || strings.ContainsAny(arg, "\r\n") || strings.HasPrefix(arg, " ") || strings.HasPrefix(arg, "\t")
 	if arg != "" && !inBody {
 		h.Add("execute-app-arg", arg)
 	}
