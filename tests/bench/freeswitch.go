@@ -49,9 +49,10 @@ session:hangup()
 // bench_var, which the harness checks, so a completed call proves the
 // read. The tone comes from the channel variable bench_tone, set in the
 // originate's {...} (dialplanTone): &transfer(...) cannot carry its
-// parentheses. It is routed the way park mode's calls are (&transfer into
-// the inline dialplan, testutil.InlineApp), so its cost is the floor under
-// every row: the loopback call, its two legs, routing and media.
+// parentheses. It enters the inline dialplan with &transfer
+// (testutil.InlineApp), a routing pass the other rows (one application from
+// the originate) do not pay: its cost is the loopback call, its two legs,
+// that routing and the media, with no script host.
 const dialplanFlow = "m:;:answer;playback:${bench_tone};set:bench_tmp=fsstar;set:bench_var=${bench_tmp};hangup"
 
 // dialplanTone is the {...} variable that gives dialplanFlow its tone (the
@@ -189,9 +190,11 @@ func (f *fsContender) originate(ext, run, id, addr, luaFile string) (string, err
 	vars := "origination_uuid=" + id + ",bench_run=" + run + ",ignore_early_media=true"
 	switch f.Kind {
 	case "park":
-		// The app variable on the a-leg only (inline dialplan): loopback
-		// copies {...} variables to the b-leg, which parks too.
-		return testutil.OriginateInline("{"+vars+"}loopback/"+ext, "set:"+fsAppVar+"="+appFlow+",park")
+		// As the socket rows: the app variable in the dial string and one
+		// application, park, from the originate (no transfer, no dialplan).
+		// Loopback copies {...} variables to the b-leg, which parks too:
+		// the bench extension drops the variable there first.
+		return fmt.Sprintf("originate {%s=%s,%s}loopback/%s &park()", fsAppVar, appFlow, vars, ext), nil
 	case "lua":
 		return fmt.Sprintf("originate {%s}loopback/%s &lua(%s)", vars, ext, luaFile), nil
 	case "dialplan":
@@ -208,8 +211,10 @@ func (f *fsContender) originate(ext, run, id, addr, luaFile string) (string, err
 // completed when the CHANNEL_HANGUP_COMPLETE of its a-leg (by uuid) carries
 // bench_var=fsstar (the flow ran). The switch's password is ClueCon unless
 // FSSTAR_BENCH_FREESWITCH_PASSWORD says otherwise; the extension is
-// FSSTAR_BENCH_FREESWITCH_EXT (default park/fsstar_test, the test switch's
-// context of tools/freeswitch: it answers and parks).
+// FSSTAR_BENCH_FREESWITCH_EXT (default bench/fsstar_test, in the test
+// switch's context of tools/freeswitch: it drops the park row's app
+// variable, answers and parks; another switch's extension must drop
+// fsstar_bench_app too, or park mode claims the far ends as well).
 func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsResult {
 	addr := os.Getenv("FSSTAR_BENCH_FREESWITCH")
 	if addr == "" {
@@ -226,7 +231,7 @@ func runFreeSWITCH(ctx context.Context, cfg config, e *env, cs []*contender) fsR
 	}
 	ext := os.Getenv("FSSTAR_BENCH_FREESWITCH_EXT")
 	if ext == "" {
-		ext = "park/fsstar_test"
+		ext = "bench/fsstar_test"
 	}
 	switchPid := localFreeSWITCH(addr)
 	res.SwitchLocal = switchPid > 0
