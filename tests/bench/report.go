@@ -204,7 +204,7 @@ func writeReport(cfg config, r *results) error {
 	if cfg.Smoke {
 		p("> **Smoke run** (`-smoke`): tiny numbers to prove the harness works. Not a benchmark.\n\n")
 	}
-	p("fsstar (socket mode and park mode) against a raw Go ESL program and Node modesl on the same calls, in one run on one machine (issues 8 and 14); on a real FreeSWITCH also against mod_lua in the switch and the dialplan alone (no script host: the floor).\n")
+	p("fsstar (socket mode and park mode) against a raw Go ESL program and Node modesl on the same calls, in one run on one machine (issues 8 and 14); on a real FreeSWITCH also against mod_lua in the switch and the dialplan alone (no script host).\n")
 	p("Every call runs the same flow: answer → playback of a 0 ms tone → set a variable → read it back → hangup.\n")
 	p("Ratios matter more than absolute numbers: each row is one run of all contenders side by side, repeated %d times; cells are **median (min–max)** over the repetitions.\n\n", cfg.Repeat)
 	p("Produced by:\n\n```\n%s\n```\n\n", strings.TrimSpace("go run ./tests/bench "+strings.Join(cfg.Args, " ")))

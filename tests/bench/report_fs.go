@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -218,7 +219,10 @@ func writeFloor(p func(string, ...any), f fsResult) {
 	if best.N > 0 {
 		p("A driver that cost the switch nothing above the floor would reach %s× socket mode's switch CPU per call and, at the dialplan row's pace, %s× its calls/s. ", best.fmtSpread("%.2f"), bestCPS.fmtSpread("%.2f"))
 		if best.Med > 0.6 {
-			p("The dialplan alone, with its extra routing pass, costs %.2f× (median) socket mode's total: a park mode entered through the dialplan (set and park in an extension, with the transfer or routing that brings the call there) would not reach ≤ 0.6× on this switch; entered as this row's calls are, with the socket rows' one application from the originate, it is below that floor. ", best.Med)
+			p("The dialplan alone, with its extra routing pass, costs %.2f× (median) socket mode's total: a park mode entered through the dialplan (set and park in an extension, with the routing that brings the call there) would not reach ≤ 0.6× on this switch. ", best.Med)
+			if park.N > 0 {
+				p("Entered as the socket rows' calls are, park mode ran %.2f ms %s that row at the rows' medians, and ≤ 0.6× needs %.2f ms. ", math.Abs(park.Med-floor.Med), orElse(park.Med < floor.Med, "below", "above"), 0.6*sock.Med)
+			}
 		} else {
 			p("So ≤ 0.6× is not ruled out by the floor in the median repetition (%.2f×; the floor alone was above 0.6× socket mode's total in %d of %d repetitions). ", best.Med, countAbove(f, 0.6), best.N)
 			if need := 0.6*sock.Med - floor.Med; need > 0 {
