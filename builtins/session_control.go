@@ -125,8 +125,9 @@ const hangupWait = 5 * time.Second
 
 // hangupChannel hangs the channel up as CoreSession::hangup does: with the
 // switch's switch_channel_hangup (sendmsg call-command hangup), not the
-// hangup application, so no CHANNEL_EXECUTE_COMPLETE comes of it and the
-// CDR's last_app stays the script's last application, as under mod_lua.
+// hangup application: as under mod_lua no application runs for it, so no
+// CHANNEL_EXECUTE_COMPLETE comes of it and the CDR's last_app is not
+// "hangup".
 // It returns once CHANNEL_HANGUP arrived, so that what the script reads
 // next (ready(), hangupCause(), the variables) is the hung-up channel's; a
 // channel already gone is not an error. Background media is stopped first,

@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -138,5 +139,20 @@ def handler(session, args):
 	apps := appList(c.ch)
 	if len(apps) == 0 || apps[0] != "pre_answer" {
 		t.Fatalf("apps %q: want pre_answer first", apps)
+	}
+}
+
+// TestParkedEventsLeaveOutHangupComplete: a park connection is not sent
+// CHANNEL_HANGUP_COMPLETE (CHANNEL_HANGUP ends the call), but every other
+// event a Session reads.
+func TestParkedEventsLeaveOutHangupComplete(t *testing.T) {
+	got := ParkedEvents()
+	if slices.Contains(got, "CHANNEL_HANGUP_COMPLETE") {
+		t.Errorf("ParkedEvents() = %q, want no CHANNEL_HANGUP_COMPLETE", got)
+	}
+	for _, n := range sessionEvents {
+		if n != "CHANNEL_HANGUP_COMPLETE" && !slices.Contains(got, n) {
+			t.Errorf("ParkedEvents() lacks %s", n)
+		}
 	}
 }

@@ -131,6 +131,15 @@ func TestParkModeRunsScript(t *testing.T) {
 	if got := ch.Var(server.SlotVar); !strings.HasPrefix(got, h.Server.Instance()+"/") {
 		t.Errorf("%s = %q, want this instance's slot", server.SlotVar, got)
 	}
+	// The slot names the instance: a parked call carries nothing more
+	// (every byte of a mark rides on each of the call's events), and the
+	// instance's name is short.
+	if got := ch.Var(server.InstanceVar); got != "" {
+		t.Errorf("%s = %q on a parked call, want none", server.InstanceVar, got)
+	}
+	if n := len(h.Server.Instance()); n != 12 {
+		t.Errorf("instance name %q: %d bytes, want 12", h.Server.Instance(), n)
+	}
 	waitFor(t, "the claim to go", func() bool { return h.Switch.HashValue(server.ClaimRealm, ch.UUID()) == "" })
 	if n := h.Server.ParkClaims("won"); n != 1 {
 		t.Errorf("claims won = %v, want 1", n)
