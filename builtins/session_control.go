@@ -133,8 +133,10 @@ const hangupWait = 5 * time.Second
 // channel already gone is not an error. Background media is stopped first,
 // as before any application.
 func (s *Session) hangupChannel(thread *starlark.Thread, fn *starlark.Builtin, cause string) error {
-	if err := s.begin(fn); err != nil {
-		return ignoreGone(err)
+	if err := s.begin(fn); errors.Is(err, errGone) {
+		return nil // already hung up
+	} else if err != nil {
+		return err
 	}
 	if _, err := s.stopBackground(fn); err != nil {
 		return err
@@ -177,12 +179,4 @@ func (s *Session) hangupChannel(thread *starlark.Thread, fn *starlark.Builtin, c
 	s.hungUp = true // asked for; CHANNEL_HANGUP, when it comes, sets the cause
 	s.mu.Unlock()
 	return s.runOwnHook(thread)
-}
-
-// ignoreGone returns err unless it is errGone.
-func ignoreGone(err error) error {
-	if errors.Is(err, errGone) {
-		return nil
-	}
-	return err
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // newUUID returns a random (version 4) UUID in its canonical text form, for
-// the Job-UUID and Event-UUID headers fsstar generates itself (a name of
-// its own because execute's parameters call a channel's id uuid).
+// the Job-UUID header of a bgapi (an execute's Event-UUID is execID's; a
+// name of its own because execute's parameters call a channel's id uuid).
 func newUUID() string { return uuid.NewString() }
 
 // execID returns the Event-UUID of an execute sent on this connection: a
